@@ -33,7 +33,7 @@ class QueryError(ChanceryError):
     def __str__(self) -> str:
         if self.position is None or self.query is None:
             return self.message
-        return f"{self.message} at position {self.position + 1}: {self.query[: self.position]}⟨here⟩{self.query[self.position:]}"
+        return f"{self.message} at position {self.position + 1}: {self.query[: self.position]}⟨here⟩{self.query[self.position :]}"
 
 
 class NotFound(ChanceryError):

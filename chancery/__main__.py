@@ -1,0 +1,5 @@
+"""`python -m chancery` runs the CLI."""
+
+from chancery.cli import main
+
+main()

@@ -1,0 +1,230 @@
+"""The Python API every interface uses: open an archive, ingest, search, read, relate.
+
+archive = Archive.open("chancery.db")
+report = archive.ingest(["../shared/corpus/frus/volumes"])
+archive.search("soong stalin")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chancery.enrich import Context, enrich
+from chancery.errors import NotFound, SourceError
+from chancery.search.index import SearchIndex
+from chancery.sources import read_item
+from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
+from chancery.store import is_postgres, open_store, resolve_db
+
+INDEX_BATCH = 5000
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: counts and each failure as a one-line message."""
+
+    files: int = 0
+    unchanged: int = 0
+    documents: int = 0
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    bytes: int = 0
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "unchanged": self.unchanged,
+            "documents": self.documents,
+            "added": self.added,
+            "replaced": self.replaced,
+            "removed": self.removed,
+            "bytes": self.bytes,
+            "failures": self.failures,
+            "warnings": self.warnings,
+        }
+
+
+def index_path_for(db_url: str) -> Path:
+    """Where the search index lives: beside a SQLite file, or $CHANCERY_INDEX for PostgreSQL."""
+    if os.environ.get("CHANCERY_INDEX"):
+        return Path(os.environ["CHANCERY_INDEX"])
+    if is_postgres(db_url):
+        digest = hashlib.sha256(db_url.encode()).hexdigest()[:12]
+        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "chancery" / f"pg-{digest}"
+    return Path(db_url + ".index")
+
+
+class Archive:
+    """A Chancery archive: a store plus its search index, kept in step."""
+
+    def __init__(self, store: Any, index: SearchIndex) -> None:
+        self.store = store
+        self.index = index
+        if index.created and store.count_documents():
+            store.queue_all_for_index()
+        self.sync_index()
+
+    @classmethod
+    def open(cls, db: str | Path | None = None, index_path: str | Path | None = None) -> Archive:
+        url = resolve_db(db)
+        store = open_store(url)
+        return cls(store, SearchIndex(index_path or index_path_for(url)))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ----------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: list[str | Path],
+        format: str | None = None,
+        on_item: Callable[[str], None] | None = None,
+        context: Context | None = None,
+    ) -> IngestReport:
+        """Read, enrich and store every file under `paths`; one transaction per file."""
+        report = IngestReport()
+        context = context or self.enrich_context()
+        for entry in iter_source_items(paths):
+            if isinstance(entry, SourceFailure):
+                report.failures.append(str(entry.error))
+            else:
+                self._ingest_item(entry, format, context, report)
+            if on_item:
+                on_item(entry.path if isinstance(entry, SourceItem) else entry.error.path)
+        self.sync_index()
+        return report
+
+    def _ingest_item(
+        self, item: SourceItem, format: str | None, context: Context, report: IngestReport
+    ) -> None:
+        report.files += 1
+        report.bytes += len(item.data)
+        sha = item.sha256
+        previous = self.store.file_record(item.path)
+        if previous and previous.sha256 == sha and (format is None or previous.format == format):
+            report.unchanged += 1
+            report.documents += previous.n_documents
+            return
+        try:
+            documents = read_item(item, format)
+            if not documents:
+                raise SourceError(item.path, "no documents found in this file")
+            documents = [enrich(doc, context) for doc in documents]
+        except SourceError as exc:
+            report.failures.append(str(exc))
+            return
+        except RecursionError:
+            report.failures.append(f"{item.path}: nesting too deep to read")
+            return
+        collections = {id(d.collection): d.collection for d in documents}
+        result = self.store.replace_file(
+            item.path,
+            sha,
+            documents[0].source.format,
+            [c.to_dict() for c in collections.values()],
+            [d.to_dict() for d in documents],
+        )
+        report.documents += len(documents)
+        report.added += result.added
+        report.replaced += result.replaced
+        report.removed += result.removed
+        for doc in documents:
+            report.warnings.extend(f"{item.path}: {doc.id}: {w}" for w in doc.warnings)
+        if len(self.store.pending_index(INDEX_BATCH)) >= INDEX_BATCH:
+            self.sync_index()
+
+    def enrich_context(self) -> Context:
+        """The enrichment context for this archive (authority resolver when loaded)."""
+        return Context()
+
+    def sync_index(self) -> int:
+        """Apply queued store changes to the search index; returns how many were applied."""
+        applied = 0
+        while True:
+            pending = self.store.pending_index(INDEX_BATCH)
+            if not pending:
+                return applied
+            upsert_ids = [doc_id for doc_id, op in pending if op == "upsert"]
+            deletes = [doc_id for doc_id, op in pending if op != "upsert"]
+            docs = self.store.documents(upsert_ids)
+            found = {d["id"] for d in docs}
+            deletes += [i for i in upsert_ids if i not in found]
+            self.index.apply(docs, deletes)
+            self.store.clear_pending([doc_id for doc_id, _ in pending])
+            applied += len(pending)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the store."""
+        self.index.clear()
+        self.store.queue_all_for_index()
+        return self.sync_index()
+
+    # -- reading ---------------------------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any]:
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return doc
+
+    def documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+        return self.store.iter_documents(collection_id)
+
+    def collections(self) -> list[dict[str, Any]]:
+        return self.store.collections()
+
+    def collection(self, collection_id: str) -> dict[str, Any]:
+        coll = self.store.collection(collection_id)
+        if coll is None:
+            raise NotFound(f"no collection with id {collection_id!r}")
+        return coll
+
+    def stats(self) -> dict[str, Any]:
+        data = self.store.stats()
+        data["index_documents"] = self.index.count()
+        data["db"] = self.store.url
+        return data
+
+    # -- finding ---------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20, offset: int = 0, **options: Any) -> dict[str, Any]:
+        """Search the archive; each hit carries the document's summary fields."""
+        result = self.index.search(query, limit=limit, offset=offset)
+        docs = {d["id"]: d for d in self.store.documents([h["id"] for h in result["hits"]])}
+        for hit in result["hits"]:
+            doc = docs.get(hit["id"]) or {}
+            hit.update(
+                title=doc.get("title"),
+                date=doc.get("date"),
+                doc_type=doc.get("doc_type"),
+                collection=doc.get("collection"),
+                senders=doc.get("senders"),
+                recipients=doc.get("recipients"),
+            )
+        result["query"] = query
+        return result
+
+    def export(self, query: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every document (or every match of `query`) as export dicts."""
+        if not query:
+            yield from self.store.iter_documents()
+            return
+        total = self.index.search(query, limit=1)["total"]
+        ids = [h["id"] for h in self.index.search(query, limit=max(total, 1))["hits"]]
+        yield from self.store.documents(ids)

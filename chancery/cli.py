@@ -1,0 +1,176 @@
+"""The `chancery` command line: thin wrappers over `chancery.Archive`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from chancery.archive import Archive
+from chancery.errors import ChanceryError
+from chancery.sources.files import count_source_files
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
+)
+console = Console(stderr=True)
+out = Console()
+
+DbOption = typer.Option(
+    None, "--db", envvar="CHANCERY_DB", help="SQLite path or postgresql:// URL (default ./chancery.db)"
+)
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or directories (.xml, .md, .txt, .csv, .json, .gz, .tar.gz)"
+    ),
+    db: str | None = DbOption,
+    format: str | None = typer.Option(None, "--format", help="Reader to use instead of detecting one"),
+    json: bool = JsonOption,
+) -> None:
+    """Read documents into the archive; exits 1 if any file failed."""
+    total = count_source_files(paths)
+    with Archive.open(db) as archive:
+        with Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+            disable=json or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("", total=total or None)
+
+            def advance(path: str) -> None:
+                if "!" not in path:
+                    progress.advance(task)
+                progress.update(task, description=Path(path.split("!")[-1]).name[:40])
+
+            report = archive.ingest(list(paths), format=format, on_item=advance)
+    if json:
+        _print_json(report.to_dict())
+    else:
+        console.print(
+            f"{report.files} files ({report.unchanged} unchanged), {report.documents} documents "
+            f"({report.added} new, {report.replaced} replaced, {report.removed} removed), "
+            f"{len(report.failures)} failed, {len(report.warnings)} warnings",
+            highlight=False,
+        )
+        for failure in report.failures:
+            console.print(f"[red]failed:[/red] {failure}", highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def show(
+    doc_id: str = typer.Argument(..., metavar="ID"),
+    db: str | None = DbOption,
+    format: str = typer.Option("json", "--format", help="json or text"),
+) -> None:
+    """Print one document (the export JSON, or readable text)."""
+    with Archive.open(db) as archive:
+        try:
+            doc = archive.document(doc_id)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    if format == "json":
+        _print_json(doc)
+        return
+    date = (doc.get("date") or {}).get("when") or "undated"
+    out.print(f"[bold]{doc.get('title')}[/bold]", highlight=False)
+    out.print(f"{doc['id']} · {date} · {doc.get('doc_type') or ''}", highlight=False)
+    out.print()
+    out.print(doc.get("text") or "", highlight=False, markup=False)
+    for note in doc.get("footnotes") or []:
+        out.print(f"[{note['n']}] {note['text']}", highlight=False, markup=False)
+
+
+@app.command()
+def export(
+    db: str | None = DbOption,
+    format: str = typer.Option("jsonl", "--format", help="jsonl (one document per line)"),
+    query: str | None = typer.Option(None, "--query", help="Only documents matching this query"),
+) -> None:
+    """Write documents as JSON Lines (the export contract)."""
+    if format != "jsonl":
+        _fail(f"unknown export format {format!r}; use jsonl")
+    with Archive.open(db) as archive:
+        try:
+            for doc in archive.export(query):
+                sys.stdout.buffer.write(orjson.dumps(doc) + b"\n")
+        except ChanceryError as exc:
+            _fail(str(exc))
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(...),
+    db: str | None = DbOption,
+    limit: int = typer.Option(20, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+    json: bool = JsonOption,
+) -> None:
+    """Full-text search."""
+    with Archive.open(db) as archive:
+        try:
+            result = archive.search(query, limit=limit, offset=offset)
+        except (ChanceryError, ValueError) as exc:
+            _fail(str(exc))
+    if json:
+        _print_json(result)
+        return
+    table = Table(title=f"{result['total']} documents match {query!r}")
+    for col in ("id", "date", "title"):
+        table.add_column(col)
+    for hit in result["hits"]:
+        table.add_row(hit["id"], (hit.get("date") or {}).get("when") or "", hit.get("title") or "")
+    out.print(table)
+
+
+@app.command()
+def stats(db: str | None = DbOption, json: bool = JsonOption) -> None:
+    """Counts of documents, files, collections, entities and links."""
+    with Archive.open(db) as archive:
+        data = archive.stats()
+    if json:
+        _print_json(data)
+        return
+    table = Table(show_header=False)
+    for key, value in data.items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@app.command()
+def reindex(db: str | None = DbOption) -> None:
+    """Rebuild the search index from the store."""
+    with Archive.open(db) as archive:
+        n = archive.reindex()
+    console.print(f"reindexed {n} documents")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

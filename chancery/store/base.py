@@ -1,0 +1,86 @@
+"""The store interface that SQLite and PostgreSQL implement alike.
+
+Documents are stored as their export dicts (`Document.to_dict()`), with a few columns pulled
+out for filtering. Every change to documents also queues the id for the search index, in the
+same transaction, so the index can always be brought back in step with the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass
+class FileRecord:
+    """A source file already ingested: its path, content hash and what it yielded."""
+
+    path: str
+    sha256: str
+    format: str
+    n_documents: int
+    ingested_at: str
+
+
+@dataclass
+class ReplaceResult:
+    added: int
+    replaced: int
+    removed: int
+
+
+class Store(Protocol):
+    """What every storage backend provides. All methods are synchronous."""
+
+    url: str
+
+    # files and documents
+    def file_record(self, path: str) -> FileRecord | None: ...
+    def replace_file(
+        self,
+        path: str,
+        sha256: str,
+        format: str,
+        collections: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+    ) -> ReplaceResult:
+        """In one transaction: store these documents as the whole yield of `path`."""
+        ...
+
+    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+        """Rewrite already-stored documents (after enrichment); queues them for indexing."""
+        ...
+
+    def document(self, doc_id: str) -> dict[str, Any] | None: ...
+    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]: ...
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]: ...
+    def document_ids(self) -> list[str]: ...
+    def count_documents(self) -> int: ...
+
+    # collections
+    def collection(self, collection_id: str) -> dict[str, Any] | None: ...
+    def collections(self) -> list[dict[str, Any]]: ...
+
+    # search-index queue
+    def pending_index(self, limit: int = 5000) -> list[tuple[str, str]]: ...
+    def clear_pending(self, doc_ids: list[str]) -> None: ...
+    def queue_all_for_index(self) -> int: ...
+
+    # authority entities
+    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None: ...
+    def entity(self, entity_id: str) -> dict[str, Any] | None: ...
+    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]: ...
+    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]: ...
+    def count_entities(self) -> int: ...
+
+    # links between documents (resolved references, replies)
+    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+        """Replace the outgoing links of `src_id` with (dst_id, kind, text) triples."""
+        ...
+
+    def links_from(self, doc_id: str) -> list[dict[str, Any]]: ...
+    def links_to(self, doc_id: str) -> list[dict[str, Any]]: ...
+
+    def stats(self) -> dict[str, Any]: ...
+    def close(self) -> None: ...

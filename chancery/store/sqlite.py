@@ -1,0 +1,321 @@
+"""The embedded SQLite store (the default): one file, WAL journal, JSON document bodies."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from chancery.store.base import FileRecord, ReplaceResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER, ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS collections (
+    id TEXT PRIMARY KEY, archive TEXT, title TEXT, body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    collection_id TEXT,
+    file_path TEXT,
+    title TEXT,
+    doc_type TEXT,
+    date_when TEXT,
+    not_before TEXT,
+    not_after TEXT,
+    ord INTEGER,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_file ON documents(file_path);
+CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection_id, ord);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(not_before);
+CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT PRIMARY KEY, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (id TEXT PRIMARY KEY, type TEXT, name TEXT, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS entity_names (
+    norm TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (norm, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (
+    src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, text TEXT
+);
+CREATE INDEX IF NOT EXISTS links_src ON links(src);
+CREATE INDEX IF NOT EXISTS links_dst ON links(dst);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row_values(doc: dict[str, Any], path: str) -> tuple:
+    date = doc.get("date") or {}
+    return (
+        doc["id"],
+        (doc.get("collection") or {}).get("id"),
+        path,
+        doc.get("title"),
+        doc.get("doc_type"),
+        date.get("when"),
+        date.get("not_before"),
+        date.get("not_after"),
+        doc.get("order"),
+        orjson.dumps(doc),
+    )
+
+
+class SQLiteStore:
+    """Documents, collections, entities and links in one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        self.conn.executescript(SCHEMA)
+
+    # -- files and documents -------------------------------------------------------------
+    def file_record(self, path: str) -> FileRecord | None:
+        row = self.conn.execute(
+            "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return FileRecord(*row) if row else None
+
+    def replace_file(
+        self,
+        path: str,
+        sha256: str,
+        format: str,
+        collections: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+    ) -> ReplaceResult:
+        cur = self.conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            old = {r[0] for r in cur.execute("SELECT id FROM documents WHERE file_path = ?", (path,))}
+            new_ids = [d["id"] for d in documents]
+            existing = set()
+            for i in range(0, len(new_ids), 500):
+                chunk = new_ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                existing.update(
+                    r[0] for r in cur.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk)
+                )
+            gone = old - set(new_ids)
+            cur.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in gone])
+            cur.executemany("DELETE FROM links WHERE src = ?", [(i,) for i in gone])
+            for coll in collections:
+                cur.execute(
+                    "INSERT OR REPLACE INTO collections (id, archive, title, body) VALUES (?, ?, ?, ?)",
+                    (coll["id"], coll.get("archive"), coll.get("title"), orjson.dumps(coll)),
+                )
+            cur.executemany(
+                "INSERT OR REPLACE INTO documents (id, collection_id, file_path, title, doc_type, "
+                "date_when, not_before, not_after, ord, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [_row_values(d, path) for d in documents],
+            )
+            cur.executemany(
+                "INSERT OR REPLACE INTO pending_index (doc_id, op) VALUES (?, ?)",
+                [(i, "delete") for i in gone] + [(i, "upsert") for i in new_ids],
+            )
+            cur.execute(
+                "INSERT OR REPLACE INTO files (path, sha256, format, n_documents, ingested_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (path, sha256, format, len(documents), _now()),
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return ReplaceResult(added=len(set(new_ids) - existing), replaced=len(existing), removed=len(gone))
+
+    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "UPDATE documents SET title = ?, doc_type = ?, date_when = ?, not_before = ?, "
+                "not_after = ?, body = ? WHERE id = ?",
+                [
+                    (
+                        d.get("title"),
+                        d.get("doc_type"),
+                        (d.get("date") or {}).get("when"),
+                        (d.get("date") or {}).get("not_before"),
+                        (d.get("date") or {}).get("not_after"),
+                        orjson.dumps(d),
+                        d["id"],
+                    )
+                    for d in documents
+                ],
+            )
+            cur.executemany(
+                "INSERT OR REPLACE INTO pending_index (doc_id, op) VALUES (?, 'upsert')",
+                [(d["id"],) for d in documents],
+            )
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT body FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(doc_ids)
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, body in self.conn.execute(
+                f"SELECT id, body FROM documents WHERE id IN ({marks})", chunk
+            ):
+                found[doc_id] = orjson.loads(body)
+        return [found[i] for i in ids if i in found]
+
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+        if collection_id:
+            cur = self.conn.execute(
+                "SELECT body FROM documents WHERE collection_id = ? ORDER BY ord, id", (collection_id,)
+            )
+        else:
+            cur = self.conn.execute("SELECT body FROM documents ORDER BY collection_id, ord, id")
+        for (body,) in cur:
+            yield orjson.loads(body)
+
+    def document_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
+    def count_documents(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    # -- collections ---------------------------------------------------------------------
+    def collection(self, collection_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT body FROM collections WHERE id = ?", (collection_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def collections(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT c.body, count(d.id) FROM collections c LEFT JOIN documents d "
+            "ON d.collection_id = c.id GROUP BY c.id ORDER BY c.id"
+        )
+        out = []
+        for body, count in rows:
+            coll = orjson.loads(body)
+            coll["document_count"] = count
+            out.append(coll)
+        return out
+
+    # -- index queue -----------------------------------------------------------------------
+    def pending_index(self, limit: int = 5000) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT doc_id, op FROM pending_index LIMIT ?", (limit,)))
+
+    def clear_pending(self, doc_ids: list[str]) -> None:
+        with self._transaction() as cur:
+            cur.executemany("DELETE FROM pending_index WHERE doc_id = ?", [(i,) for i in doc_ids])
+
+    def queue_all_for_index(self) -> int:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO pending_index (doc_id, op) SELECT id, 'upsert' FROM documents"
+            )
+            return cur.rowcount
+
+    # -- entities --------------------------------------------------------------------------
+    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "INSERT OR REPLACE INTO entities (id, type, name, body) VALUES (?, ?, ?, ?)",
+                [(e["id"], e["type"], e["name"], orjson.dumps(e)) for e in entities],
+            )
+            cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT body FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT e.body FROM entity_names n JOIN entities e ON e.id = n.entity_id WHERE n.norm = ?",
+            (norm_name,),
+        )
+        return [orjson.loads(r[0]) for r in rows]
+
+    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]:
+        if type:
+            cur = self.conn.execute("SELECT body FROM entities WHERE type = ? ORDER BY id", (type,))
+        else:
+            cur = self.conn.execute("SELECT body FROM entities ORDER BY id")
+        for (body,) in cur:
+            yield orjson.loads(body)
+
+    def count_entities(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
+
+    # -- links -------------------------------------------------------------------------------
+    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM links WHERE src = ?", (src_id,))
+            cur.executemany(
+                "INSERT INTO links (src, dst, kind, text) VALUES (?, ?, ?, ?)",
+                [(src_id, dst, kind, text) for dst, kind, text in links],
+            )
+
+    def links_from(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ?", (doc_id,))
+        return [dict(zip(("src", "dst", "kind", "text"), r)) for r in rows]
+
+    def links_to(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ?", (doc_id,))
+        return [dict(zip(("src", "dst", "kind", "text"), r)) for r in rows]
+
+    # -- summary -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        q = self.conn.execute
+        by_archive = dict(
+            q(
+                "SELECT coalesce(c.archive, 'unknown'), count(*) FROM documents d "
+                "LEFT JOIN collections c ON c.id = d.collection_id GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
+        by_type = dict(
+            q(
+                "SELECT coalesce(doc_type, 'unknown'), count(*) FROM documents GROUP BY 1 "
+                "ORDER BY 2 DESC LIMIT 15"
+            ).fetchall()
+        )
+        first, last = q("SELECT min(not_before), max(not_after) FROM documents").fetchone()
+        return {
+            "documents": self.count_documents(),
+            "files": q("SELECT count(*) FROM files").fetchone()[0],
+            "collections": q("SELECT count(*) FROM collections").fetchone()[0],
+            "entities": self.count_entities(),
+            "links": q("SELECT count(*) FROM links").fetchone()[0],
+            "pending_index": q("SELECT count(*) FROM pending_index").fetchone()[0],
+            "by_archive": by_archive,
+            "by_type": by_type,
+            "date_range": [first, last],
+        }
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    """`with store._transaction() as cur:` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Cursor:
+        self.cur = self.conn.cursor()
+        self.cur.execute("BEGIN IMMEDIATE")
+        return self.cur
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.cur.execute("ROLLBACK" if exc_type else "COMMIT")
