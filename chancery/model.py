@@ -143,9 +143,7 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any], collection: Collection | None = None) -> Document:
         """Inverse of `to_dict` (the collection is the short {id, title} form unless given)."""
-        coll = collection or Collection(
-            id=data["collection"]["id"], title=data["collection"].get("title")
-        )
+        coll = collection or Collection(id=data["collection"]["id"], title=data["collection"].get("title"))
         return cls(
             id=data["id"],
             collection=coll,

@@ -264,11 +264,11 @@ class SQLiteStore:
 
     def links_from(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ?", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r)) for r in rows]
+        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
 
     def links_to(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ?", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r)) for r in rows]
+        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
 
     # -- summary -----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
