@@ -39,6 +39,7 @@ def _steps(names: list[str]) -> list[Enricher]:
 BASIC = [
     "chancery.enrich.dates.date_step",
     "chancery.enrich.markings.markings_step",
+    "chancery.enrich.references.reference_step",
 ]
 DEEP: list[str] = []
 

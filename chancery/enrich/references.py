@@ -1,0 +1,220 @@
+"""References: find the messages, documents, footnotes and replies a document points to.
+
+`reference_step` reads `text` and footnote texts and appends `Reference`s with a `kind`
+(message | relative | document | footnote | reply) and a normalised raw `target`:
+
+- ``msg:307`` for a numbered message (the phrase in `text` keeps date, place and direction,
+  re-read by `message_hints` when resolving),
+- ``#d135`` for a document of the same volume, ``dfat-v06#d233`` for another DFAT volume
+  (the TEI `ref/@target` form, so FRUS refs and text references resolve alike),
+- ``supra`` / ``infra`` for the document just before / after in the volume,
+- ``rel:last night`` for a relative phrase such as "my wire of last night".
+
+References the reader already set (FRUS TEI `ref`, kind "tei-ref") are kept and not duplicated.
+The step is pure and idempotent; resolution (`target_id`) happens in `chancery.linking`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chancery.model import Document, Reference
+
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
+)
+_MONTH_NUM = {m[:3].lower(): i for i, m in enumerate(MONTHS.split("|")[:12], 1)}
+_DAY_MONTH = rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS})\.?)(?:,?\s+\d{{4}})?"
+_NUM = r"(?:No\.?\s*|Nos?\.\s*|number\s+)?(?P<num>[A-Z]{0,3}[.-]?\s?\d{1,5}(?:/\d+)?)\b"
+_TAIL = rf"(?:,?\s+(?:of|dated|sent)\s+(?P<date>{_DAY_MONTH})|,?\s+(?P<date2>{_DAY_MONTH}))?"
+_PLACE = r"(?:,?\s+(?P<dir>from|to)\s+(?P<place>(?-i:[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)))?"
+_PLACE2 = _PLACE.replace("P<dir>", "P<dir2>").replace("P<place>", "P<place2>")
+
+_MESSAGE_WORDS = (
+    r"(?:(?:White\s+House|Navy|War\s+Department|Department(?:'s)?|Embassy(?:'s)?|circular)\s+)?"
+    r"(?:messages?|telegrams?|cablegrams?|cables?|despatch(?:es)?|dispatch(?:es)?|airgrams?|wires?|"
+    r"savingrams?|tels?)"
+)
+MESSAGE = re.compile(
+    rf"\b(?P<who>(?:your|my|our|his|their)\s+)?(?P<kind>{_MESSAGE_WORDS})\s+{_NUM}{_PLACE}{_TAIL}{_PLACE2}",
+    re.I,
+)
+# Cable jargon: Deptel 45, Embtel 123, urtel 456, mytel 12, Depcirtel 3.
+CABLE_JARGON = re.compile(
+    rf"\b(?P<kind>Deptels?|Embtels?|Depcirtels?|Contels?|Legtels?|Urtels?|Mytels?|Reftels?|Deptcirtel)"
+    rf"\s+{_NUM}{_PLACE}{_TAIL}{_PLACE2}",
+    re.I,
+)
+# "your 456 of June 3", "my 250", "Your D.1190 and your No. 398".
+BARE_NUMBER = re.compile(
+    rf"\b(?P<who>your|my|our|urs?)\s+(?P<num>(?:No\.?\s*)?[A-Z]{{0,3}}\.?\s?\d{{1,5}})\b(?!\s*(?:%|per\b|years?\b|days?\b)){_TAIL}",
+    re.I,
+)
+RELATIVE = re.compile(
+    r"\b(?P<who>my|your|our|his)\s+(?:wire|telegram|tel|message|cable|cablegram|despatch|letter|note)\s+"
+    r"(?:of\s+)?(?P<when>last\s+night|yesterday|this\s+morning|today|the\s+day\s+before\s+yesterday|"
+    r"last\s+week|earlier\s+today|this\s+afternoon)",
+    re.I,
+)
+_DOC_LIST = r"(?P<nums>\d{1,4}(?:\s*(?:-|–|,|and|to)\s*\d{1,4})*)"
+OTHER_VOLUME = re.compile(
+    r"Documents\s+on\s+Australian\s+Foreign\s+Policy(?:\s+\d{4}\s*[-–]\s*\d{2,4})?,?\s+vol\.?\s+"
+    rf"(?P<vol>[IVXL]+|\d+),?\s+(?:Documents?|Doc\.|Nos?\.)\s+{_DOC_LIST}",
+    re.I,
+)
+DOCUMENT = re.compile(rf"\bDocuments?\s+(?:Nos?\.\s*)?{_DOC_LIST}\b")
+SUPRA = re.compile(r"^\s*(?P<word>Supra|Infra)\b\.?", re.I)
+REPLY = re.compile(
+    r"(?P<phrase>\bThis\s+reply\s+stated|\bIn\s+(?:his\s+|its\s+|their\s+)?reply\s+to\b(?:[^.;\n]|\.(?=\s?\d))*|"
+    r"\bReplying\s+to\b(?:[^.;\n]|\.(?=\s?\d))*|(?:^|(?<=[.\n]\s)|(?<=\n))Re(?:ference|\.)?\s+(?:your|ur|my|White\s+House|"
+    r"Deptel|Embtel|telegram|cable|message)\b(?:[^.;\n]|\.(?=\s?\d))*|\bYour\s+[^.;\n]{1,60}?\s+received\b)",
+    re.I | re.M,
+)
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+@dataclass
+class MessageHints:
+    """What a message reference says about its target besides the number."""
+
+    number: str
+    month_day: tuple[int, int] | None = None
+    place: str | None = None
+    direction: str | None = None  # "from" | "to": the place is the target's origin / destination
+    by: str | None = None  # "sender" (my, our, mytel) | "recipient" (your, urtel) | None
+
+
+def normalise_number(raw: str) -> str:
+    """'No. 307' → '307', 'D.1190' → 'D1190', 'd 57' → 'D57'."""
+    raw = re.sub(r"^(?:No\.?|Nos?\.|number)\s*", "", raw.strip(), flags=re.I)
+    return re.sub(r"[^0-9A-Za-z/]", "", raw).upper()
+
+
+def message_hints(text: str) -> MessageHints | None:
+    """Re-read a message reference's phrase: number, month/day, place, whose message."""
+    for pattern in (CABLE_JARGON, MESSAGE, BARE_NUMBER):
+        m = pattern.search(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        hints = MessageHints(number=normalise_number(groups["num"]))
+        date = groups.get("date") or groups.get("date2")
+        hints.month_day = _month_day(date) if date else None
+        for place, direction in (("place", "dir"), ("place2", "dir2")):
+            if groups.get(place):
+                hints.place, hints.direction = groups[place], groups[direction].lower()
+        who = (groups.get("who") or groups.get("kind") or "").strip().lower()
+        if who.startswith(("my", "our")):
+            hints.by = "sender"
+        elif who.startswith(("your", "ur")):
+            hints.by = "recipient"
+        return hints
+    return None
+
+
+def _month_day(text: str) -> tuple[int, int] | None:
+    month = re.search(rf"\b({MONTHS})\b", text, re.I)
+    day = re.search(r"\b(\d{1,2})\b", text)
+    if not month or not day:
+        return None
+    return _MONTH_NUM[month[1][:3].lower()], int(day[1])
+
+
+def _roman(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    values = [_ROMAN.get(c) for c in text.upper()]
+    if None in values:
+        return None
+    total = 0
+    for i, v in enumerate(values):
+        total += -v if i + 1 < len(values) and values[i + 1] > v else v
+    return total
+
+
+def document_numbers(nums: str) -> list[int]:
+    """'233-4' → [233, 234]; '303, 321 and 322' → [303, 321, 322]; ranges capped at 30."""
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|and)\s*", nums):
+        bounds = re.split(r"\s*(?:-|–|to)\s*", part.strip())
+        if not bounds or not bounds[0].isdigit():
+            continue
+        start = int(bounds[0])
+        if len(bounds) == 2 and bounds[1].isdigit():
+            high = bounds[1]
+            end = (
+                int(bounds[0][: len(bounds[0]) - len(high)] + high)
+                if len(high) < len(bounds[0])
+                else int(high)
+            )
+            if start <= end <= start + 30:
+                out.extend(range(start, end + 1))
+                continue
+        out.append(start)
+    return out
+
+
+def extract(text: str, in_footnote: bool = False) -> list[Reference]:
+    """All references in one text (document body or one footnote)."""
+    refs: list[Reference] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], kind: str, target: str, phrase: str | None = None) -> None:
+        refs.append(Reference(text=" ".join((phrase or m[0]).split()), kind=kind, target=target))
+        taken.append(m.span())
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(m.start() < end and start < m.end() for start, end in taken)
+
+    if in_footnote and (m := SUPRA.match(text)):
+        add(m, "footnote", m["word"].lower())
+    for m in OTHER_VOLUME.finditer(text):
+        vol = _roman(m["vol"])
+        for n in document_numbers(m["nums"]):
+            add(m, "document", f"dfat-v{vol:02d}#d{n}" if vol else f"vol-{m['vol']}#d{n}")
+    for m in DOCUMENT.finditer(text):
+        if free(m):
+            for n in document_numbers(m["nums"]):
+                add(m, "document", f"#d{n}")
+    for m in RELATIVE.finditer(text):
+        add(m, "relative", "rel:" + " ".join(m["when"].lower().split()))
+    for pattern in (CABLE_JARGON, MESSAGE, BARE_NUMBER):
+        for m in pattern.finditer(text):
+            if free(m) and re.search(r"\d", m["num"]):
+                add(m, "message", "msg:" + normalise_number(m["num"]))
+    for m in REPLY.finditer(text):
+        phrase = m["phrase"].strip()
+        inner = message_hints(phrase)
+        target = f"msg:{inner.number}" if inner else None
+        refs.append(Reference(text=" ".join(phrase.split()), kind="reply", target=target))
+    return refs
+
+
+def reference_step(document: Document, context: Any) -> Document:
+    """Append the references found in `text` and footnotes; keep and don't repeat existing ones."""
+    found = extract(document.text)
+    for note in document.footnotes:
+        found.extend(extract(note.text, in_footnote=True))
+    seen = {(r.kind, r.target, r.text) for r in document.references}
+    tei_targets = {_same_volume_form(r.target, document) for r in document.references if r.kind == "tei-ref"}
+    for ref in found:
+        key = (ref.kind, ref.target, ref.text)
+        if key in seen or (ref.kind == "document" and ref.target in tei_targets):
+            continue
+        seen.add(key)
+        document.references.append(ref)
+    return document
+
+
+def _same_volume_form(target: str | None, document: Document) -> str | None:
+    """'frus1948v01p1#d12' inside frus1948v01p1 → '#d12'; fragments like '#d12fn3' → '#d12'."""
+    if not target:
+        return None
+    m = re.match(r"^(?P<vol>[^#]*)#(?P<frag>d\d+)", target)
+    if not m:
+        return target
+    vol = m["vol"] if m["vol"] and m["vol"] != document.collection.id else ""
+    return f"{vol}#{m['frag']}"
