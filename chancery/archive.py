@@ -16,6 +16,7 @@ from typing import Any
 
 from chancery.enrich import Context, enrich
 from chancery.errors import NotFound, SourceError
+from chancery.linking import LinkReport, link_documents
 from chancery.search.index import SearchIndex
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
@@ -102,6 +103,7 @@ class Archive:
         """Read, enrich and store every file under `paths`; one transaction per file."""
         report = IngestReport()
         context = context or self.enrich_context()
+        self._written: list[str] = []
         for entry in iter_source_items(paths):
             if isinstance(entry, SourceFailure):
                 report.failures.append(str(entry.error))
@@ -109,6 +111,8 @@ class Archive:
                 self._ingest_item(entry, format, context, report)
             if on_item:
                 on_item(entry.path if isinstance(entry, SourceItem) else entry.error.path)
+        if self._written or report.removed:
+            self.link(self._written)
         self.sync_index()
         return report
 
@@ -146,10 +150,15 @@ class Archive:
         report.added += result.added
         report.replaced += result.replaced
         report.removed += result.removed
+        self._written.extend(d.id for d in documents)
         for doc in documents:
             report.warnings.extend(f"{item.path}: {doc.id}: {w}" for w in doc.warnings)
         if len(self.store.pending_index(INDEX_BATCH)) >= INDEX_BATCH:
             self.sync_index()
+
+    def link(self, doc_ids: list[str] | None = None) -> LinkReport:
+        """Resolve references into links and infer missing dates (all documents when no ids)."""
+        return link_documents(self.store, doc_ids)
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""

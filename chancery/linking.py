@@ -1,0 +1,355 @@
+"""Resolve references to documents in the archive, store them as links, infer missing dates.
+
+`link_documents(store, doc_ids)` reads a light record of every stored document once (ids,
+order, chapter, dates, message numbers, parties, pages), then for the given documents plus every
+document still holding unresolved references or lacking a date:
+
+- fills `Reference.target_id` where the target is in the archive (``#d12`` / ``VOL#d12`` →
+  ``VOL/d12``; ``#pg_21`` → the document holding page 21; ``supra``/``infra`` → the document
+  before/after; ``msg:307`` → the document whose `message_numbers` hold 307 and whose date,
+  place and parties fit; "my wire of last night" → the same sender's message of the day before),
+- replaces the document's outgoing links (`store.put_links`, kind = reference kind),
+- infers an interval for documents with no stated date (`chancery.enrich.inference`).
+
+Unresolved references stay with `target_id=None`; a later run resolves them once the target
+arrives, which is why `Archive.ingest` runs this after every ingest that wrote documents.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from chancery.enrich.inference import infer_interval, resolve_dtg, to_date
+from chancery.enrich.references import message_hints, normalise_number
+from chancery.model import DocDate
+
+RESOLVABLE = ("tei-ref", "document", "footnote", "message", "relative", "reply")
+_TARGET = re.compile(r"^(?P<vol>[^#\s]*)#(?:(?P<doc>d\d+)(?:fn\d+)?|pg_(?P<page>[\w.-]+))$")
+_WORD = re.compile(r"[a-z]{4,}")
+_NOT_NAMES = {"ambassador", "embassy", "department", "secretary", "state", "minister", "office", "government"}
+_RELATIVE_DAYS = {
+    "last night": 1,
+    "yesterday": 1,
+    "the day before yesterday": 2,
+    "this morning": 0,
+    "today": 0,
+    "earlier today": 0,
+    "this afternoon": 0,
+}
+
+
+@dataclass
+class LinkReport:
+    """What a linking run did."""
+
+    examined: int = 0
+    references: int = 0
+    resolved: int = 0
+    links: int = 0
+    updated: int = 0
+    inferred_dates: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind → [found, resolved]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Record:
+    """What linking needs to know about a stored document, without its text."""
+
+    id: str
+    collection: str
+    position: int
+    n: str | None
+    chapter: str | None
+    when: str | None
+    not_before: str | None
+    not_after: str | None
+    basis: str | None
+    place: str
+    senders: set[str]
+    recipients: set[str]
+    pending: bool  # unresolved references or no stated date: worth revisiting
+
+
+class ArchiveIndex:
+    """Lookup tables over the light records, built once per linking run."""
+
+    def __init__(self, records: list[Record], collections: dict[str, dict[str, Any]]) -> None:
+        self.records = {r.id: r for r in records}
+        self.order: dict[str, list[str]] = defaultdict(list)
+        self.by_message: dict[str, list[str]] = defaultdict(list)
+        self.by_day: dict[date, list[str]] = defaultdict(list)
+        self.pages: dict[tuple[str, str], str] = {}
+        self.collections = collections
+        for r in records:
+            self.order[r.collection].append(r.id)
+            day = to_date(r.when)
+            if day:
+                self.by_day[day].append(r.id)
+
+    def add_details(self, doc: dict[str, Any]) -> None:
+        coll = (doc.get("collection") or {}).get("id") or ""
+        for num in doc.get("message_numbers") or []:
+            self.by_message[normalise_number(str(num))].append(doc["id"])
+        for page in doc.get("pages") or []:
+            self.pages.setdefault((coll, str(page.get("n"))), doc["id"])
+
+    def neighbour(self, doc_id: str, step: int) -> str | None:
+        r = self.records[doc_id]
+        i = r.position + step
+        ids = self.order[r.collection]
+        return ids[i] if 0 <= i < len(ids) else None
+
+    def coverage(self, collection_id: str) -> tuple[date | None, date | None]:
+        cov = (self.collections.get(collection_id) or {}).get("coverage") or {}
+        low, high = to_date(cov.get("not_before")), to_date(cov.get("not_after"))
+        if low and high:
+            return low, high
+        days = [d for i in self.order[collection_id] if (d := to_date(self.records[i].when))]
+        return (low or min(days, default=None)), (high or max(days, default=None))
+
+
+def _names(parties: list[dict[str, Any]] | None) -> set[str]:
+    words: set[str] = set()
+    for p in parties or []:
+        words.update(_WORD.findall(f"{p.get('name') or ''} {p.get('role') or ''}".lower()))
+    return words - _NOT_NAMES
+
+
+def _record(doc: dict[str, Any], position: int) -> Record:
+    date_ = doc.get("date") or {}
+    refs = doc.get("references") or []
+    pending = date_.get("when") is None or any(
+        r.get("target_id") is None and r.get("kind") in RESOLVABLE for r in refs
+    )
+    return Record(
+        id=doc["id"],
+        collection=(doc.get("collection") or {}).get("id") or "",
+        position=position,
+        n=doc.get("n"),
+        chapter=doc.get("chapter"),
+        when=date_.get("when"),
+        not_before=date_.get("not_before"),
+        not_after=date_.get("not_after"),
+        basis=date_.get("basis"),
+        place=(doc.get("place") or "").lower(),
+        senders=_names(doc.get("senders")),
+        recipients=_names(doc.get("recipients")),
+        pending=pending,
+    )
+
+
+def build_index(store: Any) -> ArchiveIndex:
+    """One pass over the store: light records and lookup tables."""
+    records: list[Record] = []
+    positions: dict[str, int] = defaultdict(int)
+    details: list[dict[str, Any]] = []
+    for doc in store.iter_documents():
+        coll = (doc.get("collection") or {}).get("id") or ""
+        records.append(_record(doc, positions[coll]))
+        positions[coll] += 1
+        details.append({k: doc.get(k) for k in ("id", "collection", "message_numbers", "pages")})
+    index = ArchiveIndex(records, {c["id"]: c for c in store.collections()})
+    for doc in details:
+        index.add_details(doc)
+    return index
+
+
+# -- resolution ------------------------------------------------------------------------------
+def resolve(ref: dict[str, Any], doc: dict[str, Any], index: ArchiveIndex) -> str | None:
+    """The archive id a reference points to, or None when its target is not in the archive."""
+    target, kind = ref.get("target") or "", ref.get("kind")
+    src = index.records[doc["id"]]
+    if kind == "footnote":
+        return index.neighbour(src.id, -1 if target == "supra" else 1)
+    if kind in ("tei-ref", "document"):
+        existing = ref.get("target_id")
+        if existing and existing in index.records:
+            return existing
+        m = _TARGET.match(target)
+        if not m:
+            return None
+        vol = m["vol"] or src.collection
+        if m["doc"]:
+            candidate = f"{vol}/{m['doc']}"
+            return candidate if candidate in index.records else None
+        return index.pages.get((vol, m["page"]))
+    if kind == "relative":
+        return _resolve_relative(target.removeprefix("rel:"), src, index)
+    if kind in ("message", "reply") and target.startswith("msg:"):
+        return _resolve_message(ref.get("text") or "", src, index)
+    return None
+
+
+def _resolve_message(text: str, src: Record, index: ArchiveIndex) -> str | None:
+    hints = message_hints(text)
+    if not hints:
+        return None
+    src_day = to_date(src.when) or to_date(src.not_after)
+    best: list[tuple[int, str]] = []
+    for cand_id in index.by_message.get(hints.number, []):
+        cand = index.records.get(cand_id)
+        if cand is None or cand_id == src.id:
+            continue
+        day = to_date(cand.when) or to_date(cand.not_before)
+        if src_day and day and (day > src_day or (src_day - day).days > 400):
+            continue
+        score = 0
+        if hints.month_day:
+            if not day or (day.month, day.day) != hints.month_day:
+                continue
+            score += 4
+        if hints.place:
+            place = hints.place.lower()
+            side = cand.recipients if hints.direction == "to" else cand.senders | {cand.place}
+            score += 2 if place in side or place in cand.place else -1
+        if hints.by == "sender":
+            score += 2 if cand.senders & src.senders else -1
+        elif hints.by == "recipient":
+            score += 2 if cand.senders & src.recipients else -1
+        elif (cand.senders | cand.recipients) & (src.senders | src.recipients):
+            score += 2
+        if cand.collection == src.collection:
+            score += 1
+        best.append((score, cand_id))
+    best.sort(reverse=True)
+    if not best or (len(best) > 1 and best[0][0] == best[1][0]) or best[0][0] < 1:
+        return None
+    return best[0][1]
+
+
+def _resolve_relative(phrase: str, src: Record, index: ArchiveIndex) -> str | None:
+    days_back = _RELATIVE_DAYS.get(phrase)
+    day = to_date(src.when)
+    if days_back is None or day is None:
+        return None
+    matches = [
+        i
+        for i in index.by_day.get(day - timedelta(days=days_back), [])
+        if i != src.id
+        and index.records[i].senders & src.senders
+        and (not src.recipients or index.records[i].recipients & src.recipients)
+    ]
+    return matches[-1] if len(matches) == 1 or days_back else None
+
+
+# -- dates -----------------------------------------------------------------------------------
+def date_evidence(doc_id: str, index: ArchiveIndex, limit: int = 2) -> tuple[list[date], list[date]]:
+    """The nearest dated neighbours before and after `doc_id` in its chapter, nearest first."""
+    src = index.records[doc_id]
+    ids = index.order[src.collection]
+    found: tuple[list[date], list[date]] = ([], [])
+    for step, out in ((-1, found[0]), (1, found[1])):
+        i = src.position + step
+        while 0 <= i < len(ids) and len(out) < limit:
+            other = index.records[ids[i]]
+            if other.chapter != src.chapter:
+                break
+            day = to_date(other.when) if other.basis != "inferred" else None
+            if day:
+                out.append(day)
+            i += step
+    return found
+
+
+def infer_date(
+    doc: dict[str, Any], index: ArchiveIndex, not_earlier: list[date], not_later: list[date]
+) -> DocDate | None:
+    """An inferred interval for an undated document in a collection; None for loose files."""
+    src = index.records[doc["id"]]
+    archive = (index.collections.get(src.collection) or {}).get("archive")
+    if archive in (None, "text") or len(index.order[src.collection]) < 2:
+        return None
+    previous, following = date_evidence(src.id, index)
+    interval = infer_interval(
+        previous, following, index.coverage(src.collection), not_earlier, not_later, doc.get("text") or ""
+    )
+    if interval is None:
+        return None
+    stated = doc.get("date") or {}
+    low, high = to_date(stated.get("not_before")), to_date(stated.get("not_after"))
+    if stated.get("basis") not in (None, "inferred") and low and high:
+        new_low = max(low, to_date(interval.not_before))
+        new_high = min(high, to_date(interval.not_after))
+        if new_low > new_high:
+            return None
+        interval = infer_interval([new_low], [new_high])
+    return resolve_dtg(doc.get("text") or "", interval) or interval
+
+
+# -- the run ---------------------------------------------------------------------------------
+def link_documents(store: Any, doc_ids: Iterable[str] | None = None) -> LinkReport:
+    """Resolve and store links for `doc_ids` (all documents when None) plus pending ones."""
+    started = time.perf_counter()
+    report = LinkReport()
+    index = build_index(store)
+    wanted = set(index.records) if doc_ids is None else set(doc_ids) & set(index.records)
+    wanted |= {r.id for r in index.records.values() if r.pending}
+    ordered = [i for ids in index.order.values() for i in ids if i in wanted]
+    docs: list[dict[str, Any]] = []
+    not_later: dict[str, list[date]] = defaultdict(list)
+    for start in range(0, len(ordered), 500):
+        for doc in store.documents(ordered[start : start + 500]):
+            _link_one(store, doc, index, report, not_later)
+            docs.append(doc)
+    changed = []
+    for doc in docs:
+        before = orig_date = doc.get("date") or {}
+        if orig_date.get("when") is None or orig_date.get("basis") == "inferred":
+            earlier = [
+                d
+                for r in doc.get("references") or []
+                if r.get("target_id")
+                and r.get("kind") in ("message", "reply")
+                and r["text"] in doc["text"]
+                and (d := to_date(index.records[r["target_id"]].when))
+            ]
+            inferred = infer_date(doc, index, earlier, not_later.get(doc["id"], []))
+            if inferred is not None:
+                doc["date"] = inferred.__dict__
+                report.inferred_dates += 1
+        if doc.pop("_refs_changed", False) or doc.get("date") != before:
+            changed.append(doc)
+    for start in range(0, len(changed), 500):
+        store.update_documents(changed[start : start + 500])
+    report.examined = len(docs)
+    report.updated = len(changed)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _link_one(
+    store: Any, doc: dict[str, Any], index: ArchiveIndex, report: LinkReport, not_later: dict[str, list[date]]
+) -> None:
+    links: dict[tuple[str, str], str] = {}
+    refs_changed = False
+    src_day = to_date(index.records[doc["id"]].when)
+    for ref in doc.get("references") or []:
+        kind = ref.get("kind")
+        if kind not in RESOLVABLE:
+            continue
+        target_id = resolve(ref, doc, index)
+        counts = report.by_kind.setdefault(kind, [0, 0])
+        counts[0] += 1
+        report.references += 1
+        if target_id != ref.get("target_id"):
+            ref["target_id"] = target_id
+            refs_changed = True
+        if target_id:
+            counts[1] += 1
+            report.resolved += 1
+            links.setdefault((target_id, kind if kind != "tei-ref" else "reference"), ref.get("text") or "")
+            if src_day and kind in ("message", "reply") and ref.get("text", "") in (doc.get("text") or ""):
+                not_later[target_id].append(src_day)
+    store.put_links(doc["id"], [(dst, kind, text) for (dst, kind), text in links.items()])
+    report.links += len(links)
+    doc["_refs_changed"] = refs_changed
