@@ -1,0 +1,228 @@
+"""Turn a parsed query (chancery.search.query AST) into tantivy Query objects.
+
+Bare words search title (boosted) and text; fields map to the index's name, keyword and date
+fields. Filters score nothing. Names get their variants (authority, then fuzzy) as a weaker
+alternative; an exact match also earns a constant bonus so it always ranks above a variant-only
+match. Positive text terms are collected for the snippet highlighter.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from chancery.search.index import NAME_ANALYZER, TEXT_ANALYZER, day_number
+from chancery.search.query import And, DateRange, Flag, Node, Not, Or, Phrase, Term
+from chancery.search.variants import Variants
+
+TITLE_BOOST = 2.0
+VARIANT_BOOST = 0.3
+EXACT_BONUS = 50.0
+PREFIX_HIGHLIGHT_TERMS = 20
+PREFIX_MAX_TERMS = 256
+NAME_FIELDS = {"from", "to", "person", "place"}
+KEYWORD_FIELD = {"type": "type", "classification": "classification", "collection": "collection"}
+KEYWORD_FIELD |= {"archive": "archive", "id": "id"}
+LOWERCASED = {"type", "classification", "archive"}
+
+
+class Compiler:
+    """Compiles one query against one searcher; records variants used and terms to highlight."""
+
+    def __init__(
+        self, schema: tantivy.Schema, searcher: tantivy.Searcher, cache_key: Any, variants: Variants | None
+    ) -> None:
+        self.schema = schema
+        self.searcher = searcher
+        self.cache_key = cache_key
+        self.variants = variants
+        self.variants_used: dict[str, list[str]] = {}
+        self.highlight: list[Query] = []
+        self._negated = 0
+
+    def compile(self, node: Node) -> Query:
+        query = self._node(node)
+        return query if query is not None else Query.all_query()
+
+    def _node(self, node: Node) -> Query | None:
+        if isinstance(node, And):
+            return self._and(node)
+        if isinstance(node, Or):
+            parts = [q for q in (self._node(c) for c in node.children) if q is not None]
+            return Query.boolean_query([(Occur.Should, q) for q in parts]) if parts else None
+        if isinstance(node, Not):
+            self._negated += 1
+            inner = self._node(node.child)
+            self._negated -= 1
+            if inner is None:
+                return None
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, inner)])
+        if isinstance(node, Term):
+            return self._term(node)
+        if isinstance(node, Phrase):
+            return self._phrase(node)
+        if isinstance(node, DateRange):
+            return _filter(self._date(node))
+        if isinstance(node, Flag):
+            return _filter(Query.term_query(self.schema, node.field, "true" if node.value else "false"))
+        raise TypeError(node)
+
+    def _and(self, node: And) -> Query | None:
+        clauses = []
+        for child in node.children:
+            if isinstance(child, Not):
+                self._negated += 1
+                inner = self._node(child.child)
+                self._negated -= 1
+                if inner is not None:
+                    clauses.append((Occur.MustNot, inner))
+            else:
+                query = self._node(child)
+                if query is not None:
+                    clauses.append((Occur.Must, query))
+        if not clauses:
+            return None
+        if all(occur == Occur.MustNot for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    # -- words and phrases ------------------------------------------------------------------
+    def _term(self, node: Term) -> Query | None:
+        if node.field in KEYWORD_FIELD:
+            return _filter(self._keyword(node.field, node.text, node.prefix))
+        if node.field == "person" and ":" in node.text:
+            return Query.term_query(self.schema, "entity", node.text)
+        if node.prefix:
+            return self._prefix(node)
+        exact = self._words(node.field, node.text)
+        if exact is None:
+            return None
+        return self._with_variants(node, exact)
+
+    def _phrase(self, node: Phrase) -> Query | None:
+        if node.field in KEYWORD_FIELD:
+            return _filter(self._keyword(node.field, node.text, False))
+        exact = self._words(node.field, node.text)
+        if exact is None:
+            return None
+        if node.field in (None, "person", "from", "to") and " " in node.text.strip():
+            return self._with_variants(node, exact)
+        return exact
+
+    def _words(self, field: str | None, text: str) -> Query | None:
+        """`text` in `field` (or title and text): a term for one token, a phrase for several."""
+        if field is None:
+            title, body = self._in("title", text), self._in("text", text)
+            if body is None:
+                return None
+            return Query.boolean_query(
+                [(Occur.Should, Query.boost_query(title, TITLE_BOOST)), (Occur.Should, body)]
+            )
+        return self._in(field, text)
+
+    def _in(self, field: str, text: str) -> Query | None:
+        analyzer = NAME_ANALYZER if field in NAME_FIELDS else TEXT_ANALYZER
+        tokens = analyzer.analyze(text)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            query = Query.term_query(self.schema, field, tokens[0])
+        else:
+            query = Query.phrase_query(self.schema, field, tokens)
+        if field == "text" and not self._negated:
+            self.highlight.append(query)
+        return query
+
+    def _prefix(self, node: Term) -> Query | None:
+        fields = ["title", "text"] if node.field is None else [node.field]
+        parts = []
+        for field in fields:
+            terms = self._prefix_terms(field, node.text)
+            if not terms:
+                continue
+            parts.append(Query.term_set_query(self.schema, field, terms))
+            if field == "text" and not self._negated:
+                self.highlight.extend(
+                    Query.term_query(self.schema, field, t) for t in terms[:PREFIX_HIGHLIGHT_TERMS]
+                )
+        if not parts:
+            return Query.empty_query()
+        return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Should, q) for q in parts])
+
+    def _prefix_terms(self, field: str, text: str) -> list[str]:
+        """Indexed terms a word starting with `text` can have become, most frequent first.
+
+        Stemmed fields hold stems ("negotiations" -> "negoti"), so a stem that is itself a prefix
+        of `text` counts too.
+        """
+        words = NAME_ANALYZER.analyze(text)
+        if len(words) != 1:
+            return []
+        lowered = words[0]
+        stemmed = field not in NAME_FIELDS
+        base = lowered[:4] if stemmed else lowered
+        return [
+            term
+            for term, _ in self.searcher.terms_with_prefix(field, base, limit=PREFIX_MAX_TERMS * 4)
+            if term.startswith(lowered) or (stemmed and len(term) >= 4 and lowered.startswith(term))
+        ][:PREFIX_MAX_TERMS]
+
+    # -- variants ----------------------------------------------------------------------------
+    def _with_variants(self, node: Term | Phrase, exact: Query) -> Query:
+        spellings = self._spellings(node)
+        if not spellings:
+            return exact
+        alternatives = [q for q in (self._words(node.field, s) for s in spellings) if q is not None]
+        if not alternatives:
+            return exact
+        self.variants_used[node.text.lower()] = spellings
+        clauses = [(Occur.Should, exact), (Occur.Should, Query.const_score_query(exact, EXACT_BONUS))]
+        clauses += [(Occur.Should, Query.boost_query(q, VARIANT_BOOST)) for q in alternatives]
+        return Query.boolean_query(clauses)
+
+    def _spellings(self, node: Term | Phrase) -> list[str]:
+        if self.variants is None or node.field not in (None, "person", "from", "to", "place"):
+            return []
+        if node.field != "place":
+            found = self.variants.authority(node.text)
+            if found:
+                return found
+        if not isinstance(node, Term) or not node.text[:1].isupper():
+            return []
+        field = node.field or "text"
+        analyzer = TEXT_ANALYZER if field == "text" else NAME_ANALYZER
+        tokens = analyzer.analyze(node.text)
+        if len(tokens) != 1:
+            return []
+        return self.variants.fuzzy(self.searcher, self.cache_key, field, tokens[0])
+
+    # -- filters -----------------------------------------------------------------------------
+    def _keyword(self, field: str, text: str, prefix: bool) -> Query:
+        name = KEYWORD_FIELD[field]
+        value = " ".join(text.split())
+        if name in LOWERCASED:
+            value = value.lower()
+        if prefix:
+            return Query.regex_query(self.schema, name, re.escape(value) + ".*")
+        return Query.term_query(self.schema, name, value)
+
+    def _date(self, node: DateRange) -> Query:
+        clauses = []
+        if node.end is not None:
+            end = day_number(node.end)
+            clauses.append(self._range("not_before", None, end))
+        if node.start is not None:
+            start = day_number(node.start)
+            clauses.append(self._range("not_after", start, None))
+        return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _range(self, field: str, low: int | None, high: int | None) -> Query:
+        return Query.range_query(self.schema, field, tantivy.FieldType.Integer, low, high)
+
+
+def _filter(query: Query) -> Query:
+    """A filter: matches like `query`, adds nothing to the score."""
+    return Query.const_score_query(query, 0.0)

@@ -1,0 +1,316 @@
+"""The Chancery query language: a hand-written recursive-descent parser producing a small AST.
+
+Grammar (AND binds tighter than OR; juxtaposition means AND):
+
+    query   := or EOF
+    or      := and ("OR" and)*
+    and     := unary (["AND"] unary)*
+    unary   := ("NOT" | "-") unary | primary
+    primary := "(" or ")" | FIELD ":" value | PHRASE | WORD["*"]
+    value   := PHRASE | WORD["*"] | "(" or ")" | DATE[".." DATE]
+
+Every error is a `QueryError` carrying the position where the query went wrong.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from chancery.errors import QueryError
+
+TEXT_FIELDS = ("title", "from", "to", "person", "place")
+KEYWORD_FIELDS = ("type", "classification", "collection", "archive", "id")
+DATE_FIELDS = ("date", "before", "after")
+FLAG_FIELDS = ("paraphrase",)
+FIELDS = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS + FLAG_FIELDS
+ALIASES = {"sender": "from", "recipient": "to", "doc_type": "type", "persons": "person", "places": "place"}
+OPERATORS = ("AND", "OR", "NOT")
+
+_FIELD_RE = re.compile(r"([A-Za-z_]+):")
+_DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+# -- AST ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Term:
+    """A word (or a `word*` prefix), searched in `field` (None: title and text)."""
+
+    text: str
+    field: str | None = None
+    prefix: bool = False
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    field: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Documents whose date interval overlaps [start, end] (ISO days; None is open)."""
+
+    start: str | None
+    end: str | None
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Flag:
+    field: str
+    value: bool
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...] = field(default_factory=tuple)
+
+
+Node = Term | Phrase | DateRange | Flag | Not | And | Or
+
+
+# -- lexer ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word | phrase | field | lparen | rparen | minus | and | or | not | eof
+    text: str
+    position: int
+
+
+def tokenize(query: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            tokens.append(Token("lparen" if ch == "(" else "rparen", ch, i))
+            i += 1
+        elif ch == '"':
+            end = query.find('"', i + 1)
+            if end < 0:
+                raise QueryError("unbalanced quote: this phrase is never closed", i, query)
+            tokens.append(Token("phrase", query[i + 1 : end], i))
+            i = end + 1
+        elif ch == "-" and i + 1 < n and not query[i + 1].isspace() and query[i + 1] not in "()":
+            tokens.append(Token("minus", ch, i))
+            i += 1
+        else:
+            match = _FIELD_RE.match(query, i)
+            if match and (not tokens or tokens[-1].kind != "field"):
+                tokens.append(Token("field", match.group(1).lower(), i))
+                i = match.end()
+                if i >= n or query[i].isspace():
+                    raise QueryError(f"missing value after {match.group(0)}", i, query)
+                continue
+            j = i
+            while j < n and not query[j].isspace() and query[j] not in '()"':
+                j += 1
+            word = query[i:j]
+            kind = word.lower() if word in OPERATORS else "word"
+            tokens.append(Token(kind, word, i))
+            i = j
+    tokens.append(Token("eof", "", n))
+    return tokens
+
+
+# -- parser ---------------------------------------------------------------------------------
+class Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = tokenize(query)
+        self.i = 0
+
+    def error(self, message: str, position: int) -> QueryError:
+        return QueryError(message, position, self.query)
+
+    def peek(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def parse(self) -> Node:
+        if not self.query.strip():
+            raise QueryError('empty query: type a word, a "phrase" or a field such as date:1945')
+        node = self.parse_or(None)
+        token = self.peek()
+        if token.kind == "rparen":
+            raise self.error("unbalanced parenthesis: ')' without '('", token.position)
+        if token.kind != "eof":
+            raise self.error(f"unexpected {token.text!r}", token.position)
+        if _only_negative(node):
+            raise self.error("a query cannot only exclude: add something to search for", 0)
+        return node
+
+    def parse_or(self, fld: str | None) -> Node:
+        children = [self.parse_and(fld)]
+        while self.peek().kind == "or":
+            self.take()
+            children.append(self.parse_and(fld))
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_and(self, fld: str | None) -> Node:
+        children = [self.parse_unary(fld)]
+        while True:
+            token = self.peek()
+            if token.kind == "and":
+                self.take()
+                children.append(self.parse_unary(fld))
+            elif token.kind in ("eof", "rparen", "or"):
+                break
+            else:
+                children.append(self.parse_unary(fld))
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_unary(self, fld: str | None) -> Node:
+        token = self.peek()
+        if token.kind in ("not", "minus"):
+            self.take()
+            return Not(self.parse_unary(fld), token.position)
+        return self.parse_primary(fld)
+
+    def parse_primary(self, fld: str | None) -> Node:
+        token = self.take()
+        if token.kind == "lparen":
+            if self.peek().kind == "rparen":
+                raise self.error("empty parentheses", token.position)
+            node = self.parse_or(fld)
+            if self.peek().kind != "rparen":
+                raise self.error("unbalanced parenthesis: '(' is never closed", token.position)
+            self.take()
+            return node
+        if token.kind == "field":
+            if fld is not None:
+                raise self.error(f"field {token.text}: inside a {fld}: group", token.position)
+            return self.parse_field(token)
+        if token.kind == "phrase":
+            return self.phrase(token, fld)
+        if token.kind == "word":
+            return self.word(token, fld)
+        if token.kind == "eof":
+            raise self.error("the query ends where a word was expected", token.position)
+        if token.kind == "rparen":
+            raise self.error("unbalanced parenthesis: ')' without '('", token.position)
+        raise self.error(f"{token.text} needs a word on each side", token.position)
+
+    def parse_field(self, token: Token) -> Node:
+        name = ALIASES.get(token.text, token.text)
+        if name not in FIELDS:
+            raise self.error(f"unknown field {token.text}: (known: {', '.join(FIELDS)})", token.position)
+        value = self.peek()
+        if name in DATE_FIELDS:
+            self.take()
+            if value.kind != "word":
+                raise self.error(f"{name}: needs a date such as 1945, 1945-06 or 1945-06-30", value.position)
+            return self.date(name, value)
+        if name in FLAG_FIELDS:
+            self.take()
+            flag = value.text.lower()
+            if value.kind != "word" or flag not in ("true", "false", "yes", "no"):
+                raise self.error(f"{name}: takes true or false", value.position)
+            return Flag(name, flag in ("true", "yes"), token.position)
+        if value.kind == "lparen":
+            return self.parse_primary(name)
+        self.take()
+        if value.kind == "phrase":
+            return self.phrase(value, name)
+        if value.kind == "word":
+            return self.word(value, name)
+        raise self.error(f"{name}: needs a value", value.position)
+
+    def phrase(self, token: Token, fld: str | None) -> Phrase:
+        if not token.text.strip():
+            raise self.error("empty phrase", token.position)
+        return Phrase(" ".join(token.text.split()), fld, token.position)
+
+    def word(self, token: Token, fld: str | None) -> Term:
+        text = token.text
+        prefix = text.endswith("*")
+        if prefix:
+            text = text[:-1]
+        star = text.find("*")
+        if star >= 0:
+            raise self.error("* is allowed only at the end of a word", token.position + star)
+        if prefix and len(text) < 2:
+            raise self.error("* needs at least two letters before it, as in negotiat*", token.position)
+        return Term(text, fld, prefix, token.position)
+
+    def date(self, name: str, token: Token) -> DateRange:
+        text, pos = token.text, token.position
+        if name != "date":
+            if ".." in text:
+                raise self.error(f"{name}: takes one date, not a range", pos)
+            start, end = self.day_bounds(text, pos)
+            if name == "before":
+                return DateRange(None, _shift(start, -1), pos)
+            return DateRange(_shift(end, 1), None, pos)
+        if ".." not in text:
+            start, end = self.day_bounds(text, pos)
+            return DateRange(start, end, pos)
+        left, right = text.split("..", 1)
+        if not left and not right:
+            raise self.error("a date range needs at least one end, as in 1945-06..1945-07", pos)
+        start = self.day_bounds(left, pos)[0] if left else None
+        end = self.day_bounds(right, pos + len(left) + 2)[1] if right else None
+        if start and end and start > end:
+            raise self.error("the range ends before it begins", pos)
+        return DateRange(start, end, pos)
+
+    def day_bounds(self, text: str, pos: int) -> tuple[str, str]:
+        """First and last day of a year, month or day written YYYY[-MM[-DD]]."""
+        match = _DATE_RE.fullmatch(text)
+        if not match:
+            raise self.error(f"bad date {text!r}: write 1945, 1945-06 or 1945-06-30", pos)
+        year, month, day = int(match.group(1)), match.group(2), match.group(3)
+        try:
+            if day:
+                first = last = date(year, int(month), int(day))
+            elif month:
+                m = int(month)
+                first = date(year, m, 1)
+                last = date(year, m, calendar.monthrange(year, m)[1])
+            else:
+                first, last = date(year, 1, 1), date(year, 12, 31)
+        except ValueError:
+            raise self.error(f"bad date {text!r}: no such day or month", pos) from None
+        return first.isoformat(), last.isoformat()
+
+
+def _shift(day: str, days: int) -> str:
+    return date.fromordinal(date.fromisoformat(day).toordinal() + days).isoformat()
+
+
+def _only_negative(node: Node) -> bool:
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, And):
+        return all(_only_negative(c) for c in node.children)
+    if isinstance(node, Or):
+        return all(_only_negative(c) for c in node.children)
+    return False
+
+
+def parse(query: str) -> Node:
+    """Parse a query into its AST, or raise `QueryError` naming the position."""
+    return Parser(query).parse()
