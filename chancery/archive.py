@@ -17,7 +17,10 @@ from typing import Any
 from chancery.enrich import Context, enrich
 from chancery.errors import NotFound, SourceError
 from chancery.linking import LinkReport, link_documents
+from chancery.search.engine import matching_ids
+from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
+from chancery.search.variants import Variants
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
 from chancery.store import is_postgres, open_store, resolve_db
@@ -212,28 +215,31 @@ class Archive:
         return data
 
     # -- finding ---------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 20, offset: int = 0, **options: Any) -> dict[str, Any]:
-        """Search the archive; each hit carries the document's summary fields."""
-        result = self.index.search(query, limit=limit, offset=offset)
-        docs = {d["id"]: d for d in self.store.documents([h["id"] for h in result["hits"]])}
-        for hit in result["hits"]:
-            doc = docs.get(hit["id"]) or {}
-            hit.update(
-                title=doc.get("title"),
-                date=doc.get("date"),
-                doc_type=doc.get("doc_type"),
-                collection=doc.get("collection"),
-                senders=doc.get("senders"),
-                recipients=doc.get("recipients"),
-            )
-        result["query"] = query
-        return result
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: bool = True,
+        mode: str = "bm25",
+    ) -> dict[str, Any]:
+        """Search in the query language (chancery/search/README-query.md): hits, facets, variants."""
+        return search_index(
+            self.index, query, limit, offset, sort=sort, facets=facets, mode=mode, variants=self.variants()
+        )
+
+    def variants(self) -> Variants:
+        """The name-variant finder for this archive (authority records in the store, fuzzy)."""
+        if getattr(self, "_variants", None) is None:
+            self._variants = Variants(self.store)
+        return self._variants
 
     def export(self, query: str | None = None) -> Iterator[dict[str, Any]]:
         """Every document (or every match of `query`) as export dicts."""
         if not query:
             yield from self.store.iter_documents()
             return
-        total = self.index.search(query, limit=1)["total"]
-        ids = [h["id"] for h in self.index.search(query, limit=max(total, 1))["hits"]]
-        yield from self.store.documents(ids)
+        ids = matching_ids(self.index, query, self.variants())
+        for i in range(0, len(ids), 500):
+            yield from self.store.documents(ids[i : i + 500])

@@ -123,17 +123,22 @@ def export(
 
 @app.command()
 def search(
-    query: str = typer.Argument(...),
+    query: str = typer.Argument(..., help="e.g. 'from:harriman date:1945-06..1945-07 \"Soong\"'"),
     db: str | None = DbOption,
     limit: int = typer.Option(20, "--limit"),
     offset: int = typer.Option(0, "--offset"),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, date or -date"),
+    mode: str = typer.Option("bm25", "--mode", help="bm25, semantic or hybrid"),
+    facets: bool = typer.Option(False, "--facets", help="Also print facet counts and the year histogram."),
     json: bool = JsonOption,
 ) -> None:
-    """Full-text search."""
+    """Search in the query language: words, "phrases", AND/OR/NOT, fields, dates (see README)."""
     with Archive.open(db) as archive:
         try:
-            result = archive.search(query, limit=limit, offset=offset)
-        except (ChanceryError, ValueError) as exc:
+            result = archive.search(
+                query, limit=limit, offset=offset, sort=sort, facets=facets or json, mode=mode
+            )
+        except ChanceryError as exc:
             _fail(str(exc))
     if json:
         _print_json(result)
@@ -144,6 +149,30 @@ def search(
     for hit in result["hits"]:
         table.add_row(hit["id"], (hit.get("date") or {}).get("when") or "", hit.get("title") or "")
     out.print(table)
+    for word, spellings in (result.get("variants") or {}).items():
+        out.print(f"also searched for {word!r} as: {', '.join(spellings)}", highlight=False)
+    if facets:
+        _print_facets(result)
+
+
+def _print_facets(result: dict) -> None:
+    """Each facet as a small table of value and count, then the year histogram."""
+    for name, buckets in (result.get("facets") or {}).items():
+        if not buckets:
+            continue
+        table = Table(title=name, title_justify="left")
+        table.add_column("value")
+        table.add_column("count", justify="right")
+        for bucket in buckets:
+            table.add_row(str(bucket["value"]), str(bucket["count"]))
+        out.print(table)
+    histogram = result.get("histogram") or []
+    if histogram:
+        peak = max(b["count"] for b in histogram)
+        out.print("[bold]by year[/bold]")
+        for bucket in histogram:
+            bar = "█" * max(1, round(30 * bucket["count"] / peak))
+            out.print(f"{bucket['year']}  {bar} {bucket['count']}", highlight=False)
 
 
 @app.command()
@@ -166,6 +195,19 @@ def reindex(db: str | None = DbOption) -> None:
     with Archive.open(db) as archive:
         n = archive.reindex()
     console.print(f"reindexed {n} documents")
+
+
+@app.command()
+def serve(
+    db: str | None = DbOption,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Serve the read-only web UI and JSON API (/api/docs)."""
+    from chancery.web import serve as serve_web
+
+    console.print(f"serving on http://{host}:{port}/", highlight=False)
+    serve_web(db, host=host, port=port)
 
 
 def main() -> None:

@@ -1,0 +1,231 @@
+"""Search over a real SQLite archive in a temp dir: fields, dates, sorting, paging, facets, snippets, variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chancery.archive import Archive
+from chancery.errors import QueryError
+from chancery.search.index import index_fields
+
+
+def make_doc(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": doc_id,
+        "collection": {"id": "frus1945v07", "title": "The Far East: China"},
+        "source": {"format": "frus-tei", "path": "frus1945v07.xml"},
+        "title": f"Document {doc_id}",
+        "doc_type": "telegram",
+        "date": {},
+        "senders": [],
+        "recipients": [],
+        "markings": {"classification": None, "handling": [], "paraphrase": False, "channel": None},
+        "text": text,
+        "mentions": [],
+    }
+    doc.update(fields)
+    return doc
+
+
+def day(when: str, not_after: str | None = None) -> dict[str, Any]:
+    return {"when": when, "not_before": when, "not_after": not_after or when, "precision": "day"}
+
+
+DOCS = [
+    make_doc(
+        "d1",
+        "Vyshinsky telephoned me that Marshal Stalin had agreed; Soong will reach Moscow before July 1.",
+        title="The Ambassador in the Soviet Union to the Secretary of State",
+        date=day("1945-06-28"),
+        place="Moscow",
+        senders=[{"name": "Harriman", "role": "Ambassador in the Soviet Union", "entity_id": None}],
+        recipients=[{"name": "Truman", "role": "President", "entity_id": None}],
+        markings={"classification": "TOP SECRET", "handling": [], "paraphrase": False, "channel": None},
+        mentions=[
+            {
+                "type": "person",
+                "text": "Soong",
+                "start": 0,
+                "end": 5,
+                "entity_id": "person:soong-t-v",
+                "entity_name": "T. V. Soong",
+            }
+        ],
+    ),
+    make_doc(
+        "d2",
+        "Mr. Vishinsky said the Soviet Government would not object. Chiang Kai-shek concurred.",
+        date=day("1945-07-02"),
+        senders=[{"name": "Hurley", "role": "Ambassador in China", "entity_id": None}],
+        recipients=[{"name": "Byrnes", "role": "Secretary of State", "entity_id": None}],
+        markings={"classification": "SECRET", "handling": [], "paraphrase": True, "channel": None},
+    ),
+    make_doc(
+        "d3",
+        "Memorandum on negotiations; the <script>alert('x')</script> tag & other matters.",
+        doc_type="memorandum",
+        date={"when": "1945-06", "not_before": "1945-06-01", "not_after": "1945-06-30", "precision": "month"},
+        senders=[{"name": "Harriman", "role": None, "entity_id": None}],
+    ),
+    make_doc("d4", "An undated note about Moscow negotiations.", date={}),
+    make_doc(
+        "d5",
+        "Vyshinski spoke at length in Canberra.",
+        collection={"id": "dfat-volume-8", "title": "DFAT 8"},
+        source={"format": "dfat", "path": "dfat/8.md"},
+        date=day("1944-12-15"),
+        doc_type="cablegram",
+    ),
+    make_doc("d6", "Stalin and Molotov discussed the Yalta terms.", date=day("1946-02-01"), place="Yalta"),
+]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    db = Path(tmp_path_factory.mktemp("search")) / "test.db"
+    archive = Archive.open(db)
+    archive.store.replace_file("fixture.xml", "sha", "frus-tei", [{"id": "frus1945v07"}], DOCS)
+    archive.sync_index()
+    yield archive
+    archive.close()
+
+
+def ids(result: dict[str, Any]) -> list[str]:
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_words_are_anded_and_hits_carry_summary(archive: Archive) -> None:
+    result = archive.search("soong moscow")
+    assert ids(result) == ["d1"]
+    hit = result["hits"][0]
+    assert hit["title"].startswith("The Ambassador")
+    assert hit["date"]["when"] == "1945-06-28"
+    assert hit["collection"] == {"id": "frus1945v07", "title": "The Far East: China"}
+    assert hit["senders"][0]["name"] == "Harriman"
+    assert hit["doc_type"] == "telegram"
+    assert result["total"] == 1 and result["query"] == "soong moscow"
+
+
+def test_phrase_or_not_prefix(archive: Archive) -> None:
+    assert ids(archive.search('"marshal stalin"')) == ["d1"]
+    assert set(ids(archive.search("yalta OR canberra"))) == {"d5", "d6"}
+    assert set(ids(archive.search("negotiations -undated"))) == {"d3"}
+    assert set(ids(archive.search("negotiat*"))) == {"d3", "d4"}
+    assert set(ids(archive.search("(yalta OR canberra) NOT molotov"))) == {"d5"}
+
+
+def test_fields(archive: Archive) -> None:
+    assert set(ids(archive.search("from:harriman"))) == {"d1", "d3"}
+    assert ids(archive.search("to:truman")) == ["d1"]
+    assert ids(archive.search('to:"secretary of state"')) == ["d2"]
+    assert ids(archive.search('person:"t. v. soong"')) == ["d1"]
+    assert ids(archive.search("person:person:soong-t-v")) == ["d1"]
+    assert set(ids(archive.search("place:moscow"))) == {"d1"}
+    assert ids(archive.search("type:memorandum")) == ["d3"]
+    assert ids(archive.search('classification:"top secret"')) == ["d1"]
+    assert ids(archive.search("collection:dfat-volume-8")) == ["d5"]
+    assert ids(archive.search("archive:dfat")) == ["d5"]
+    assert ids(archive.search("paraphrase:true")) == ["d2"]
+    assert ids(archive.search("title:ambassador")) == ["d1"]
+    assert ids(archive.search("id:d4")) == ["d4"]
+    assert set(ids(archive.search("collection:frus1945*"))) == {"d1", "d2", "d3", "d4", "d6"}
+
+
+def test_date_ranges_overlap_and_undated_never_match(archive: Archive) -> None:
+    assert set(ids(archive.search("date:1945-06"))) == {"d1", "d3"}
+    # d3 is "June 1945" (an interval): it overlaps 1945-06-30..1945-07-15.
+    assert set(ids(archive.search("date:1945-06-30..1945-07-15"))) == {"d2", "d3"}
+    assert set(ids(archive.search("date:1945"))) == {"d1", "d2", "d3"}
+    assert set(ids(archive.search("before:1945"))) == {"d5"}
+    assert set(ids(archive.search("after:1945-12"))) == {"d6"}
+    assert set(ids(archive.search("date:1946.."))) == {"d6"}
+    assert "d4" not in ids(archive.search("negotiations date:1900..2000"))
+
+
+def test_sort_by_date_and_paging(archive: Archive) -> None:
+    ascending = ids(archive.search("collection:frus1945* OR archive:dfat", sort="date"))
+    assert ascending == ["d5", "d3", "d1", "d2", "d6", "d4"]  # undated last
+    descending = ids(archive.search("collection:frus1945* OR archive:dfat", sort="-date"))
+    assert descending[:5] == ["d6", "d2", "d1", "d3", "d5"]
+    page = archive.search("collection:frus1945* OR archive:dfat", sort="date", limit=2, offset=2)
+    assert ids(page) == ["d1", "d2"] and page["total"] == 6
+
+
+def test_facets_follow_the_query(archive: Archive) -> None:
+    result = archive.search("from:harriman")
+    facets = result["facets"]
+    assert facets["type"] == [{"value": "memorandum", "count": 1}, {"value": "telegram", "count": 1}]
+    assert facets["sender"] == [{"value": "Harriman", "count": 2}]
+    assert {"value": "T. V. Soong", "count": 1} in facets["person"]
+    assert facets["classification"] == [{"value": "top secret", "count": 1}]
+    assert facets["year"] == [{"value": 1945, "count": 2}]
+    assert result["histogram"] == [{"year": 1945, "count": 2}]
+    everything = archive.search("collection:frus1945* OR archive:dfat")
+    assert {"value": "frus1945v07", "count": 5} in everything["facets"]["collection"]
+    assert everything["histogram"] == [
+        {"year": 1944, "count": 1},
+        {"year": 1945, "count": 3},
+        {"year": 1946, "count": 1},
+    ]
+
+
+def test_snippets_escape_everything_but_marks(archive: Archive) -> None:
+    snippet = archive.search("script")["hits"][0]["snippet"]
+    assert "<script>" not in snippet
+    assert "&lt;<mark>script</mark>&gt;" in snippet and "&amp;" in snippet
+    fallback = archive.search("type:memorandum")["hits"][0]["snippet"]
+    assert "<script>" not in fallback and "&lt;script&gt;" in fallback
+
+
+def test_variants_from_authority_records(archive: Archive) -> None:
+    archive.store.put_entities(
+        [
+            {
+                "id": "person:hsg:vyshinsky",
+                "type": "person",
+                "name": "Vyshinsky, Andrey Yanuaryevich",
+                "variants": ["Vyshinski", "Vishinsky, Andrei"],
+            }
+        ],
+        [("vyshinsky andrey yanuaryevich", "person:hsg:vyshinsky")],
+    )
+    result = archive.search("Vyshinski")
+    assert set(ids(result)) == {"d1", "d2", "d5"}
+    assert ids(result)[0] == "d5"  # the exact spelling ranks first
+    assert set(result["variants"]["vyshinski"]) >= {"vyshinsky", "vishinsky"}
+    assert "<mark>Vishinsky</mark>" in next(h["snippet"] for h in result["hits"] if h["id"] == "d2")
+
+
+def test_variants_by_fuzzy_matching(tmp_path: Path) -> None:
+    with Archive.open(tmp_path / "fuzzy.db") as archive:
+        archive.store.replace_file("f.xml", "sha", "frus-tei", [{"id": "frus1945v07"}], DOCS)
+        archive.sync_index()
+        result = archive.search("Vishinski")
+        assert set(ids(result)) == {"d1", "d2", "d5"}
+        assert ids(result)[0] == "d2"
+        assert result["variants"]["vishinski"]
+        assert archive.search("vishinski")["variants"] == {}  # lowercase: not taken for a name
+
+
+def test_errors_and_modes(archive: Archive) -> None:
+    with pytest.raises(QueryError, match="position 7"):
+        archive.search('soong "moscow')
+    with pytest.raises(QueryError, match="unknown search mode"):
+        archive.search("soong", mode="telepathy")
+    with pytest.raises(QueryError, match="unknown sort"):
+        archive.search("soong", sort="size")
+
+
+def test_export_with_query(archive: Archive) -> None:
+    assert {d["id"] for d in archive.export("from:harriman")} == {"d1", "d3"}
+
+
+def test_archive_from_format_or_prefix() -> None:
+    assert index_fields(make_doc("x", "t"))["archive"] == "frus"
+    wilson = make_doc("y", "t", collection={"id": "wilson"}, source={"format": "wilson", "path": "w.csv"})
+    assert index_fields(wilson)["archive"] == "wilson"
+    plain = make_doc("z", "t", collection={"id": "seeds"}, source={"format": "text", "path": "s.txt"})
+    assert index_fields(plain)["archive"] == "text"
