@@ -1,0 +1,64 @@
+"""Page rendering shared by the views: the Jinja environment (autoescaped), URLs for
+documents, entities and collections, and the archive behind the current request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chancery.archive import Archive
+from chancery.citations import display_date
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def doc_url(doc_id: str) -> str:
+    return "/documents/" + quote(doc_id, safe="/:")
+
+
+def entity_url(entity_id: str) -> str:
+    return "/entities/" + quote(entity_id, safe="/:")
+
+
+def collection_url(collection_id: str) -> str:
+    return "/collections/" + quote(collection_id, safe="/:")
+
+
+def search_url(q: str, **params: Any) -> str:
+    query = {"q": q, **{k: v for k, v in params.items() if v not in (None, "", 0)}}
+    return "/?" + urlencode(query)
+
+
+def when(doc: dict[str, Any]) -> str:
+    """A document's date for display ('July 1, 1945'), or 'undated'."""
+    return display_date(doc) or "undated"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(doc_url=doc_url, entity_url=entity_url, collection_url=collection_url)
+    env.globals.update(search_url=search_url, when=when)
+    return env
+
+
+ENV = _environment()
+
+
+def archive_of(request: Request) -> Archive:
+    return request.app.state.archive
+
+
+def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """Render `template` with `context` (autoescaped) as an HTML response."""
+    html = ENV.get_template(template).render(request=request, **context)
+    return HTMLResponse(html, status_code=status)

@@ -1,0 +1,120 @@
+"""Patterns across a query's matches: the timeline (documents per month, each bar a link to a
+search over that month) and the correspondence edges (sender → recipient counts)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from chancery.archive import Archive
+from chancery.errors import QueryError
+from chancery.web.render import archive_of, page, search_url
+from chancery.web.views.search import run_search, with_filter
+
+api = APIRouter()
+pages = APIRouter()
+
+MATCH_CAP = 5000
+PAGE = 1000  # the most hits one search call returns
+
+
+def matched_documents(archive: Archive, q: str, cap: int = MATCH_CAP) -> tuple[list[dict[str, Any]], int]:
+    """Up to `cap` matches of `q` (summary fields only) and the total number of matches."""
+    hits: list[dict[str, Any]] = []
+    total = None
+    while total is None or len(hits) < min(total, cap):
+        result = run_search(archive, q, limit=min(PAGE, cap - len(hits)), offset=len(hits), facets=False)
+        total = int(result.get("total") or 0)
+        if not result["hits"]:
+            break
+        hits += result["hits"]
+    return hits, total or 0
+
+
+def month_buckets(hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Documents per month, every month between the first and last present; and the undated count."""
+    months: Counter[str] = Counter()
+    undated = 0
+    for hit in hits:
+        when = (hit.get("date") or {}).get("when") or (hit.get("date") or {}).get("not_before") or ""
+        if len(when) >= 7 and when[:4].isdigit() and when[5:7].isdigit():
+            months[when[:7]] += 1
+        else:
+            undated += 1
+    if not months:
+        return [], undated
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:7])
+    buckets = []
+    while f"{year:04d}-{month:02d}" <= last and len(buckets) < 1200:
+        key = f"{year:04d}-{month:02d}"
+        buckets.append({"month": key, "count": months.get(key, 0)})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return buckets, undated
+
+
+def timeline_data(archive: Archive, q: str) -> dict[str, Any]:
+    hits, total = matched_documents(archive, q)
+    buckets, undated = month_buckets(hits)
+    return {"query": q, "total": total, "counted": len(hits), "undated": undated, "buckets": buckets}
+
+
+def correspondence_data(archive: Archive, q: str, limit: int = 100) -> dict[str, Any]:
+    """Sender → recipient pairs among the matches, most frequent first."""
+    hits, total = matched_documents(archive, q)
+    edges: Counter[tuple[str, str | None, str, str | None]] = Counter()
+    for hit in hits:
+        for sender in hit.get("senders") or []:
+            for recipient in hit.get("recipients") or []:
+                edges[
+                    (
+                        sender.get("name"),
+                        sender.get("entity_id"),
+                        recipient.get("name"),
+                        recipient.get("entity_id"),
+                    )
+                ] += 1
+    return {
+        "query": q,
+        "total": total,
+        "counted": len(hits),
+        "edges": [
+            {
+                "sender": {"name": s, "entity_id": s_id},
+                "recipient": {"name": r, "entity_id": r_id},
+                "count": n,
+            }
+            for (s, s_id, r, r_id), n in edges.most_common(limit)
+        ],
+    }
+
+
+@api.get("/timeline", summary="Documents per month for a query")
+async def api_timeline(request: Request, q: str = Query(..., min_length=1)) -> dict[str, Any]:
+    return timeline_data(archive_of(request), q)
+
+
+@api.get("/correspondence", summary="Sender → recipient counts for a query")
+async def api_correspondence(
+    request: Request, q: str = Query(..., min_length=1), limit: int = Query(100, ge=1, le=1000)
+) -> dict[str, Any]:
+    return correspondence_data(archive_of(request), q, limit)
+
+
+@pages.get("/timeline", response_class=HTMLResponse)
+async def timeline_page(request: Request, q: str = "") -> HTMLResponse:
+    context: dict[str, Any] = {"q": q}
+    if not q.strip():
+        return page(request, "timeline.html", context)
+    try:
+        data = timeline_data(archive_of(request), q)
+    except QueryError as exc:
+        return page(request, "timeline.html", {**context, "error": str(exc)}, status=400)
+    peak = max((b["count"] for b in data["buckets"]), default=0)
+    for bucket in data["buckets"]:
+        bucket["height"] = round(100 * bucket["count"] / peak) if peak else 0
+        bucket["url"] = search_url(with_filter(q, "date", bucket["month"]), sort="date")
+    return page(request, "timeline.html", {**context, **data})
