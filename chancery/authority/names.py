@@ -37,7 +37,7 @@ COMMON_WORDS = frozenset(
     tuesday wednesday thursday friday saturday sunday god lord church state states union
     government department office embassy mission committee council army navy air force general
     note notes see also ibid page document documents telegram memorandum letter despatch
-    dispatch message file files paraphrase secret top confidential restricted unclassified
+    dispatch message file files paraphrase cable cables secret top confidential restricted unclassified
     personal urgent priority immediate copy subject reference ref regards sincerely signed
     english french german russian chinese japanese american british soviet north south east
     west central white black brown green young king bell hope rich wise power strong short
@@ -86,6 +86,8 @@ def split_inverted(name: str) -> tuple[str, str]:
         return "", name
     surname, _, rest = name.partition(",")
     rest = rest.strip()
+    if {normalize(w) for w in rest.split()} & {"madame", "mrs", "mme", "lady", "senora", "frau", "wife"}:
+        return "", ""  # "Chiang Kai-shek, Madame" names his wife, not him
     # "Stalin, Generalissimo Iosif V." / "Chiang Kai-shek, Generalissimo": titles are not names.
     words = [w for w in rest.split() if normalize(w) not in TITLES]
     suffix = [w for w in words if normalize(w) in {"jr", "sr", "ii", "iii"}]

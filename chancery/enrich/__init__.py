@@ -41,7 +41,9 @@ BASIC = [
     "chancery.enrich.markings.markings_step",
     "chancery.enrich.references.reference_step",
 ]
-DEEP: list[str] = []
+DEEP: list[str] = [
+    "chancery.enrich.entities.entity_step",
+]
 
 
 def enrich(document: Document, context: Context | None = None, deep: bool = True) -> Document:

@@ -1,0 +1,392 @@
+"""Find person, place and organisation mentions in plain text and resolve them to entities.
+
+`Resolver(entity_dicts)` compiles once a token dictionary of every name spelling (full names,
+surnames, place and organisation names) and of role phrases ("the Acting Secretary of State",
+"the President", "the Ambassador in the Soviet Union"). Matching is a greedy longest match over
+the document's tokens. A surname or a role is resolved at the document's date: offices held
+then (POCOM), people named in full elsewhere in the document, the collection's persons list and
+the years of the FRUS volumes that identify each person. Anything still ambiguous keeps
+`entity_id=None`. `entity_step` is the DEEP pipeline step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chancery.authority.frus_persons import key_from_url
+from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_variants
+
+WORD = re.compile(r"[^\W_]+")
+JOIN = re.compile(r"[ \t.\-'’\[\]]*\n?[ \t.\-'’\[\]]*")  # what may stand between tokens of one name
+MAX_TOKENS = 8
+PERSON_TITLES = TITLES - {"his", "her", "foreign", "under", "assistant", "deputy", "acting", "chief"}
+
+# Role phrases (normalised) -> how to resolve them. The leading "the" is optional in text.
+ROLES: dict[str, tuple[str, str | None]] = {
+    "acting secretary of state": ("office", "secretary-ad-interim"),
+    "acting secretary": ("office", "secretary-ad-interim"),
+    "secretary of state": ("office", "secretary"),
+    "under secretary of state": ("office", "under-secretary"),
+    "under secretary": ("office", "under-secretary"),
+    "president": ("office", "president"),
+    "the president": ("office", "president"),
+    "president of the united states": ("office", "president"),
+    "the secretary": ("office", "secretary"),
+    "generalissimo": ("named", "generalissimo"),
+    "the generalissimo": ("named", "generalissimo"),
+}
+AMBASSADOR = ("ambassador", "american ambassador", "us ambassador", "u s ambassador", "united states ambassador")
+# Who "the Generalissimo" is, by the country the document is about.
+GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
+NATIONALITIES = {"soviet", "chinese", "british", "french", "german", "japanese", "russian", "italian", "polish"}
+COUNTRY_ALIASES = {"soviet union": "russia", "ussr": "russia", "u s s r": "russia", "great britain": "united kingdom"}
+COUNTRY_ALIASES |= {"britain": "united kingdom", "england": "united kingdom", "persia": "iran", "siam": "thailand"}
+
+
+@dataclass
+class Token:
+    text: str
+    norm: str
+    start: int
+    end: int
+
+
+@dataclass
+class Match:
+    start: int  # token index
+    end: int  # token index, exclusive
+    kind: str  # person | surname | place | organization | role
+    candidates: list[str]
+    role: str | None = None
+
+
+def tokenize(text: str) -> list[Token]:
+    out = []
+    for m in WORD.finditer(text):
+        norm = normalize(m.group())
+        for i, part in enumerate(norm.split()):  # accents folded; one text word rarely splits
+            out.append(Token(m.group(), part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end()))
+    return out
+
+
+def _year(iso: str | None) -> int | None:
+    return int(iso[:4]) if iso and iso[:4].isdigit() else None
+
+
+def _volume_years(key: str) -> tuple[int, int] | None:
+    m = re.match(r"frus(\d{4})(?:-(\d{2,4}))?", key)
+    if not m:
+        return None
+    start = int(m.group(1))
+    end = m.group(2)
+    return start, (int(end) if end and len(end) == 4 else start // 100 * 100 + int(end) if end else start)
+
+
+class Resolver:
+    """A compiled name dictionary over authority entities; build once, use for many documents."""
+
+    def __init__(self, entities: Iterable[dict[str, Any]]) -> None:
+        self.entities: dict[str, dict[str, Any]] = {}
+        self.keys: dict[tuple[str, ...], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.by_source: dict[str, str] = {}
+        self.volumes: dict[str, set[str]] = defaultdict(set)  # entity -> FRUS volume ids
+        self.offices: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
+        self.acronyms: set[tuple[str, ...]] = set()
+        for ent in entities:
+            self._add(ent)
+        for role in ROLES:
+            self.keys[tuple(role.split())]["role"].add(role)
+        self.max_len = {k[0]: 0 for k in self.keys}
+        for key in self.keys:
+            self.max_len[key[0]] = max(self.max_len[key[0]], len(key))
+        self.named_roles = {
+            country: self._unique_full(name) for country, name in GENERALISSIMO.items() if self._unique_full(name)
+        }
+
+    # -- compiling -------------------------------------------------------------------------
+    def _add(self, ent: dict[str, Any]) -> None:
+        ent_id, kind = ent["id"], ent["type"]
+        self.entities[ent_id] = ent
+        names = [ent["name"], *ent.get("variants", [])]
+        if kind == "person":
+            for src in ent.get("sources", []):
+                key = key_from_url(src) or (src if "#" in src and src.startswith("frus") else None)
+                if key:
+                    self.by_source.setdefault(key, ent_id)
+                    self.volumes[ent_id].add(key.split("#")[0])
+            for office in ent.get("offices", []):
+                self.offices[office.get("role") or ""].append(
+                    (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
+                )
+            for name in names:
+                full, surname = person_variants(name)
+                for variant in full:
+                    toks = tuple(normalize(variant).split())
+                    if len(toks) > 1 or (len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS):
+                        self.keys[toks]["person"].add(ent_id)
+                if surname:
+                    toks = tuple(normalize(surname).split())
+                    if toks and len(toks[-1]) > 2 and " ".join(toks) not in COMMON_WORDS:
+                        self.keys[toks]["surname"].add(ent_id)
+            return
+        plain = {normalize(n) for n in names if not n.isupper()}
+        for name in names:
+            toks = tuple(normalize(name).split())
+            if not toks or (len(toks) == 1 and (toks[0] in COMMON_WORDS or len(toks[0]) < 2)):
+                continue
+            if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5 and " ".join(toks) not in plain:
+                self.acronyms.add(toks)
+            elif len(toks) == 1 and len(toks[0]) < 4:
+                continue
+            self.keys[toks][kind].add(ent_id)
+
+    def _unique_full(self, name: str) -> str | None:
+        found = self.keys.get(tuple(name.split()), {}).get("person", set())
+        return next(iter(found)) if len(found) == 1 else None
+
+    # -- matching --------------------------------------------------------------------------
+    def find(self, text: str, all_caps: bool | None = None) -> tuple[list[Token], list[Match]]:
+        """Greedy longest matches of dictionary keys over `text`'s tokens."""
+        toks = tokenize(text)
+        if all_caps is None:
+            letters = [c for c in text if c.isalpha()]
+            all_caps = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+        matches: list[Match] = []
+        i = 0
+        while i < len(toks):
+            longest = self.max_len.get(toks[i].norm, 0)
+            found = None
+            for n in range(min(longest, len(toks) - i), 0, -1):
+                key = tuple(t.norm for t in toks[i : i + n])
+                kinds = self.keys.get(key)
+                if kinds and self._joined(text, toks, i, n) and self._cased(toks, i, n, key, all_caps):
+                    found = self._match(i, n, kinds, key)
+                    if found:
+                        break
+            if found:
+                matches.append(found)
+                i = found.end
+            else:
+                i += 1
+        return toks, matches
+
+    def _joined(self, text: str, toks: list[Token], i: int, n: int) -> bool:
+        return all(JOIN.fullmatch(text, toks[j].end, toks[j + 1].start) for j in range(i, i + n - 1))
+
+    def _cased(self, toks: list[Token], i: int, n: int, key: tuple[str, ...], all_caps: bool) -> bool:
+        first = toks[i].text
+        if key in self.acronyms:
+            return first.isupper()
+        if all_caps or not first:
+            return True
+        return first[0].isupper() or first[0].isdigit() or key[0] == "the"
+
+    def _match(self, i: int, n: int, kinds: dict[str, set[str]], key: tuple[str, ...]) -> Match | None:
+        for kind in ("person", "place", "organization", "surname", "role"):
+            if kinds.get(kind):
+                cands = sorted(kinds[kind])
+                if kind == "role":
+                    return Match(i, i + n, "role", [], role=cands[0])
+                return Match(i, i + n, kind, cands)
+        return None
+
+
+def _iso(document: Any) -> str | None:
+    date = document.date
+    return date.when or date.not_before if date else None
+
+
+class DocumentResolver:
+    """Resolves the matches of one document, given its date and collection."""
+
+    def __init__(self, resolver: Resolver, date: str | None, collection: str | None) -> None:
+        self.r = resolver
+        self.date = (date or "")[:10] or None
+        self.year = _year(date)
+        self.collection = collection
+        self.in_doc: set[str] = set()
+        self.places: set[str] = set()
+
+    def prime(self, matches: list[Match], extra: Iterable[str] = ()) -> None:
+        """Remember people named unambiguously in full, and places, for context."""
+        self.in_doc.update(extra)
+        for m in matches:
+            if m.kind == "person" and len(m.candidates) == 1:
+                self.in_doc.add(m.candidates[0])
+            elif m.kind == "place":
+                self.places.update(m.candidates)
+
+    def holder(self, role: str, country: str | None = None) -> str | None:
+        if not self.date:
+            return None
+        found = {
+            ent
+            for start, end, where, ent in self.r.offices.get(role, [])
+            if start and start <= self.date <= end and (country is None or normalize(where or "") == country)
+        }
+        return next(iter(found)) if len(found) == 1 else None
+
+    def score(self, ent_id: str) -> float:
+        ent = self.r.entities[ent_id]
+        score = 0.0
+        if ent_id in self.in_doc:
+            score += 5
+        vols = self.r.volumes.get(ent_id, set())
+        if self.collection and self.collection in vols:
+            score += 3
+        if self.year:
+            birth, death = _year(ent.get("birth")), _year(ent.get("death"))
+            if birth and self.year < birth + 18:
+                return -10
+            if death and self.year > death:
+                score -= 2
+            near = sum(1 for v in vols if (y := _volume_years(v)) and y[0] - 5 <= self.year <= y[1] + 5)
+            score += min(1.5, math.log1p(near) / 2)
+        return score
+
+    def choose(self, candidates: list[str], need: float) -> str | None:
+        if len(candidates) == 1 and need <= 0:
+            return candidates[0]
+        scored = sorted(((self.score(c), c) for c in candidates), reverse=True)
+        best = scored[0]
+        if best[0] < need or (len(scored) > 1 and best[0] - scored[1][0] < 1):
+            return None
+        return best[1]
+
+    def resolve(self, m: Match, toks: list[Token]) -> str | None:
+        if m.kind == "role":
+            return self.resolve_role(m, toks)
+        if m.kind == "person":
+            return self.choose(m.candidates, 0)
+        if m.kind == "surname":
+            return self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+        return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
+
+    def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
+        how, what = ROLES[m.role or ""]
+        if how == "named":
+            country = next((c for c in GENERALISSIMO if self._about(c)), None)
+            return self.r.named_roles.get(country) if country else None
+        after = [t.norm for t in toks[m.end : m.end + 2]]
+        if after[:1] == ["of"] and m.role in ("president", "the president", "the secretary"):
+            return None  # "the President of Finland", "the Secretary of the Navy"
+        return self.holder(what)
+
+    def _about(self, country: str) -> bool:
+        ids = self.r.keys.get(tuple(country.split()), {}).get("place", set())
+        return bool(ids & self.places) or any(
+            normalize(self.r.entities[e]["name"]).startswith(country) for e in self.in_doc
+        )
+
+    def ambassador(self, toks: list[Token], i: int) -> tuple[int, str | None] | None:
+        """ "(the) [American] Ambassador in|to|at <country>" at token i: (end index, entity).
+
+        POCOM lists only American chiefs of mission: "the Soviet Ambassador to China" stays unresolved.
+        """
+        prev = toks[i - 1].norm if i > 0 else ""
+        foreign = prev not in ("american", "us") and (prev in NATIONALITIES or bool(self.r.keys.get((prev,), {}).get("place")))
+        for phrase in AMBASSADOR:
+            words = phrase.split()
+            if [t.norm for t in toks[i : i + len(words)]] != words:
+                continue
+            j = i + len(words)
+            if j < len(toks) and toks[j].norm in ("in", "to", "at"):
+                for n in (4, 3, 2, 1):
+                    name = " ".join(t.norm for t in toks[j + 1 : j + 1 + n])
+                    ids = self.r.keys.get(tuple(name.split()), {}).get("place", set())
+                    if len(name.split()) == n and ids:
+                        country = COUNTRY_ALIASES.get(name, name)
+                        if foreign and toks[i].norm == "ambassador":
+                            return j + 1 + n, None
+                        return j + 1 + n, self.holder("ambassador-e-p", country) or self.holder_any(country)
+        return None
+
+    def holder_any(self, country: str) -> str | None:
+        roles = ("envoy-extraordinary-minister-plenipotentiary", "charge-daffaires-ad-interim")
+        found = {h for role in roles if (h := self.holder(role, country))}
+        return next(iter(found)) if len(found) == 1 else None
+
+
+TYPES = {"person": "person", "surname": "person", "role": "person", "place": "place", "organization": "organization"}
+
+
+def find_mentions(resolver: Resolver, text: str, date: str | None, collection: str | None = None,
+                  known: Iterable[str] = (), context: DocumentResolver | None = None) -> list[dict[str, Any]]:
+    """Mentions in `text` as dicts (type, text, start, end, entity_id, entity_name)."""
+    toks, matches = resolver.find(text)
+    doc = context or DocumentResolver(resolver, date, collection)
+    doc.prime(matches, known)
+    lowered = {t.norm for t in toks if t.text[:1].islower()}
+    out: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    for i in range(len(toks)):
+        amb = doc.ambassador(toks, i) if toks[i].norm in ("ambassador", "american", "us", "u", "united") else None
+        if amb:
+            end, ent = amb
+            out.append(_mention(resolver, text, toks, i, end, "person", ent))
+            covered.update(range(i, end))
+    for k, m in enumerate(matches):
+        if covered.intersection(range(m.start, m.end)):
+            continue
+        nxt = matches[k + 1] if k + 1 < len(matches) else None
+        if m.kind == "role" and nxt and nxt.start == m.end and TYPES[nxt.kind] == "person":
+            continue  # "President Truman": the name decides
+        kind = m.kind
+        if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
+            continue  # "Cable", "Bridges": an ordinary word in this document
+        if kind in ("place", "organization") and m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES:
+            alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
+            if alt.get("surname") or alt.get("person"):
+                m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
+        ent = doc.resolve(m, toks)
+        start = m.start + 1 if m.kind == "role" and toks[m.start].norm == "the" else m.start
+        out.append(_mention(resolver, text, toks, start, m.end, TYPES[m.kind], ent))
+    out.sort(key=lambda x: x["start"])
+    return out
+
+
+def _mention(resolver: Resolver, text: str, toks: list[Token], i: int, j: int, kind: str, ent: str | None) -> dict:
+    start, end = toks[i].start, toks[j - 1].end
+    name = resolver.entities[ent]["name"] if ent else None
+    return {"type": kind, "text": text[start:end], "start": start, "end": end, "entity_id": ent, "entity_name": name}
+
+
+def resolve_party(resolver: Resolver, name: str, doc: DocumentResolver) -> str | None:
+    """The person entity a sender/recipient string names, when it names exactly one."""
+    found = {m["entity_id"] for m in find_mentions(resolver, name, doc.date, doc.collection, context=doc)
+             if m["type"] == "person" and m["entity_id"]}
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def entity_step(document: Any, context: Any) -> Any:
+    """DEEP step: link mentions, TEI-marked mentions and parties to authority entities."""
+    from chancery.model import Mention
+
+    resolver = getattr(context, "resolver", None)
+    if resolver is None:
+        return document
+    coll = document.collection.id if document.collection else None
+    doc = DocumentResolver(resolver, _iso(document), coll)
+    marked: list[Mention] = []
+    for m in document.mentions:
+        if m.entity_id and m.entity_id in resolver.by_source:
+            m.entity_id = resolver.by_source[m.entity_id]
+        if m.entity_id in resolver.entities:
+            m.entity_name = resolver.entities[m.entity_id]["name"]
+        marked.append(m)
+    known = [m.entity_id for m in marked if m.entity_id in resolver.entities]
+    found = find_mentions(resolver, document.text or "", doc.date, coll, known, context=doc)
+    spans = [(m.start, m.end) for m in marked]
+    for m in found:
+        if not any(s < m["end"] and m["start"] < e for s, e in spans):
+            marked.append(Mention(**m))
+    document.mentions = sorted(marked, key=lambda m: m.start)
+    for party in [*document.senders, *document.recipients]:
+        if not party.entity_id and party.name:
+            party.entity_id = resolve_party(resolver, party.name, doc)
+    return document
