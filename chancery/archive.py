@@ -165,7 +165,61 @@ class Archive:
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""
-        return Context()
+        resolver = getattr(self, "_resolver", None)
+        if resolver is None and self.store.count_entities():
+            from chancery.enrich.entities import Resolver
+
+            resolver = self._resolver = Resolver(self.store.iter_entities())
+        return Context(resolver=resolver)
+
+    # -- authority -------------------------------------------------------------------------
+    def load_authority(
+        self, paths: list[str | Path], on_progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, Any]:
+        """Load authority files and the stored FRUS persons lists; re-enrich stored documents."""
+        from chancery.authority import build_authority
+
+        data = build_authority(paths, self.store.collections())
+        self.store.put_entities(data.entities, data.names)
+        self._resolver = None
+        updated = self.reenrich(on_progress=on_progress)
+        return {
+            "counts": data.counts,
+            "entities": len(data.entities),
+            "names": len(data.names),
+            "documents_updated": updated,
+            "warnings": data.warnings,
+        }
+
+    def entity(self, entity_id: str) -> dict[str, Any]:
+        ent = self.store.entity(entity_id)
+        if ent is None:
+            raise NotFound(f"no entity with id {entity_id!r}")
+        return ent
+
+    def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
+        """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""
+        from chancery.enrich import DEEP, _steps
+        from chancery.model import Collection, Document
+
+        context = self.enrich_context()
+        if context.resolver is None:
+            return 0
+        steps = _steps(DEEP)
+        ids = self.store.document_ids()
+        collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
+        for first in range(0, len(ids), batch):
+            rewritten = []
+            for data in self.store.documents(ids[first : first + batch]):
+                doc = Document.from_dict(data, collections.get((data.get("collection") or {}).get("id")))
+                for step in steps:
+                    doc = step(doc, context)
+                rewritten.append(doc.to_dict())
+                if on_progress:
+                    on_progress(data["id"], first + len(rewritten), len(ids))
+            self.store.update_documents(rewritten)
+        self.sync_index()
+        return len(ids)
 
     def sync_index(self) -> int:
         """Apply queued store changes to the search index; returns how many were applied."""

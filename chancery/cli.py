@@ -210,6 +210,79 @@ def serve(
     serve_web(db, host=host, port=port)
 
 
+authority_app = typer.Typer(no_args_is_help=True, help="Authority records: people, places, organisations.")
+app.add_typer(authority_app, name="authority")
+
+
+@authority_app.command("load")
+def authority_load(
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="hsg-people.tar.gz, pocom.tar.gz, hsg-travels-visits.tar.gz, cities-master.xml, ontology dir",
+    ),
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Load authority files, merge them with stored FRUS persons lists, re-enrich documents."""
+    with Archive.open(db) as archive:
+        with Progress(
+            TextColumn("[bold]re-enrich"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=json or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("", total=None)
+
+            def advance(_doc_id: str, done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = archive.load_authority(list(paths), on_progress=advance)
+    if json:
+        _print_json(report)
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
+    console.print(
+        f"{report['entities']} entities ({counts}), {report['names']} names, "
+        f"{report['documents_updated']} documents re-enriched, {len(report['warnings'])} warnings",
+        highlight=False,
+    )
+    for warning in report["warnings"][:20]:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def entity(
+    entity_id: str = typer.Argument(..., metavar="ID"),
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Print one authority record: names, dates, offices, sources."""
+    with Archive.open(db) as archive:
+        try:
+            ent = archive.entity(entity_id)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    if json:
+        _print_json(ent)
+        return
+    out.print(f"[bold]{ent['name']}[/bold] ({ent['type']}) {ent['id']}", highlight=False)
+    if ent.get("birth") or ent.get("death"):
+        out.print(f"{ent.get('birth') or '?'}–{ent.get('death') or ''}", highlight=False)
+    if ent.get("variants"):
+        out.print("also: " + "; ".join(ent["variants"][:20]), highlight=False, markup=False)
+    if ent.get("description"):
+        out.print(ent["description"], highlight=False, markup=False)
+    for office in ent.get("offices") or []:
+        where = f" ({office['country']})" if office.get("country") else ""
+        out.print(
+            f"  {office.get('start') or '?'} – {office.get('end') or ''}: {office['title']}{where}",
+            highlight=False,
+        )
+
+
 def main() -> None:
     app()
 

@@ -40,12 +40,38 @@ ROLES: dict[str, tuple[str, str | None]] = {
     "generalissimo": ("named", "generalissimo"),
     "the generalissimo": ("named", "generalissimo"),
 }
-AMBASSADOR = ("ambassador", "american ambassador", "us ambassador", "u s ambassador", "united states ambassador")
+AMBASSADOR = (
+    "ambassador",
+    "american ambassador",
+    "us ambassador",
+    "u s ambassador",
+    "united states ambassador",
+)
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
-NATIONALITIES = {"soviet", "chinese", "british", "french", "german", "japanese", "russian", "italian", "polish"}
-COUNTRY_ALIASES = {"soviet union": "russia", "ussr": "russia", "u s s r": "russia", "great britain": "united kingdom"}
-COUNTRY_ALIASES |= {"britain": "united kingdom", "england": "united kingdom", "persia": "iran", "siam": "thailand"}
+NATIONALITIES = {
+    "soviet",
+    "chinese",
+    "british",
+    "french",
+    "german",
+    "japanese",
+    "russian",
+    "italian",
+    "polish",
+}
+COUNTRY_ALIASES = {
+    "soviet union": "russia",
+    "ussr": "russia",
+    "u s s r": "russia",
+    "great britain": "united kingdom",
+}
+COUNTRY_ALIASES |= {
+    "britain": "united kingdom",
+    "england": "united kingdom",
+    "persia": "iran",
+    "siam": "thailand",
+}
 
 
 @dataclass
@@ -70,7 +96,9 @@ def tokenize(text: str) -> list[Token]:
     for m in WORD.finditer(text):
         norm = normalize(m.group())
         for i, part in enumerate(norm.split()):  # accents folded; one text word rarely splits
-            out.append(Token(m.group(), part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end()))
+            out.append(
+                Token(m.group(), part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end())
+            )
     return out
 
 
@@ -105,7 +133,9 @@ class Resolver:
         for key in self.keys:
             self.max_len[key[0]] = max(self.max_len[key[0]], len(key))
         self.named_roles = {
-            country: self._unique_full(name) for country, name in GENERALISSIMO.items() if self._unique_full(name)
+            country: self._unique_full(name)
+            for country, name in GENERALISSIMO.items()
+            if self._unique_full(name)
         }
 
     # -- compiling -------------------------------------------------------------------------
@@ -139,7 +169,11 @@ class Resolver:
             toks = tuple(normalize(name).split())
             if not toks or (len(toks) == 1 and (toks[0] in COMMON_WORDS or len(toks[0]) < 2)):
                 continue
-            if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5 and " ".join(toks) not in plain:
+            if (
+                name.replace(".", "").isupper()
+                and len(name.replace(".", "")) <= 5
+                and " ".join(toks) not in plain
+            ):
                 self.acronyms.add(toks)
             elif len(toks) == 1 and len(toks[0]) < 4:
                 continue
@@ -289,7 +323,9 @@ class DocumentResolver:
         POCOM lists only American chiefs of mission: "the Soviet Ambassador to China" stays unresolved.
         """
         prev = toks[i - 1].norm if i > 0 else ""
-        foreign = prev not in ("american", "us") and (prev in NATIONALITIES or bool(self.r.keys.get((prev,), {}).get("place")))
+        foreign = prev not in ("american", "us") and (
+            prev in NATIONALITIES or bool(self.r.keys.get((prev,), {}).get("place"))
+        )
         for phrase in AMBASSADOR:
             words = phrase.split()
             if [t.norm for t in toks[i : i + len(words)]] != words:
@@ -312,11 +348,23 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
-TYPES = {"person": "person", "surname": "person", "role": "person", "place": "place", "organization": "organization"}
+TYPES = {
+    "person": "person",
+    "surname": "person",
+    "role": "person",
+    "place": "place",
+    "organization": "organization",
+}
 
 
-def find_mentions(resolver: Resolver, text: str, date: str | None, collection: str | None = None,
-                  known: Iterable[str] = (), context: DocumentResolver | None = None) -> list[dict[str, Any]]:
+def find_mentions(
+    resolver: Resolver,
+    text: str,
+    date: str | None,
+    collection: str | None = None,
+    known: Iterable[str] = (),
+    context: DocumentResolver | None = None,
+) -> list[dict[str, Any]]:
     """Mentions in `text` as dicts (type, text, start, end, entity_id, entity_name)."""
     toks, matches = resolver.find(text)
     doc = context or DocumentResolver(resolver, date, collection)
@@ -325,7 +373,11 @@ def find_mentions(resolver: Resolver, text: str, date: str | None, collection: s
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
     for i in range(len(toks)):
-        amb = doc.ambassador(toks, i) if toks[i].norm in ("ambassador", "american", "us", "u", "united") else None
+        amb = (
+            doc.ambassador(toks, i)
+            if toks[i].norm in ("ambassador", "american", "us", "u", "united")
+            else None
+        )
         if amb:
             end, ent = amb
             out.append(_mention(resolver, text, toks, i, end, "person", ent))
@@ -350,16 +402,28 @@ def find_mentions(resolver: Resolver, text: str, date: str | None, collection: s
     return out
 
 
-def _mention(resolver: Resolver, text: str, toks: list[Token], i: int, j: int, kind: str, ent: str | None) -> dict:
+def _mention(
+    resolver: Resolver, text: str, toks: list[Token], i: int, j: int, kind: str, ent: str | None
+) -> dict:
     start, end = toks[i].start, toks[j - 1].end
     name = resolver.entities[ent]["name"] if ent else None
-    return {"type": kind, "text": text[start:end], "start": start, "end": end, "entity_id": ent, "entity_name": name}
+    return {
+        "type": kind,
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "entity_id": ent,
+        "entity_name": name,
+    }
 
 
 def resolve_party(resolver: Resolver, name: str, doc: DocumentResolver) -> str | None:
     """The person entity a sender/recipient string names, when it names exactly one."""
-    found = {m["entity_id"] for m in find_mentions(resolver, name, doc.date, doc.collection, context=doc)
-             if m["type"] == "person" and m["entity_id"]}
+    found = {
+        m["entity_id"]
+        for m in find_mentions(resolver, name, doc.date, doc.collection, context=doc)
+        if m["type"] == "person" and m["entity_id"]
+    }
     return next(iter(found)) if len(found) == 1 else None
 
 
