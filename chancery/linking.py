@@ -222,7 +222,7 @@ def _resolve_message(text: str, src: Record, index: ArchiveIndex) -> str | None:
             score += 1
         best.append((score, cand_id))
     best.sort(reverse=True)
-    if not best or (len(best) > 1 and best[0][0] == best[1][0]) or best[0][0] < 1:
+    if not best or (len(best) > 1 and best[0][0] == best[1][0]) or best[0][0] < 2:
         return None
     return best[0][1]
 
@@ -239,7 +239,9 @@ def _resolve_relative(phrase: str, src: Record, index: ArchiveIndex) -> str | No
         and index.records[i].senders & src.senders
         and (not src.recipients or index.records[i].recipients & src.recipients)
     ]
-    return matches[-1] if len(matches) == 1 or days_back else None
+    if len(matches) == 1 or (matches and days_back):  # several the day before: the latest in order
+        return matches[-1]
+    return None
 
 
 # -- dates -----------------------------------------------------------------------------------
@@ -353,3 +355,33 @@ def _link_one(
     store.put_links(doc["id"], [(dst, kind, text) for (dst, kind), text in links.items()])
     report.links += len(links)
     doc["_refs_changed"] = refs_changed
+
+
+def evaluate_inference(store: Any, collection_ids: Iterable[str] | None = None) -> dict[str, Any]:
+    """Hide each stated day, infer it from neighbours and coverage: containment share, median width."""
+    index = build_index(store)
+    wanted = set(collection_ids) if collection_ids is not None else set(index.order)
+    inside = total = 0
+    widths: list[int] = []
+    for coll in wanted:
+        coverage = index.coverage(coll)
+        for doc_id in index.order.get(coll, []):
+            record = index.records[doc_id]
+            truth = to_date(record.when) if record.basis != "inferred" else None
+            if truth is None:
+                continue
+            previous, following = date_evidence(doc_id, index)
+            interval = infer_interval(previous, following, coverage)
+            if interval is None:
+                continue
+            low, high = to_date(interval.not_before), to_date(interval.not_after)
+            total += 1
+            inside += bool(low and high and low <= truth <= high)
+            widths.append((high - low).days if low and high else 0)
+    widths.sort()
+    return {
+        "documents": total,
+        "contained": inside,
+        "share": round(inside / total, 4) if total else None,
+        "median_width_days": widths[len(widths) // 2] if widths else None,
+    }
