@@ -75,6 +75,31 @@ REPLY = re.compile(
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
+# Cheap triggers: the full patterns run only in windows around these words (5-10x faster).
+_TRIGGERS = {
+    "message": re.compile(r"messag|telegr|cable|despatch|dispatch|airgram|wire|savingram|\btels?\b", re.I),
+    "jargon": re.compile(r"tels?\b", re.I),
+    "bare": re.compile(r"\b(?:your|my|our|urs?)\s", re.I),
+    "reply": re.compile(r"repl|\bre\b|\bre\.|referen|received", re.I),
+}
+
+
+def _windowed(pattern: re.Pattern[str], trigger: str, text: str, before: int = 80, after: int = 220):
+    """`pattern.finditer(text)`, but only in windows around the trigger's hits."""
+    windows: list[list[int]] = []
+    for hit in _TRIGGERS[trigger].finditer(text):
+        start, end = max(0, hit.start() - before), min(len(text), hit.end() + after)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    last_end = -1
+    for start, end in windows:
+        for m in pattern.finditer(text, start, end):
+            if m.start() >= last_end:
+                last_end = m.end()
+                yield m
+
 
 @dataclass
 class MessageHints:
@@ -181,11 +206,11 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
                 add(m, "document", f"#d{n}")
     for m in RELATIVE.finditer(text):
         add(m, "relative", "rel:" + " ".join(m["when"].lower().split()))
-    for pattern in (CABLE_JARGON, MESSAGE, BARE_NUMBER):
-        for m in pattern.finditer(text):
+    for pattern, trigger in ((CABLE_JARGON, "jargon"), (MESSAGE, "message"), (BARE_NUMBER, "bare")):
+        for m in _windowed(pattern, trigger, text):
             if free(m) and re.search(r"\d", m["num"]):
                 add(m, "message", "msg:" + normalise_number(m["num"]))
-    for m in REPLY.finditer(text):
+    for m in _windowed(REPLY, "reply", text):
         phrase = m["phrase"].strip()
         inner = message_hints(phrase)
         target = f"msg:{inner.number}" if inner else None
