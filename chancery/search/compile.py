@@ -41,6 +41,7 @@ class Compiler:
         self.variants = variants
         self.variants_used: dict[str, list[str]] = {}
         self.highlight: list[Query] = []
+        self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
         self._negated = 0
 
     def compile(self, node: Node) -> Query:
@@ -134,6 +135,7 @@ class Compiler:
             query = Query.phrase_query(self.schema, field, tokens)
         if field == "text" and not self._negated:
             self.highlight.append(query)
+            self.highlight_terms.extend(tokens)
         return query
 
     def _prefix(self, node: Term) -> Query | None:

@@ -5,6 +5,7 @@ search(index, 'from:harriman date:1945-06..1945-07 "Soong"', sort="date", varian
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -74,7 +75,11 @@ def search(
     except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
         raise QueryError(f"cannot run this query: {exc}") from None
     highlighter = _highlighter(searcher, index.schema, compiler.highlight)
-    hits = [_hit(searcher, address, key, order is None, highlighter) for key, address in result.hits[:limit]]
+    window = _Window(compiler.highlight_terms)
+    hits = [
+        _hit(searcher, address, key, order is None, highlighter, window)
+        for key, address in result.hits[:limit]
+    ]
     out: dict[str, Any] = {"query": query, "mode": mode, "sort": sort, "total": result.count, "hits": hits}
     if facets:
         out["facets"], out["histogram"] = compute_facets(searcher, compiled)
@@ -103,6 +108,7 @@ def _hit(
     key: Any,
     by_score: bool,
     highlighter: tantivy.SnippetGenerator | None,
+    window: _Window,
 ) -> dict[str, Any]:
     stored = searcher.doc(address)
     meta = orjson.loads(stored["meta"][0]) if stored.get_first("meta") else {}
@@ -116,14 +122,38 @@ def _hit(
         "collection": meta.get("collection"),
         "senders": meta.get("senders") or [],
         "recipients": meta.get("recipients") or [],
-        "snippet": snippet_html(stored, highlighter),
+        "snippet": snippet_html(window.around(stored.get_first("text") or ""), highlighter),
     }
 
 
-def snippet_html(stored: tantivy.Document, highlighter: tantivy.SnippetGenerator | None) -> str:
-    """The best fragment with matches in <mark>…</mark>; everything else HTML-escaped."""
+class _Window:
+    """Cuts long texts down to the stretch around the first match before the highlighter runs.
+
+    Tantivy's snippet generator tokenizes the whole text (about 1 ms for a long FRUS document);
+    a window of a few thousand characters around the first occurrence of a query term keeps
+    snippets cheap. Stems are looked up as lowercase substrings ("negoti" in "negotiations";
+    a final stemmed "i" also matches "y").
+    """
+
+    BEFORE, AFTER = 200, 800
+
+    def __init__(self, terms: list[str]) -> None:
+        probes = {t[:-1] if t.endswith("i") and len(t) > 3 else t for t in terms if len(t) > 1}
+        ordered = sorted(probes, key=len, reverse=True)[:30]
+        self.pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
+
+    def around(self, text: str) -> str:
+        if len(text) <= self.BEFORE + self.AFTER:
+            return text
+        match = self.pattern.search(text) if self.pattern else None
+        start = max(0, match.start() - self.BEFORE) if match else 0
+        return text[start : start + self.BEFORE + self.AFTER]
+
+
+def snippet_html(text: str, highlighter: tantivy.SnippetGenerator | None) -> str:
+    """The best fragment of `text` with matches in <mark>…</mark>; everything else HTML-escaped."""
     if highlighter is not None:
-        snippet = highlighter.snippet_from_doc(stored)
+        snippet = highlighter.snippet_from_doc(tantivy.Document(text=text))
         fragment = snippet.fragment()
         if fragment:
             data = fragment.encode()
@@ -136,7 +166,7 @@ def snippet_html(stored: tantivy.Document, highlighter: tantivy.SnippetGenerator
                 last = span.end
             parts.append(escape(data[last:].decode(errors="replace")))
             return "".join(parts)
-    text = " ".join((stored.get_first("text") or "")[: SNIPPET_CHARS * 2].split())
+    text = " ".join(text[: SNIPPET_CHARS * 2].split())
     return escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
 
 
