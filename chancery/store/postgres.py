@@ -1,0 +1,471 @@
+"""The PostgreSQL store: the SQLite store's schema and semantics, with JSONB document bodies.
+
+`PostgresStore("postgresql://user@host/db")` creates its tables if missing. To keep several
+archives (or test runs) in one database, name a schema with the `schema` query parameter:
+`postgresql://host/db?schema=chancery_test` — it is removed from the libpq URL, created if
+missing and made the connection's `search_path`. A libpq `options=-csearch_path%3Dname` URL
+works too, but then the schema must already exist. `url` is the given URL, password masked.
+
+Differences from SQLite that callers may notice: JSONB keeps key order normalised (dicts compare
+equal, but export key order differs), it cannot hold NUL characters (U+0000; such a document
+makes `replace_file` raise and roll back), and floats written in exponent form (1e+16) may come
+back as ints. Text columns use the "C" collation so ordering matches SQLite's byte order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.types.json import set_json_loads
+
+from chancery.store.base import FileRecord, ReplaceResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT COLLATE "C" PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER,
+    ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS collections (
+    id TEXT COLLATE "C" PRIMARY KEY, archive TEXT COLLATE "C", title TEXT, body JSONB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    collection_id TEXT COLLATE "C",
+    file_path TEXT COLLATE "C",
+    title TEXT,
+    doc_type TEXT COLLATE "C",
+    date_when TEXT COLLATE "C",
+    not_before TEXT COLLATE "C",
+    not_after TEXT COLLATE "C",
+    ord BIGINT,
+    body JSONB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_file ON documents (file_path);
+CREATE INDEX IF NOT EXISTS documents_collection
+    ON documents (collection_id NULLS FIRST, ord NULLS FIRST, id);
+CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
+CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT COLLATE "C" PRIMARY KEY, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    id TEXT COLLATE "C" PRIMARY KEY, type TEXT COLLATE "C", name TEXT, body JSONB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_type ON entities (type, id);
+CREATE TABLE IF NOT EXISTS entity_names (
+    norm TEXT COLLATE "C" NOT NULL, entity_id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (norm, entity_id)
+);
+CREATE TABLE IF NOT EXISTS links (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    src TEXT COLLATE "C" NOT NULL, dst TEXT COLLATE "C" NOT NULL, kind TEXT NOT NULL, text TEXT
+);
+CREATE INDEX IF NOT EXISTS links_src ON links (src, seq);
+CREATE INDEX IF NOT EXISTS links_dst ON links (dst, seq);
+"""
+
+# Bodies are fetched this many at a time when iterating, so the connection stays free between
+# chunks (callers may write while they iterate, as they can with SQLite).
+FETCH_CHUNK = 1000
+
+_DOC_COLUMNS = "id, collection_id, file_path, title, doc_type, date_when, not_before, not_after, ord, body"
+_UPSERT_DOCS = f"""
+INSERT INTO documents ({_DOC_COLUMNS})
+SELECT id, collection_id, file_path, title, doc_type, date_when, not_before, not_after, ord, body::jsonb
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[],
+            %b::text[], %b::bigint[], %b::text[])
+    AS t(id, collection_id, file_path, title, doc_type, date_when, not_before, not_after, ord, body)
+ON CONFLICT (id) DO UPDATE SET
+    collection_id = excluded.collection_id, file_path = excluded.file_path, title = excluded.title,
+    doc_type = excluded.doc_type, date_when = excluded.date_when, not_before = excluded.not_before,
+    not_after = excluded.not_after, ord = excluded.ord, body = excluded.body
+WHERE documents.body IS DISTINCT FROM excluded.body OR documents.file_path IS DISTINCT FROM excluded.file_path
+    OR documents.ord IS DISTINCT FROM excluded.ord
+"""
+_UPDATE_DOCS = """
+UPDATE documents d SET title = t.title, doc_type = t.doc_type, date_when = t.date_when,
+    not_before = t.not_before, not_after = t.not_after, body = t.body::jsonb
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
+    AS t(id, title, doc_type, date_when, not_before, not_after, body)
+WHERE d.id = t.id
+"""
+_QUEUE = """
+INSERT INTO pending_index (doc_id, op) SELECT * FROM unnest(%b::text[], %b::text[])
+ON CONFLICT (doc_id) DO UPDATE SET op = excluded.op
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def _columns(rows: list[tuple], n: int) -> list[list[Any]]:
+    """Transpose rows into `n` column lists (the arrays `unnest` takes)."""
+    return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
+
+
+def _last_by_id(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document per id, the last one given winning (as INSERT OR REPLACE does in SQLite)."""
+    return list({d["id"]: d for d in documents}.values())
+
+
+def split_url(url: str) -> tuple[str, str | None, str]:
+    """(libpq URL without `schema`, schema or None, URL for display with the password masked)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [v for k, v in query if k == "schema"]
+    schema = schemas[-1] if schemas else None
+    if schema == "":
+        raise ValueError(f"empty schema name in {url!r}")
+    conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "schema"])))
+    shown = parts
+    if parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        shown = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    return conninfo, schema, urlunsplit(shown)
+
+
+class PostgresStore:
+    """Documents, collections, entities and links in PostgreSQL tables (one connection)."""
+
+    def __init__(self, url: str) -> None:
+        conninfo, self.schema, self.url = split_url(url)
+        try:
+            self.conn = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise psycopg.OperationalError(f"cannot connect to PostgreSQL at {self.url}: {exc}") from exc
+        set_json_loads(orjson.loads, self.conn)
+        self._lock = threading.RLock()
+        with self.conn.transaction():
+            # Serialise schema creation: concurrent CREATE ... IF NOT EXISTS can still collide.
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('chancery.schema'))")
+            if self.schema:
+                self.conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+                )
+                self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            self.conn.execute(SCHEMA)
+
+    # -- files and documents -------------------------------------------------------------
+    def file_record(self, path: str) -> FileRecord | None:
+        row = self._one(
+            "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE path = %s", path
+        )
+        return FileRecord(*row) if row else None
+
+    def replace_file(
+        self,
+        path: str,
+        sha256: str,
+        format: str,
+        collections: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+    ) -> ReplaceResult:
+        new_set = {d["id"] for d in documents}
+        try:
+            return self._replace_file(path, sha256, format, collections, documents, new_set)
+        except psycopg.DataError as exc:
+            exc.add_note(f"while storing {path} in PostgreSQL (which cannot hold NUL characters)")
+            raise
+
+    def _replace_file(
+        self,
+        path: str,
+        sha256: str,
+        format: str,
+        collections: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+        new_set: set[str],
+    ) -> ReplaceResult:
+        with self._transaction(pipeline=True) as cur:
+            # Losing this commit in a server crash is harmless: the file record goes with it, so
+            # the next ingest stores the file again. Saves a WAL flush per file (as SQLite's
+            # synchronous=NORMAL does); other writes stay fully durable.
+            self.conn.execute("SET LOCAL synchronous_commit = off")
+            with self.conn.cursor() as cur1, self.conn.cursor() as cur2:
+                cur1.execute("SELECT id FROM documents WHERE file_path = %s", (path,))
+                cur2.execute("SELECT id FROM documents WHERE id = ANY(%b::text[])", (list(new_set),))
+                old = {r[0] for r in cur1.fetchall()}
+                existing = {r[0] for r in cur2.fetchall()}
+            gone = sorted(old - new_set)
+            if gone:
+                cur.execute("DELETE FROM documents WHERE id = ANY(%b::text[])", (gone,))
+                cur.execute("DELETE FROM links WHERE src = ANY(%b::text[])", (gone,))
+            if collections:
+                colls = list({c["id"]: c for c in collections}.values())
+                cur.execute(
+                    "INSERT INTO collections (id, archive, title, body) "
+                    "SELECT id, archive, title, body::jsonb "
+                    "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) AS t(id, archive, title, body) "
+                    "ON CONFLICT (id) DO UPDATE SET archive = excluded.archive, title = excluded.title, "
+                    "body = excluded.body",
+                    _columns([(c["id"], c.get("archive"), c.get("title"), _dumps(c)) for c in colls], 4),
+                )
+            rows = [_doc_row(d, path) for d in _last_by_id(documents)]
+            if rows:
+                cur.execute(_UPSERT_DOCS, _columns(rows, 10))
+            ops = [(i, "delete") for i in gone] + [(i, "upsert") for i in new_set]
+            if ops:
+                cur.execute(_QUEUE, _columns(ops, 2))
+            cur.execute(
+                "INSERT INTO files (path, sha256, format, n_documents, ingested_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, "
+                "format = excluded.format, n_documents = excluded.n_documents, "
+                "ingested_at = excluded.ingested_at",
+                (path, sha256, format, len(documents), _now()),
+            )
+        return ReplaceResult(added=len(new_set - existing), replaced=len(existing), removed=len(gone))
+
+    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+        if not documents:
+            return
+        docs = _last_by_id(documents)
+        rows = [
+            (
+                d["id"],
+                d.get("title"),
+                d.get("doc_type"),
+                (d.get("date") or {}).get("when"),
+                (d.get("date") or {}).get("not_before"),
+                (d.get("date") or {}).get("not_after"),
+                _dumps(d),
+            )
+            for d in docs
+        ]
+        with self._transaction() as cur:
+            cur.execute(_UPDATE_DOCS, _columns(rows, 7))
+            cur.execute(_QUEUE, [[d["id"] for d in docs], ["upsert"] * len(docs)])
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM documents WHERE id = %s", doc_id)
+        return row[0] if row else None
+
+    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(doc_ids)
+        found = self._bodies("documents", ids)
+        return [found[i] for i in ids if i in found]
+
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+        if collection_id:
+            ids = self._ids(
+                "SELECT id FROM documents WHERE collection_id = %s ORDER BY ord NULLS FIRST, id",
+                collection_id,
+            )
+        else:
+            ids = self._ids(
+                "SELECT id FROM documents ORDER BY collection_id NULLS FIRST, ord NULLS FIRST, id"
+            )
+        yield from self._iter_bodies("documents", ids)
+
+    def document_ids(self) -> list[str]:
+        return self._ids("SELECT id FROM documents ORDER BY id")
+
+    def count_documents(self) -> int:
+        return self._one("SELECT count(*) FROM documents")[0]
+
+    # -- collections ---------------------------------------------------------------------
+    def collection(self, collection_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM collections WHERE id = %s", collection_id)
+        return row[0] if row else None
+
+    def collections(self) -> list[dict[str, Any]]:
+        rows = self._all(
+            "SELECT c.body, count(d.id) FROM collections c LEFT JOIN documents d "
+            "ON d.collection_id = c.id GROUP BY c.id ORDER BY c.id"
+        )
+        out = []
+        for body, count in rows:
+            body["document_count"] = count
+            out.append(body)
+        return out
+
+    # -- index queue -----------------------------------------------------------------------
+    def pending_index(self, limit: int = 5000) -> list[tuple[str, str]]:
+        return self._all("SELECT doc_id, op FROM pending_index LIMIT %s", limit)
+
+    def clear_pending(self, doc_ids: list[str]) -> None:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM pending_index WHERE doc_id = ANY(%b::text[])", (list(doc_ids),))
+
+    def queue_all_for_index(self) -> int:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO pending_index (doc_id, op) SELECT id, 'upsert' FROM documents "
+                "ON CONFLICT (doc_id) DO UPDATE SET op = excluded.op"
+            )
+            return cur.rowcount
+
+    # -- entities --------------------------------------------------------------------------
+    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None:
+        rows = [(e["id"], e["type"], e["name"], _dumps(e)) for e in _last_by_id(entities)]
+        with self._transaction() as cur:
+            if rows:
+                cur.execute(
+                    "INSERT INTO entities (id, type, name, body) SELECT id, type, name, body::jsonb "
+                    "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) AS t(id, type, name, body) "
+                    "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, "
+                    "body = excluded.body",
+                    _columns(rows, 4),
+                )
+            if names:
+                cur.execute(
+                    "INSERT INTO entity_names (norm, entity_id) SELECT * FROM unnest(%b::text[], %b::text[]) "
+                    "ON CONFLICT DO NOTHING",
+                    _columns([tuple(n) for n in names], 2),
+                )
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM entities WHERE id = %s", entity_id)
+        return row[0] if row else None
+
+    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]:
+        rows = self._all(
+            "SELECT e.body FROM entity_names n JOIN entities e ON e.id = n.entity_id WHERE n.norm = %s",
+            norm_name,
+        )
+        return [r[0] for r in rows]
+
+    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]:
+        if type:
+            ids = self._ids("SELECT id FROM entities WHERE type = %s ORDER BY id", type)
+        else:
+            ids = self._ids("SELECT id FROM entities ORDER BY id")
+        yield from self._iter_bodies("entities", ids)
+
+    def count_entities(self) -> int:
+        return self._one("SELECT count(*) FROM entities")[0]
+
+    # -- links -------------------------------------------------------------------------------
+    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM links WHERE src = %s", (src_id,))
+            if links:
+                dsts, kinds, texts = _columns([tuple(link) for link in links], 3)
+                cur.execute(
+                    "INSERT INTO links (src, dst, kind, text) "
+                    "SELECT %s, dst, kind, text FROM unnest(%b::text[], %b::text[], %b::text[]) WITH ORDINALITY "
+                    "AS t(dst, kind, text, n) ORDER BY n",
+                    (src_id, dsts, kinds, texts),
+                )
+
+    def links_from(self, doc_id: str) -> list[dict[str, Any]]:
+        return self._links("SELECT src, dst, kind, text FROM links WHERE src = %s ORDER BY seq", doc_id)
+
+    def links_to(self, doc_id: str) -> list[dict[str, Any]]:
+        return self._links("SELECT src, dst, kind, text FROM links WHERE dst = %s ORDER BY seq", doc_id)
+
+    # -- summary -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        by_archive = dict(
+            self._all(
+                "SELECT coalesce(c.archive, 'unknown'), count(*) FROM documents d "
+                "LEFT JOIN collections c ON c.id = d.collection_id GROUP BY 1 ORDER BY 1"
+            )
+        )
+        by_type = dict(
+            self._all(
+                "SELECT coalesce(doc_type, 'unknown'), count(*) FROM documents GROUP BY 1 "
+                "ORDER BY 2 DESC, 1 LIMIT 15"
+            )
+        )
+        counts = self._one(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM files), "
+            "(SELECT count(*) FROM collections), (SELECT count(*) FROM entities), "
+            "(SELECT count(*) FROM links), (SELECT count(*) FROM pending_index), "
+            "(SELECT min(not_before) FROM documents), (SELECT max(not_after) FROM documents)"
+        )
+        documents, files, collections, entities, links, pending, first, last = counts
+        return {
+            "documents": documents,
+            "files": files,
+            "collections": collections,
+            "entities": entities,
+            "links": links,
+            "pending_index": pending,
+            "by_archive": by_archive,
+            "by_type": by_type,
+            "date_range": [first, last],
+        }
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _transaction(self, pipeline: bool = False) -> _Transaction:
+        return _Transaction(self, pipeline)
+
+    def _one(self, query: str, *params: Any) -> tuple | None:
+        with self._lock:
+            return self.conn.execute(query, params or None).fetchone()
+
+    def _all(self, query: str, *params: Any) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(query, params or None).fetchall()
+
+    def _ids(self, query: str, *params: Any) -> list[str]:
+        return [r[0] for r in self._all(query, *params)]
+
+    def _bodies(self, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        query = sql.SQL("SELECT id, body FROM {} WHERE id = ANY(%b::text[])").format(sql.Identifier(table))
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), FETCH_CHUNK):
+            with self._lock:
+                found.update(self.conn.execute(query, (ids[i : i + FETCH_CHUNK],)).fetchall())
+        return found
+
+    def _iter_bodies(self, table: str, ids: list[str]) -> Iterator[dict[str, Any]]:
+        for i in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[i : i + FETCH_CHUNK]
+            found = self._bodies(table, chunk)
+            yield from (found[doc_id] for doc_id in chunk if doc_id in found)
+
+    def _links(self, query: str, doc_id: str) -> list[dict[str, Any]]:
+        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in self._all(query, doc_id)]
+
+
+def _doc_row(doc: dict[str, Any], path: str) -> tuple:
+    date = doc.get("date") or {}
+    return (
+        doc["id"],
+        (doc.get("collection") or {}).get("id"),
+        path,
+        doc.get("title"),
+        doc.get("doc_type"),
+        date.get("when"),
+        date.get("not_before"),
+        date.get("not_after"),
+        doc.get("order"),
+        _dumps(doc),
+    )
+
+
+class _Transaction:
+    """`with store._transaction() as cur:` — one transaction under the store's lock, optionally
+    in pipeline mode (statements are sent without waiting; fetching a result syncs)."""
+
+    def __init__(self, store: PostgresStore, pipeline: bool = False) -> None:
+        self.store = store
+        self.stack = ExitStack()
+        self.pipeline = pipeline
+
+    def __enter__(self) -> psycopg.Cursor:
+        with ExitStack() as stack:
+            stack.enter_context(self.store._lock)
+            if self.pipeline:
+                stack.enter_context(self.store.conn.pipeline())
+            stack.enter_context(self.store.conn.transaction())
+            cur = stack.enter_context(self.store.conn.cursor())
+            self.stack = stack.pop_all()
+        return cur
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return self.stack.__exit__(exc_type, exc, tb)

@@ -1,0 +1,477 @@
+"""The Store contract, run against SQLite and PostgreSQL alike (real databases, no mocks).
+
+PostgreSQL comes from $CHANCERY_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test); each
+test gets its own schema, dropped afterwards. An unreachable server fails the tests, it never
+skips them: CI starts PostgreSQL before running them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from chancery.archive import Archive
+from chancery.store.base import ReplaceResult
+from chancery.store.postgres import PostgresStore
+from chancery.store.sqlite import SQLiteStore
+
+PG_URL = os.environ.get("CHANCERY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgres"]
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+
+
+def with_schema(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[psycopg.Connection]:
+    try:
+        conn = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is unreachable at {PG_URL} ({exc}). Start it (CI does) or point "
+            "$CHANCERY_TEST_PG at a server; these tests never skip.",
+            pytrace=False,
+        )
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def pg_schema(pg_admin: psycopg.Connection) -> Iterator[str]:
+    """A fresh, empty schema for one test, dropped afterwards."""
+    schema = f"chancery_test_{uuid.uuid4().hex[:12]}"
+    pg_admin.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    pg_admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], Any]]:
+    """`open_backend("sqlite" | "postgres")`: a fresh store; the same call again reopens it."""
+    opened: list[Any] = []
+    schemas: dict[str, str] = {}
+
+    def open_(kind: str) -> Any:
+        if kind == "sqlite":
+            store = SQLiteStore(tmp_path / "store.db")
+        else:
+            if "pg" not in schemas:
+                schemas["pg"] = request.getfixturevalue("pg_schema")
+            store = PostgresStore(with_schema(PG_URL, schemas["pg"]))
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, open_backend: Callable[[str], Any]) -> Any:
+    return open_backend(request.param)
+
+
+def doc(doc_id: str, collection: str = "c1", order: int | None = None, **fields: Any) -> dict[str, Any]:
+    """A document dict shaped like `Document.to_dict()`."""
+    data: dict[str, Any] = {
+        "id": doc_id,
+        "collection": {"id": collection, "title": f"Volume {collection}"},
+        "source": {"format": "test", "path": f"{collection}.xml", "url": None, "sha256": None},
+        "title": f"Document {doc_id}",
+        "doc_type": "telegram",
+        "date": {"when": "1945-07-01", "not_before": "1945-07-01", "not_after": "1945-07-01"},
+        "senders": [{"name": "Harriman", "role": None, "entity_id": None}],
+        "text": f"Text of {doc_id}.",
+        "footnotes": [],
+        "order": order,
+    }
+    data.update(fields)
+    return data
+
+
+def coll(coll_id: str, archive: str = "frus") -> dict[str, Any]:
+    return {"id": coll_id, "title": f"Volume {coll_id}", "archive": archive, "coverage": {}, "toc": []}
+
+
+def snapshot(store: Any) -> dict[str, Any]:
+    """Everything observable about the documents side of a store."""
+    return {
+        "documents": list(store.iter_documents()),
+        "ids": store.document_ids(),
+        "files": {p: store.file_record(p) for p in ("f1", "f2")},
+        "pending": sorted(store.pending_index()),
+        "collections": store.collections(),
+        "links": store.links_from("a"),
+    }
+
+
+# -- replace_file ------------------------------------------------------------------------------
+def test_replace_file_adds_replaces_and_removes(store: Any) -> None:
+    first = store.replace_file("f1", "sha-1", "test", [coll("c1")], [doc("a"), doc("b"), doc("c")])
+    assert first == ReplaceResult(added=3, replaced=0, removed=0)
+    assert store.document_ids() == ["a", "b", "c"]
+    store.clear_pending([i for i, _ in store.pending_index()])
+
+    second = store.replace_file(
+        "f1", "sha-2", "test", [coll("c1")], [doc("b", title="B2"), doc("c"), doc("d")]
+    )
+    assert second == ReplaceResult(added=1, replaced=2, removed=1)
+    assert store.document("a") is None
+    assert store.document("b")["title"] == "B2"
+    assert store.document_ids() == ["b", "c", "d"]
+    record = store.file_record("f1")
+    assert (record.path, record.sha256, record.format, record.n_documents) == ("f1", "sha-2", "test", 3)
+    assert record.ingested_at
+    assert sorted(store.pending_index()) == [
+        ("a", "delete"),
+        ("b", "upsert"),
+        ("c", "upsert"),
+        ("d", "upsert"),
+    ]
+
+
+def test_replace_file_is_idempotent(store: Any) -> None:
+    docs = [doc("a", order=1), doc("b", order=2)]
+    store.replace_file("f1", "sha", "test", [coll("c1")], docs)
+    before = snapshot(store)
+    again = store.replace_file("f1", "sha", "test", [coll("c1")], docs)
+    assert again == ReplaceResult(added=0, replaced=2, removed=0)
+    after = snapshot(store)
+    assert after == before
+    assert store.count_documents() == 2
+
+
+def test_replace_file_leaves_other_files_alone_and_moves_ids(store: Any) -> None:
+    store.replace_file("f1", "s1", "test", [coll("c1")], [doc("a"), doc("shared")])
+    store.replace_file("f2", "s2", "test", [coll("c1")], [doc("b")])
+    # An id that now comes from f2 is replaced (and now belongs to f2).
+    moved = store.replace_file("f2", "s2b", "test", [coll("c1")], [doc("b"), doc("shared", title="from f2")])
+    assert moved == ReplaceResult(added=0, replaced=2, removed=0)
+    # Re-reading f1 without it does not remove it: it belongs to f2 now.
+    again = store.replace_file("f1", "s1b", "test", [coll("c1")], [doc("a")])
+    assert again == ReplaceResult(added=0, replaced=1, removed=0)
+    assert store.document("shared")["title"] == "from f2"
+    assert store.document_ids() == ["a", "b", "shared"]
+
+
+def test_replace_file_with_no_documents_empties_the_file(store: Any) -> None:
+    store.replace_file("f1", "s1", "test", [coll("c1")], [doc("a"), doc("b")])
+    store.put_links("a", [("b", "reply", "my 12")])
+    assert store.replace_file("f1", "s2", "test", [], []) == ReplaceResult(added=0, replaced=0, removed=2)
+    assert store.count_documents() == 0
+    assert store.file_record("f1").n_documents == 0
+    assert store.links_from("a") == []  # a removed document's outgoing links go with it
+
+
+def test_duplicate_ids_in_one_file_last_wins(store: Any) -> None:
+    result = store.replace_file(
+        "f1", "s", "test", [coll("c1")], [doc("a", title="one"), doc("a", title="two")]
+    )
+    assert result == ReplaceResult(added=1, replaced=0, removed=0)
+    assert store.document("a")["title"] == "two"
+    assert store.file_record("f1").n_documents == 2  # what the file yielded, as given
+
+
+class Unserialisable:
+    pass
+
+
+FAILURES = {
+    # a document that cannot be serialised, after documents that can
+    "unserialisable document": lambda: (
+        [coll("c1")],
+        [doc("b", title="new"), doc("x"), doc("y", extra=Unserialisable())],
+    ),
+    # an exception raised inside the transaction, after the deletes
+    "collection without id": lambda: ([{"title": "no id"}], [doc("b", title="new"), doc("x")]),
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+def test_failed_replace_leaves_previous_content(store: Any, failure: str) -> None:
+    store.replace_file("f1", "sha-1", "test", [coll("c1")], [doc("a"), doc("b")])
+    store.put_links("a", [("b", "reply", "your 7")])
+    before = snapshot(store)
+    collections, documents = FAILURES[failure]()
+    with pytest.raises((TypeError, KeyError)):
+        store.replace_file("f1", "sha-2", "test", collections, documents)
+    assert snapshot(store) == before
+    assert store.file_record("f1").sha256 == "sha-1"
+    # and the store is still usable
+    assert store.replace_file("f1", "sha-3", "test", [coll("c1")], [doc("b")]).removed == 1
+
+
+def test_nul_character(store: Any) -> None:
+    """A known difference: SQLite keeps U+0000, PostgreSQL cannot and rolls the file back."""
+    store.replace_file("f1", "sha-1", "test", [coll("c1")], [doc("a")])
+    before = snapshot(store)
+    docs = [doc("b"), doc("n", text="before\x00after")]
+    if isinstance(store, SQLiteStore):
+        store.replace_file("f1", "sha-2", "test", [coll("c1")], docs)
+        assert store.document("n")["text"] == "before\x00after"
+        return
+    with pytest.raises(psycopg.DataError) as info:
+        store.replace_file("f1", "sha-2", "test", [coll("c1")], docs)
+    assert any("f1" in note for note in info.value.__notes__)
+    assert snapshot(store) == before
+
+
+# -- reading -----------------------------------------------------------------------------------
+def test_reading_order_and_lookup(store: Any) -> None:
+    docs = [
+        doc("b2", "c2", order=2),
+        doc("b1", "c2", order=1),
+        doc("a-z", "c1", order=None),
+        doc("a_y", "c1", order=None),
+        doc("A", "c1", order=5),
+        doc("aa", "c1", order=0),
+    ]
+    store.replace_file("f1", "s", "test", [coll("c1"), coll("c2")], docs)
+    # byte order ("A" < "a-z" < "a_y" < "aa"), as SQLite compares text
+    assert store.document_ids() == ["A", "a-z", "a_y", "aa", "b1", "b2"]
+    # by collection, then reading order (missing order first), then id
+    assert [d["id"] for d in store.iter_documents()] == ["a-z", "a_y", "aa", "A", "b1", "b2"]
+    assert [d["id"] for d in store.iter_documents("c2")] == ["b1", "b2"]
+    assert list(store.iter_documents("nope")) == []
+    assert [d["id"] for d in store.documents(["b2", "missing", "A", "b2"])] == ["b2", "A", "b2"]
+    assert store.documents([]) == []
+    assert store.document("missing") is None
+    assert store.count_documents() == 6
+
+
+def test_iterating_while_writing(store: Any) -> None:
+    store.replace_file("f1", "s", "test", [coll("c1")], [doc(f"d{i:04d}", order=i) for i in range(2500)])
+    seen = 0
+    for d in store.iter_documents("c1"):
+        if seen % 500 == 0:
+            store.update_documents([{**d, "title": "touched"}])
+        seen += 1
+    assert seen == 2500
+    assert sum(1 for d in store.iter_documents() if d["title"] == "touched") == 5
+
+
+def test_update_documents(store: Any) -> None:
+    store.replace_file("f1", "s", "test", [coll("c1")], [doc("a", order=1), doc("b", order=2)])
+    store.clear_pending(["a", "b"])
+    changed = doc("a", order=1, title="Enriched", doc_type="memorandum")
+    changed["date"] = {"when": "1945-08", "not_before": "1945-08-01", "not_after": "1945-08-31"}
+    changed["mentions"] = [{"type": "person", "text": "Stalin", "start": 0, "end": 6, "entity_id": "p1"}]
+    store.update_documents([changed, doc("ghost")])
+    assert store.document("a") == changed
+    assert store.document("ghost") is None  # updating never creates documents
+    assert sorted(store.pending_index()) == [("a", "upsert"), ("ghost", "upsert")]
+    assert store.stats()["by_type"] == {"memorandum": 1, "telegram": 1}
+    assert store.stats()["date_range"] == ["1945-07-01", "1945-08-31"]
+    store.update_documents([])
+
+
+def test_unicode_and_big_text_round_trip(store: Any) -> None:
+    text = (
+        "Москва — 北京 — القاهرة — עברית — Ελληνικά — naïve café — ẞ — 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 — 🕊️🇺🇸 — "
+        'e\u0301 — \u2028line\u2029para — tab\tquote"back\\slash — \u200b\ufeff\n'
+    )
+    big = "".join(f"{i:07d} {text}" for i in range(40_000))  # ~5 MB
+    assert len(big) > 4_000_000
+    special = doc(
+        "ü/ß 北京 🕊",
+        title="«Telegram» — „quoted“ ‘single’",
+        text=big,
+        numbers=[0, -1, 2**53, 0.5, 1.25, -3.0],
+        nested={"a": [{"b": None, "c": [True, False]}], "": "empty key", "ключ": "значение"},
+        empty={"list": [], "dict": {}, "string": ""},
+    )
+    store.replace_file("dir/файл 北京.txt", "s", "test", [coll("c1")], [special, doc("plain")])
+    assert store.document("ü/ß 北京 🕊") == special
+    assert store.documents(["ü/ß 北京 🕊"]) == [special]
+    assert store.file_record("dir/файл 北京.txt").n_documents == 2
+    assert [d["id"] for d in store.iter_documents()] == ["plain", "ü/ß 北京 🕊"]
+
+
+# -- collections -------------------------------------------------------------------------------
+def test_collections_with_document_counts(store: Any) -> None:
+    store.replace_file("f1", "s", "test", [coll("c2", "dfat"), coll("c1")], [doc("a", "c1"), doc("b", "c1")])
+    store.replace_file("f2", "s", "test", [coll("c3", "wilson")], [doc("c", "c2")])
+    assert [(c["id"], c["document_count"]) for c in store.collections()] == [("c1", 2), ("c2", 1), ("c3", 0)]
+    assert store.collection("c2") == coll("c2", "dfat")  # no document_count on the single lookup
+    assert store.collection("missing") is None
+    updated = {
+        **coll("c1"),
+        "title": "Renamed",
+        "toc": [{"title": "Ch. 1", "level": 1, "document_ids": ["a"]}],
+    }
+    store.replace_file("f1", "s2", "test", [updated], [doc("a", "c1")])
+    assert store.collection("c1") == updated
+    assert store.stats()["by_archive"] == {"dfat": 1, "frus": 1}
+
+
+# -- search-index queue ------------------------------------------------------------------------
+def test_pending_index_queue(store: Any) -> None:
+    assert store.pending_index() == []
+    store.replace_file("f1", "s", "test", [coll("c1")], [doc(f"d{i}") for i in range(10)])
+    assert len(store.pending_index()) == 10
+    assert len(store.pending_index(limit=3)) == 3
+    assert all(op == "upsert" for _, op in store.pending_index())
+    store.clear_pending([f"d{i}" for i in range(6)])
+    assert sorted(store.pending_index()) == [(f"d{i}", "upsert") for i in range(6, 10)]
+    store.clear_pending([])
+    store.replace_file("f1", "s2", "test", [coll("c1")], [doc(f"d{i}") for i in range(8)])
+    pending = dict(store.pending_index())
+    assert pending["d8"] == pending["d9"] == "delete"
+    assert len(pending) == 10
+    store.clear_pending(list(pending))
+    assert store.queue_all_for_index() == 8
+    assert sorted(store.pending_index()) == [(f"d{i}", "upsert") for i in range(8)]
+    assert store.stats()["pending_index"] == 8
+
+
+# -- entities ----------------------------------------------------------------------------------
+def test_entities_and_name_lookup(store: Any) -> None:
+    stalin = {"id": "p:stalin", "type": "person", "name": "Joseph Stalin", "aliases": ["Сталин"]}
+    soong = {"id": "p:soong", "type": "person", "name": "T. V. Soong", "aliases": []}
+    moscow = {"id": "g:moscow", "type": "place", "name": "Moscow", "aliases": ["Москва"]}
+    names = [("stalin", "p:stalin"), ("сталин", "p:stalin"), ("moscow", "g:moscow"), ("soong", "p:soong")]
+    store.put_entities([stalin, soong, moscow], names)
+    store.put_entities([], [("stalin", "p:stalin"), ("marshal", "p:stalin"), ("marshal", "p:soong")])
+    assert store.count_entities() == 3
+    assert store.entity("p:stalin") == stalin
+    assert store.entity("missing") is None
+    assert store.entities_by_name("сталин") == [stalin]
+    assert sorted(e["id"] for e in store.entities_by_name("marshal")) == ["p:soong", "p:stalin"]
+    assert store.entities_by_name("nobody") == []
+    assert [e["id"] for e in store.iter_entities()] == ["g:moscow", "p:soong", "p:stalin"]
+    assert [e["id"] for e in store.iter_entities("person")] == ["p:soong", "p:stalin"]
+    renamed = {**stalin, "name": "I. V. Stalin"}
+    store.put_entities([renamed], [])
+    assert store.entity("p:stalin") == renamed
+    assert store.count_entities() == 3
+    assert store.stats()["entities"] == 3
+
+
+# -- links ---------------------------------------------------------------------------------------
+def test_links_replace_from_and_to(store: Any) -> None:
+    store.put_links("a", [("b", "reply", "your 12"), ("c", "message", "my 7"), ("b", "document", None)])
+    store.put_links("c", [("b", "reply", "re")])
+    assert store.links_from("a") == [
+        {"src": "a", "dst": "b", "kind": "reply", "text": "your 12"},
+        {"src": "a", "dst": "c", "kind": "message", "text": "my 7"},
+        {"src": "a", "dst": "b", "kind": "document", "text": None},
+    ]
+    assert [(link["src"], link["kind"]) for link in store.links_to("b")] == [
+        ("a", "reply"),
+        ("a", "document"),
+        ("c", "reply"),
+    ]
+    store.put_links("a", [("d", "message", "new")])
+    assert store.links_from("a") == [{"src": "a", "dst": "d", "kind": "message", "text": "new"}]
+    assert [link["src"] for link in store.links_to("b")] == ["c"]
+    store.put_links("a", [])
+    assert store.links_from("a") == []
+    assert store.stats()["links"] == 1
+
+
+# -- whole store -------------------------------------------------------------------------------
+def test_reopening_keeps_everything(store: Any, open_backend: Callable[[str], Any]) -> None:
+    store.replace_file("f1", "s", "test", [coll("c1")], [doc("a"), doc("b")])
+    store.put_entities([{"id": "e", "type": "person", "name": "E"}], [("e", "e")])
+    store.put_links("a", [("b", "reply", None)])
+    before = snapshot(store), store.stats()
+    store.close()
+    again = open_backend("sqlite" if isinstance(store, SQLiteStore) else "postgres")
+    assert (snapshot(again), again.stats()) == before
+
+
+def fill(store: Any) -> None:
+    store.replace_file(
+        "f1",
+        "s1",
+        "frus-tei",
+        [coll("frus-1945v07"), coll("dfat-v1", "dfat")],
+        [
+            doc("a", "frus-1945v07", order=1),
+            doc("b", "frus-1945v07", order=2, doc_type="memorandum"),
+            doc("c", "dfat-v1", order=1, date={"when": None, "not_before": "1942-01-01", "not_after": None}),
+        ],
+    )
+    store.replace_file("f2", "s2", "text", [], [doc("d", "orphan", doc_type=None)])
+    store.put_entities([{"id": "e", "type": "person", "name": "E"}], [("e", "e")])
+    store.put_links("a", [("b", "reply", None)])
+
+
+def test_stats_agree_across_backends(open_backend: Callable[[str], Any]) -> None:
+    stats = {}
+    for kind in BACKENDS:
+        store = open_backend(kind)
+        assert store.stats() == {
+            "documents": 0,
+            "files": 0,
+            "collections": 0,
+            "entities": 0,
+            "links": 0,
+            "pending_index": 0,
+            "by_archive": {},
+            "by_type": {},
+            "date_range": [None, None],
+        }
+        fill(store)
+        stats[kind] = store.stats()
+    assert stats["sqlite"] == stats["postgres"]
+    assert stats["sqlite"]["by_archive"] == {"dfat": 1, "frus": 2, "unknown": 1}
+    assert stats["sqlite"]["by_type"] == {"telegram": 2, "memorandum": 1, "unknown": 1}
+    assert stats["sqlite"]["date_range"] == ["1942-01-01", "1945-07-01"]
+    assert list(stats["sqlite"]) == list(stats["postgres"])
+
+
+def test_backends_read_back_the_same(open_backend: Callable[[str], Any]) -> None:
+    views = []
+    for kind in BACKENDS:
+        store = open_backend(kind)
+        fill(store)
+        views.append((snapshot(store), store.collections(), list(store.iter_entities())))
+    assert views[0] == views[1]
+
+
+def test_postgres_url_schema_and_password_masking(pg_schema: str) -> None:
+    store = PostgresStore(with_schema(PG_URL, pg_schema))
+    try:
+        assert store.schema == pg_schema
+        assert store.conn.execute("SELECT current_schema()").fetchone()[0] == pg_schema
+    finally:
+        store.close()
+    from chancery.store.postgres import split_url
+
+    conninfo, schema, shown = split_url(
+        "postgresql://u:secret@db.example:5433/arch?schema=s1&sslmode=require"
+    )
+    assert (conninfo, schema) == ("postgresql://u:secret@db.example:5433/arch?sslmode=require", "s1")
+    assert "secret" not in shown
+
+
+# -- the archive over PostgreSQL ---------------------------------------------------------------
+def test_archive_over_postgres_matches_sqlite(pg_schema: str, tmp_path: Path) -> None:
+    seeds = sorted(SEEDS.glob("*.txt"))
+    assert len(seeds) == 2, f"expected the two seed files in {SEEDS}"
+    exports = {}
+    for kind, url in (("sqlite", str(tmp_path / "a.db")), ("postgres", with_schema(PG_URL, pg_schema))):
+        with Archive.open(url, index_path=tmp_path / f"ix-{kind}") as archive:
+            report = archive.ingest([str(p) for p in seeds])
+            assert report.ok, report.failures
+            assert (report.files, report.added) == (2, 2)
+            hits = archive.search("harriman soong")["hits"]
+            assert len(hits) >= 1 and all(h["title"] for h in hits)
+            assert {h["id"] for h in archive.search("harriman")["hits"]} == set(archive.store.document_ids())
+            assert archive.stats()["index_documents"] == 2
+            again = archive.ingest([str(p) for p in seeds])
+            assert (again.unchanged, again.added) == (2, 0)
+            exports[kind] = {d["id"]: d for d in archive.export()}
+            for d in exports[kind].values():
+                d["source"].pop("path")
+    assert exports["postgres"] == exports["sqlite"]
+    assert len(exports["postgres"]) == 2
