@@ -125,6 +125,7 @@ class Resolver:
         self.volumes: dict[str, set[str]] = defaultdict(set)  # entity -> FRUS volume ids
         self.offices: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
         self.acronyms: set[tuple[str, ...]] = set()
+        self.terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # entity -> office intervals
         for ent in entities:
             self._add(ent)
         for role in ROLES:
@@ -150,6 +151,8 @@ class Resolver:
                     self.by_source.setdefault(key, ent_id)
                     self.volumes[ent_id].add(key.split("#")[0])
             for office in ent.get("offices", []):
+                if office.get("start"):
+                    self.terms[ent_id].append((office["start"], office.get("end") or "9999"))
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
@@ -281,6 +284,8 @@ class DocumentResolver:
                 score -= 2
             near = sum(1 for v in vols if (y := _volume_years(v)) and y[0] - 5 <= self.year <= y[1] + 5)
             score += min(1.5, math.log1p(near) / 2)
+            if any(s <= self.date <= e for s, e in self.r.terms.get(ent_id, [])):
+                score += 1.5  # in office at the document's date
         return score
 
     def choose(self, candidates: list[str], need: float) -> str | None:
@@ -332,6 +337,8 @@ class DocumentResolver:
                 continue
             j = i + len(words)
             if j < len(toks) and toks[j].norm in ("in", "to", "at"):
+                if j + 1 < len(toks) and toks[j + 1].norm == "the":
+                    j += 1
                 for n in (4, 3, 2, 1):
                     name = " ".join(t.norm for t in toks[j + 1 : j + 1 + n])
                     ids = self.r.keys.get(tuple(name.split()), {}).get("place", set())

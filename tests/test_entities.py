@@ -1,0 +1,105 @@
+"""The resolver on the seed texts, and the Archive wiring."""
+
+from __future__ import annotations
+
+import pytest
+
+from chancery.archive import Archive
+from chancery.authority import build_authority
+from chancery.enrich import Context
+from chancery.enrich.entities import Resolver, entity_step, find_mentions
+from chancery.model import Collection, Document, Mention, Party, Source
+from tests.conftest import SEEDS, corpus_path
+
+
+def _paths():
+    return [
+        corpus_path("authority", "hsg-people.tar.gz"),
+        corpus_path("authority", "pocom.tar.gz"),
+        corpus_path("authority", "hsg-travels-visits.tar.gz"),
+        corpus_path("frus", "dates-project", "cities-master.xml"),
+        corpus_path("cfpf-ner", "ontology"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver(build_authority(_paths()).entities)
+
+
+SEED = (SEEDS / "001_5cfb9ea65f8fb897.txt").read_text()
+
+
+def _linked(resolver: Resolver, text: str, date: str = "1945-07-01") -> dict[str, str | None]:
+    return {m["text"]: m["entity_id"] for m in find_mentions(resolver, text, date)}
+
+
+def test_seed_roles_and_names(resolver):
+    found = _linked(resolver, SEED)
+    assert found["ACTING SECRETARY OF STATE"] == "person:grew-joseph-clark"
+    assert found["PRESIDENT"] == "person:harry-s-truman"
+    assert found["Generalissimo"] == "person:chiang-kai-shek"
+    assert found["Soong"] == found["T. V. Soong"]
+    assert resolver.entities[found["Soong"]]["name"].endswith("Soong")
+    assert found["Stalin"] == "person:joseph-stalin"
+
+
+def test_variants_titles_places(resolver):
+    text = "Vyshinski said Marshal Stalin agreed; Soong left Chungking for Moscow. T. V. Soong confirmed."
+    found = _linked(resolver, text)
+    assert "vyshinsky" in found["Vyshinski"]
+    assert found["Stalin"] == "person:joseph-stalin"
+    assert found["Chungking"] == "place:chongqing"
+    assert found["Moscow"] == "place:moscow"
+    assert found["Soong"] == found["T. V. Soong"]
+
+
+def test_ambassadors_at_date(resolver):
+    found = _linked(
+        resolver, "The Ambassador in the Soviet Union saw the Soviet Ambassador to China.", "1945-06-15"
+    )
+    assert found["Ambassador in the Soviet Union"] == "person:harriman-william-averell"
+    assert found["Ambassador to China"] is None  # a Soviet ambassador: POCOM cannot say who
+
+
+def test_unresolved_stays_none(resolver):
+    found = _linked(resolver, "Mr. Hurley and Mr. Smith arrived.")
+    assert found.get("Smith") is None
+
+
+def _document(text: str, mentions=None) -> Document:
+    return Document(
+        id="d1",
+        collection=Collection(id="frus1945v07"),
+        source=Source(format="text", path="x"),
+        text=text,
+        senders=[Party("HARRIMAN")],
+        recipients=[Party("THE PRESIDENT"), Party("THE ACTING SECRETARY OF STATE")],
+        mentions=mentions or [],
+    )
+
+
+def test_entity_step_parties_and_tei(resolver):
+    doc = _document("Soong saw Stalin.", [Mention("person", "Soong", 0, 5, "frus1945Berlinv01#p_VAY1")])
+    doc.date.when = "1945-07-01"
+    doc = entity_step(doc, Context(resolver=resolver))
+    assert [p.entity_id for p in doc.senders + doc.recipients] == [
+        "person:harriman-william-averell",
+        "person:harry-s-truman",
+        "person:grew-joseph-clark",
+    ]
+    assert "vyshinsky" in doc.mentions[0].entity_id
+    assert entity_step(_document("x"), Context()).senders[0].entity_id is None
+
+
+def test_archive_load_authority(tmp_path):
+    with Archive.open(tmp_path / "a.db") as archive:
+        archive.ingest([SEEDS])
+        report = archive.load_authority(_paths())
+        assert report["entities"] > 20000
+        seed = next(
+            d for d in archive.documents() if "Summary of Averell Harriman" in (d.get("title") or d["text"])
+        )
+        ids = {p.get("entity_id") for p in seed["senders"] + seed["recipients"]}
+        assert {"person:harriman-william-averell", "person:harry-s-truman", "person:grew-joseph-clark"} <= ids
+        assert archive.entity("person:grew-joseph-clark")["name"] == "Joseph C. Grew"
