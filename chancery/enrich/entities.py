@@ -377,6 +377,7 @@ def find_mentions(
     doc = context or DocumentResolver(resolver, date, collection)
     doc.prime(matches, known)
     lowered = {t.norm for t in toks if t.text[:1].islower()}
+    caps = not lowered
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
     for i in range(len(toks)):
@@ -403,6 +404,9 @@ def find_mentions(
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
         ent = doc.resolve(m, toks)
+        titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        if m.kind == "surname" and ent is None and caps and not titled:
+            continue  # "SAID", "PRESS" in an all-caps cable: a surname alone needs a title or a link
         start = m.start + 1 if m.kind == "role" and toks[m.start].norm == "the" else m.start
         out.append(_mention(resolver, text, toks, start, m.end, TYPES[m.kind], ent))
     out.sort(key=lambda x: x["start"])
