@@ -21,6 +21,8 @@ ARCHIVE_NAMES = {
 def _date_parts(doc: dict[str, Any]) -> list[int]:
     """[year, month, day] as far as the document's date precision allows."""
     date = doc.get("date") or {}
+    if isinstance(date, str):
+        date = {"when": date}
     when = date.get("when") or date.get("not_before") or ""
     match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", when)
     if not match:

@@ -141,7 +141,7 @@ def test_footnote_opens_in_place_and_reference_link_is_followed(page: Page) -> N
     expect(popover).to_be_visible()
     expect(popover).to_contain_text("Telegram 2345 of June 30")
     expect(page.locator(".page-marker#page-907")).to_be_visible()
-    screenshot(page, "reader", readme=True)
+    screenshot(page, "reader-fixture")
     page.keyboard.press("Escape")
     expect(popover).to_be_hidden()
     expect(page.locator("section.notes li#fn-0")).to_contain_text("Telegram 2345")
@@ -150,6 +150,18 @@ def test_footnote_opens_in_place_and_reference_link_is_followed(page: Page) -> N
     page.locator("section.references a", has_text="telegram 2345").click()
     expect(page).to_have_url(re.compile("/documents/webtest/d2$"))
     expect(page.locator("h1#doc-title")).to_contain_text("President Truman to the Ambassador")
+
+
+def test_reader_on_a_real_frus_document(page: Page) -> None:
+    page.goto("/documents/frus1949v07p1/d2")
+    expect(page.locator("h1#doc-title")).to_contain_text("Acting Secretary of State")
+    markers = page.locator("details.fn > summary")
+    assert markers.count() >= 3
+    markers.nth(1).click()
+    expect(page.locator("details.fn[open] .fn-pop")).to_be_visible()
+    expect(page.locator(".page-marker").first).to_be_visible()
+    page.locator(".doc-text").scroll_into_view_if_needed()
+    screenshot(page, "reader", readme=True)
 
 
 def test_footnote_works_without_javascript(browser: Browser, server: str) -> None:

@@ -4,6 +4,8 @@ per kind of page, each answering HTML and JSON from the same data."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -84,6 +86,16 @@ def create_app(archive: Archive | str | Path | None = None) -> FastAPI:
     for module in (search, document, entity, collection, timeline):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
+
+    @app.middleware("http")
+    async def server_timing(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Report the server-side time of each response (read by benchmarks/web_speed.py)."""
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
 
     @app.get("/robots.txt", include_in_schema=False)
     async def robots() -> Response:

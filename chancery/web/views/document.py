@@ -88,7 +88,15 @@ def related_documents(archive: Archive, doc_id: str) -> list[dict[str, Any]] | N
     found = related(doc_id)
     if isinstance(found, dict):
         found = found.get("related") or found.get("hits") or found.get("documents") or []
-    return [dict(item) if isinstance(item, dict) else {"id": str(item)} for item in found or []]
+    items = [dict(item) if isinstance(item, dict) else {"id": str(item)} for item in found or []]
+    for item in items:  # summary shapes differ: dates and collections may come as plain strings
+        if isinstance(item.get("date"), str):
+            item["date"] = {"when": item["date"]}
+        if isinstance(item.get("collection"), str):
+            item["collection"] = {"id": item["collection"], "title": None}
+        if isinstance(item.get("why"), str):
+            item["why"] = [item["why"]]
+    return items
 
 
 def references_with_targets(archive: Archive, doc: dict[str, Any]) -> list[dict[str, Any]]:
