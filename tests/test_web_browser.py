@@ -160,7 +160,6 @@ def test_reader_on_a_real_frus_document(page: Page) -> None:
     markers.nth(1).click()
     expect(page.locator("details.fn[open] .fn-pop")).to_be_visible()
     expect(page.locator(".page-marker").first).to_be_visible()
-    page.locator(".doc-text").scroll_into_view_if_needed()
     screenshot(page, "reader", readme=True)
 
 
