@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -53,8 +54,15 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 18)
 def normalize(name: str) -> str:
-    """Lookup form of a name: folded, lower case, punctuation and hyphens as single spaces."""
+    """Lookup form of a name: folded, lower case, punctuation and hyphens as single spaces.
+
+    Cached: the same names and text words come back all the time. ASCII text needs no folding
+    (apostrophes and accents only matter outside ASCII).
+    """
+    if name.isascii():
+        return " ".join(_NON_WORD.sub(" ", name.lower()).split())
     return " ".join(_NON_WORD.sub(" ", fold(name).lower()).split())
 
 

@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from chancery.authority.frus_persons import key_from_url
@@ -24,6 +25,7 @@ from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_var
 WORD = re.compile(r"[^\W_]+")
 JOIN = re.compile(r"[ \t.\-'’\[\]]*\n?[ \t.\-'’\[\]]*")  # what may stand between tokens of one name
 MAX_TOKENS = 8
+END = ""  # trie key of a complete name (no token is empty)
 PERSON_TITLES = TITLES - {"his", "her", "foreign", "under", "assistant", "deputy", "acting", "chief"}
 
 # Role phrases (normalised) -> how to resolve them. The leading "the" is optional in text.
@@ -74,7 +76,7 @@ COUNTRY_ALIASES |= {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     text: str
     norm: str
@@ -82,7 +84,7 @@ class Token:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     start: int  # token index
     end: int  # token index, exclusive
@@ -94,11 +96,13 @@ class Match:
 def tokenize(text: str) -> list[Token]:
     out = []
     for m in WORD.finditer(text):
-        norm = normalize(m.group())
+        word = m.group()
+        norm = normalize(word)
+        if " " not in norm:
+            out.append(Token(word, norm, m.start(), m.end()))
+            continue
         for i, part in enumerate(norm.split()):  # accents folded; one text word rarely splits
-            out.append(
-                Token(m.group(), part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end())
-            )
+            out.append(Token(word, part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end()))
     return out
 
 
@@ -106,6 +110,7 @@ def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso and iso[:4].isdigit() else None
 
 
+@cache
 def _volume_years(key: str) -> tuple[int, int] | None:
     m = re.match(r"frus(\d{4})(?:-(\d{2,4}))?", key)
     if not m:
@@ -130,9 +135,19 @@ class Resolver:
             self._add(ent)
         for role in ROLES:
             self.keys[tuple(role.split())]["role"].add(role)
-        self.max_len = {k[0]: 0 for k in self.keys}
-        for key in self.keys:
-            self.max_len[key[0]] = max(self.max_len[key[0]], len(key))
+        # Plain dicts (picklable, no accidental inserts on lookup) and a token trie over the keys.
+        self.keys = {key: dict(kinds) for key, kinds in self.keys.items()}
+        self.volumes = dict(self.volumes)
+        self.offices = dict(self.offices)
+        self.terms = dict(self.terms)
+        self.trie: dict[str, Any] = {}
+        for key, kinds in self.keys.items():
+            node = self.trie
+            for tok in key:
+                node = node.setdefault(tok, {})
+            node[END] = (key, kinds)
+        self._holders: dict[tuple[str, str, str | None], str | None] = {}
+        self._near: dict[tuple[str, int], float] = {}
         self.named_roles = {
             country: self._unique_full(name)
             for country, name in GENERALISSIMO.items()
@@ -182,6 +197,15 @@ class Resolver:
                 continue
             self.keys[toks][kind].add(ent_id)
 
+    def nearness(self, ent_id: str, year: int) -> float:
+        """Evidence from FRUS volumes covering `year` (within five years) that identify the person."""
+        key = (ent_id, year)
+        if key not in self._near:
+            vols = self.volumes.get(ent_id, ())
+            near = sum(1 for v in vols if (y := _volume_years(v)) and y[0] - 5 <= year <= y[1] + 5)
+            self._near[key] = min(1.5, math.log1p(near) / 2)
+        return self._near[key]
+
     def _unique_full(self, name: str) -> str | None:
         found = self.keys.get(tuple(name.split()), {}).get("person", set())
         return next(iter(found)) if len(found) == 1 else None
@@ -191,17 +215,30 @@ class Resolver:
         """Greedy longest matches of dictionary keys over `text`'s tokens."""
         toks = tokenize(text)
         if all_caps is None:
-            letters = [c for c in text if c.isalpha()]
-            all_caps = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+            letters = sum(map(str.isalpha, text))
+            all_caps = letters > 0 and sum(map(str.isupper, text)) > 0.8 * letters
         matches: list[Match] = []
+        trie, size = self.trie, len(toks)
         i = 0
-        while i < len(toks):
-            longest = self.max_len.get(toks[i].norm, 0)
+        while i < size:
+            node = trie.get(toks[i].norm)
+            if node is None:
+                i += 1
+                continue
+            ends = []  # (length, key, kinds) of every name starting here, shortest first
+            j = i
+            while True:
+                if END in node:
+                    ends.append((j - i + 1, *node[END]))
+                j += 1
+                if j >= size or j - i >= MAX_TOKENS:
+                    break
+                node = node.get(toks[j].norm)
+                if node is None:
+                    break
             found = None
-            for n in range(min(longest, len(toks) - i), 0, -1):
-                key = tuple(t.norm for t in toks[i : i + n])
-                kinds = self.keys.get(key)
-                if kinds and self._joined(text, toks, i, n) and self._cased(toks, i, n, key, all_caps):
+            for n, key, kinds in reversed(ends):
+                if self._joined(text, toks, i, n) and self._cased(toks, i, n, key, all_caps):
                     found = self._match(i, n, kinds, key)
                     if found:
                         break
@@ -213,7 +250,12 @@ class Resolver:
         return toks, matches
 
     def _joined(self, text: str, toks: list[Token], i: int, n: int) -> bool:
-        return all(JOIN.fullmatch(text, toks[j].end, toks[j + 1].start) for j in range(i, i + n - 1))
+        for j in range(i, i + n - 1):
+            a, b = toks[j].end, toks[j + 1].start
+            if b - a > 1 or (b > a and text[a] != " "):
+                if not JOIN.fullmatch(text, a, b):
+                    return False
+        return True
 
     def _cased(self, toks: list[Token], i: int, n: int, key: tuple[str, ...], all_caps: bool) -> bool:
         first = toks[i].text
@@ -261,6 +303,12 @@ class DocumentResolver:
     def holder(self, role: str, country: str | None = None) -> str | None:
         if not self.date:
             return None
+        key = (role, self.date, country)
+        if key not in self.r._holders:
+            self.r._holders[key] = self._holder(role, country)
+        return self.r._holders[key]
+
+    def _holder(self, role: str, country: str | None = None) -> str | None:
         found = {
             ent
             for start, end, where, ent in self.r.offices.get(role, [])
@@ -282,8 +330,7 @@ class DocumentResolver:
                 return -10
             if death and self.year > death:
                 score -= 2
-            near = sum(1 for v in vols if (y := _volume_years(v)) and y[0] - 5 <= self.year <= y[1] + 5)
-            score += min(1.5, math.log1p(near) / 2)
+            score += self.r.nearness(ent_id, self.year)
             if any(s <= self.date <= e for s, e in self.r.terms.get(ent_id, [])):
                 score += 1.5  # in office at the document's date
         return score
