@@ -9,7 +9,8 @@ import pytest
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
-from chancery.search.index import index_fields
+from chancery.search.engine import search
+from chancery.search.index import SAMPLE_BUCKETS, SearchIndex, index_fields, sample_bucket
 
 
 def make_doc(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
@@ -229,3 +230,62 @@ def test_archive_from_format_or_prefix() -> None:
     assert index_fields(wilson)["archive"] == "wilson"
     plain = make_doc("z", "t", collection={"id": "seeds"}, source={"format": "text", "path": "s.txt"})
     assert index_fields(plain)["archive"] == "text"
+
+
+# -- large result sets: estimated total, sampled facets ------------------------------------------
+@pytest.fixture(scope="module")
+def big_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """4,000 synthetic documents with known proportions (every 2nd says alpha, every 10th gamma)."""
+    index = SearchIndex(Path(tmp_path_factory.mktemp("big")) / "index")
+    docs = [
+        make_doc(
+            f"b{i}",
+            ("alpha" if i % 2 else "beta") + (" gamma" if i % 10 == 0 else ""),
+            doc_type="telegram" if i % 4 else "memorandum",
+            date=day(f"{1940 + i % 4}-01-0{1 + i % 9}"),
+        )
+        for i in range(4000)
+    ]
+    index.apply(docs, [])
+    return index
+
+
+def test_large_result_sets_are_estimated_and_flagged(big_index: SearchIndex) -> None:
+    exact = search(big_index, "alpha")
+    approx = search(big_index, "alpha", exact_limit=100, sample_target=600)
+    assert exact["total"] == 2000 and not exact["total_approximate"] and not exact["facets_approximate"]
+    assert approx["total_approximate"] and approx["facets_approximate"]
+    assert 0 < approx["facets_sample"] < 1
+    assert 1600 <= approx["total"] <= 2400  # a ~600-document sample: well within 20%
+    # the page itself is exact: same hits, same order
+    assert [h["id"] for h in approx["hits"]] == [h["id"] for h in exact["hits"]]
+    # facet counts are scaled back up: odd ids only, so telegram is ~100% and memorandum absent
+    types = {f["value"]: f["count"] for f in approx["facets"]["type"]}
+    assert set(types) == {"telegram"} and 1600 <= types["telegram"] <= 2400
+    years = {b["year"]: b["count"] for b in approx["histogram"]}
+    assert set(years) == {1941, 1943} and all(800 <= n <= 1200 for n in years.values())
+    assert sum(years.values()) == pytest.approx(approx["total"], rel=0.1)
+
+
+def test_small_result_sets_stay_exact(big_index: SearchIndex) -> None:
+    result = search(big_index, "gamma", exact_limit=1000, sample_target=600)
+    assert result["total"] == 400 and not result["total_approximate"] and not result["facets_approximate"]
+    assert result["facets_sample"] is None
+    assert {f["value"]: f["count"] for f in result["facets"]["type"]} == {"memorandum": 200, "telegram": 200}
+    assert {b["year"]: b["count"] for b in result["histogram"]} == {1940: 200, 1942: 200}
+
+
+def test_approximate_total_without_facets_and_on_the_last_page(big_index: SearchIndex) -> None:
+    plain = search(big_index, "alpha OR beta", facets=False, exact_limit=100, sample_target=600)
+    assert plain["total_approximate"] and "facets" not in plain and 3000 <= plain["total"] <= 5000
+    # a page that runs off the end of the results knows the total exactly
+    last = search(big_index, "alpha OR beta", offset=3990, limit=50, exact_limit=100, sample_target=600)
+    assert len(last["hits"]) == 10 and last["total"] == 4000 and not last["total_approximate"]
+
+
+def test_sample_buckets_are_stable_and_uniform() -> None:
+    assert sample_bucket("frus1945v07-d135") == sample_bucket("frus1945v07-d135")
+    counts = [0] * 10
+    for i in range(20_000):
+        counts[sample_bucket(f"frus1945v07-d{i}~{i % 7}") * 10 // SAMPLE_BUCKETS] += 1
+    assert all(1800 <= c <= 2200 for c in counts)

@@ -5,7 +5,9 @@ search(index, 'from:harriman date:1945-06..1945-07 "Soong"', sort="date", varian
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -14,8 +16,8 @@ import tantivy
 
 from chancery.errors import QueryError
 from chancery.search.compile import Compiler
-from chancery.search.facets import facets as compute_facets
-from chancery.search.index import SearchIndex
+from chancery.search.facets import about, facet_counts
+from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import parse
 from chancery.search.variants import Variants
 
@@ -23,6 +25,9 @@ SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.De
 MODES = ("bm25",)
 SNIPPET_CHARS = 240
 MAX_LIMIT = 1000
+EXACT_LIMIT = 20_000  # up to this many (estimated) matches, total and facets are exact
+SAMPLE_TARGET = 8_000  # above it, facets are counted on about this many matching documents
+PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
 
 
 def check_options(sort: str, limit: int, offset: int) -> None:
@@ -53,38 +58,112 @@ def search(
     facets: bool = True,
     mode: str = "bm25",
     variants: Variants | None = None,
+    exact_limit: int = EXACT_LIMIT,
+    sample_target: int = SAMPLE_TARGET,
 ) -> dict[str, Any]:
-    """The result dict of `Archive.search` (see chancery/search/README-query.md)."""
+    """The result dict of `Archive.search` (see chancery/search/README-query.md).
+
+    Up to `exact_limit` matches (estimated first on a 1% slice of the index), `total` and the
+    facets are exact. Above it the top hits are still exact, but `total` is an estimate and the
+    facets and histogram are counted on a uniform sample of about `sample_target` matching
+    documents and scaled up; `total_approximate` / `facets_approximate` say so.
+    """
     if mode not in MODES:
         raise QueryError(f"unknown search mode {mode!r}; use bm25")
     check_options(sort, limit, offset)
     searcher, compiler, compiled = compile_query(index, query, variants)
-    order = SORTS[sort]
     try:
-        if order is None:
-            result = searcher.search(compiled, limit=max(limit, 1), offset=offset, count=True)
-        else:
-            result = searcher.search(
-                compiled,
-                limit=max(limit, 1),
-                offset=offset,
-                count=True,
-                order_by_field="not_before",
-                order=order,
-            )
+        plan = plan_query(searcher, index.schema, compiled, exact_limit, sample_target)
+        result = top_hits(searcher, compiled, sort, limit, offset, count=plan.exact)
+        if facets:
+            facet_query = compiled if plan.exact else sampled(index.schema, compiled, plan.buckets)
+            facet_map, histogram, counted = facet_counts(searcher, facet_query, scale=plan.scale)
     except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
         raise QueryError(f"cannot run this query: {exc}") from None
+    page = result.hits[:limit]
+    if plan.exact:
+        total, total_approximate = result.count, False
+    elif facets:  # the facet sample counted many more matches than the 1% probe
+        total, total_approximate = about(counted * plan.scale, 3), True
+    else:
+        total, total_approximate = about(plan.estimate, 2), True
+    if total_approximate and (len(result.hits) < max(limit, 1) and (result.hits or offset == 0)):
+        total, total_approximate = offset + len(result.hits), False  # ran off the end: known exactly
+    elif total_approximate:
+        total = max(total, offset + len(page) + 1)
     highlighter = _highlighter(searcher, index.schema, compiler.highlight)
     window = _Window(compiler.highlight_terms)
-    hits = [
-        _hit(searcher, address, key, order is None, highlighter, window)
-        for key, address in result.hits[:limit]
-    ]
-    out: dict[str, Any] = {"query": query, "mode": mode, "sort": sort, "total": result.count, "hits": hits}
+    hits = [_hit(searcher, address, key, SORTS[sort] is None, highlighter, window) for key, address in page]
+    out: dict[str, Any] = {
+        "query": query,
+        "mode": mode,
+        "sort": sort,
+        "total": total,
+        "total_approximate": total_approximate,
+        "hits": hits,
+    }
     if facets:
-        out["facets"], out["histogram"] = compute_facets(searcher, compiled)
+        out["facets"], out["histogram"] = facet_map, histogram
+        out["facets_approximate"] = not plan.exact
+        out["facets_sample"] = None if plan.exact else round(plan.buckets / SAMPLE_BUCKETS, 4)
     out["variants"] = compiler.variants_used
     return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one query is run: exactly, or with facets over `buckets` of the 1000 sample buckets."""
+
+    exact: bool
+    estimate: float  # matches, from the probe (the number of documents when not probed)
+    buckets: int = SAMPLE_BUCKETS
+
+    @property
+    def scale(self) -> float:
+        return SAMPLE_BUCKETS / self.buckets
+
+
+def plan_query(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    compiled: tantivy.Query,
+    exact_limit: int = EXACT_LIMIT,
+    sample_target: int = SAMPLE_TARGET,
+) -> Plan:
+    """Exact when the index or the query's estimated result set is small, sampled otherwise.
+
+    The estimate counts the matches among the documents of the first PROBE_BUCKETS sample buckets
+    (1% of the index, a few thousand documents at 300k): a conjunction led by that small set, so
+    it costs little even when the query matches most of the index.
+    """
+    if searcher.num_docs <= exact_limit:
+        return Plan(True, searcher.num_docs)
+    probed = searcher.search(sampled(schema, compiled, PROBE_BUCKETS), limit=1, count=True).count
+    estimate = probed * SAMPLE_BUCKETS / PROBE_BUCKETS
+    if estimate <= exact_limit:
+        return Plan(True, estimate)
+    buckets = min(SAMPLE_BUCKETS, max(PROBE_BUCKETS, math.ceil(sample_target * SAMPLE_BUCKETS / estimate)))
+    if buckets >= SAMPLE_BUCKETS:
+        return Plan(True, estimate)
+    return Plan(False, estimate, buckets)
+
+
+def sampled(schema: tantivy.Schema, compiled: tantivy.Query, buckets: int) -> tantivy.Query:
+    """`compiled` restricted to the documents whose `sample` bucket is below `buckets`."""
+    slice_ = tantivy.Query.term_set_query(schema, "sample", list(range(buckets)))
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, slice_)])
+
+
+def top_hits(
+    searcher: tantivy.Searcher, compiled: tantivy.Query, sort: str, limit: int, offset: int, count: bool
+) -> tantivy.SearchResult:
+    """The page of hits; without `count` tantivy can skip blocks that cannot reach the top (WAND)."""
+    order = SORTS[sort]
+    if order is None:
+        return searcher.search(compiled, limit=max(limit, 1), offset=offset, count=count)
+    return searcher.search(
+        compiled, limit=max(limit, 1), offset=offset, count=count, order_by_field="not_before", order=order
+    )
 
 
 def _highlighter(

@@ -4,11 +4,14 @@ The store is the source of truth; the index is rebuilt from it at will. `SearchI
 takes document dicts (the export contract) and deletions, and commits once per batch.
 Fields: `title`/`text` (en_stem), name fields `from`/`to`/`person`/`place` (lowercased,
 ASCII-folded words), keyword fields for filters and facets (raw, fast), dates as YYYYMMDD
-integers (`not_before`/`not_after`, fast) and a stored `meta` blob with what a hit shows.
+integers (`not_before`/`not_after`, fast), a `sample` bucket (0-999, a stable hash of the id,
+fast) that lets the engine estimate and facet large result sets on a uniform slice, and a stored
+`meta` blob with what a hit shows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,12 @@ from typing import Any
 import orjson
 import tantivy
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 NAME_FIELDS = ("from", "to", "person", "place")
 KEYWORD_FIELDS = ("type", "classification", "collection", "archive", "paraphrase", "entity")
 FACET_FIELDS = ("sender_kw", "recipient_kw", "person_kw", "place_kw")
 DATE_FIELDS = ("not_before", "not_after", "year")
+SAMPLE_BUCKETS = 1000  # `sample` values are 0..999: `sample < k` selects about k/1000 of the documents
 
 # Query-side twin of tantivy's built-in en_stem (simple tokenizer, remove_long 40, lowercase, stemmer).
 TEXT_ANALYZER = (
@@ -49,7 +53,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=False, tokenizer_name="names")
     for name in KEYWORD_FIELDS + FACET_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
-    for name in DATE_FIELDS:
+    for name in DATE_FIELDS + ("sample",):
         sb.add_integer_field(name, stored=False, indexed=True, fast=True)
     sb.add_bytes_field("meta", stored=True, indexed=False)
     return sb.build()
@@ -67,6 +71,12 @@ def day_number(iso: str | None, end: bool = False) -> int | None:
     except ValueError:
         return None
     return year * 10000 + month * 100 + day
+
+
+def sample_bucket(doc_id: str) -> int:
+    """A stable, uniform bucket in 0..SAMPLE_BUCKETS-1 for a document id (same in every process)."""
+    digest = hashlib.blake2b(doc_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % SAMPLE_BUCKETS
 
 
 def archive_of(doc: dict[str, Any]) -> str:
@@ -119,6 +129,7 @@ def index_fields(doc: dict[str, Any]) -> dict[str, Any]:
     coll = doc.get("collection") or {}
     fields: dict[str, Any] = {
         "id": doc["id"],
+        "sample": sample_bucket(doc["id"]),
         "title": doc.get("title") or "",
         "text": doc.get("text") or "",
         "from": sender_names + _unique([_clean(p.get("role")) for p in senders]),
