@@ -279,9 +279,38 @@ class Archive:
         mode: str = "bm25",
     ) -> dict[str, Any]:
         """Search in the query language (chancery/search/README-query.md): hits, facets, variants."""
+        if mode in ("semantic", "hybrid"):
+            from chancery.search.hybrid import SemanticSearch
+
+            finder = SemanticSearch(self.index, self.store, self.vectors(), self.variants())
+            return finder.run(query, mode, limit, offset, sort=sort, facets=facets)
         return search_index(
             self.index, query, limit, offset, sort=sort, facets=facets, mode=mode, variants=self.variants()
         )
+
+    def vectors(self) -> Any:
+        """The passage vectors kept beside the search index (empty until `embed`)."""
+        if getattr(self, "_vectors", None) is None:
+            from chancery.search.semantic import VectorStore, vectors_path_for
+
+            self._vectors = VectorStore(vectors_path_for(self.index.path))
+        return self._vectors
+
+    def embed(
+        self, progress: Callable[[int, int], None] | None = None, doc_ids: list[str] | None = None
+    ) -> dict[str, int]:
+        """Compute vectors for documents not yet embedded or changed since (needs chancery[semantic])."""
+        from chancery.search.semantic import require_semantic, update_vectors
+
+        require_semantic()
+        return update_vectors(self.store, self.vectors(), doc_ids, progress)
+
+    def related(self, doc_id: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Documents about the same event or exchange, each with a score and a short "why" list."""
+        from chancery.search.related import related
+
+        self.document(doc_id)  # NotFound for an unknown id
+        return related(self, doc_id, limit=limit)
 
     def variants(self) -> Variants:
         """The name-variant finder for this archive (authority records in the store, fuzzy)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -32,7 +33,7 @@ def _print_json(data: object) -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -195,6 +196,61 @@ def reindex(db: str | None = DbOption) -> None:
     with Archive.open(db) as archive:
         n = archive.reindex()
     console.print(f"reindexed {n} documents")
+
+
+@app.command()
+def related(
+    doc_id: str = typer.Argument(..., metavar="ID"),
+    db: str | None = DbOption,
+    limit: int = typer.Option(10, "--limit"),
+    json: bool = JsonOption,
+) -> None:
+    """Documents about the same event or exchange, across archives, with the reasons why."""
+    with Archive.open(db) as archive:
+        try:
+            hits = archive.related(doc_id, limit=limit)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    if json:
+        _print_json(hits)
+        return
+    table = Table(title=f"related to {doc_id}")
+    for col in ("score", "id", "date", "title", "why"):
+        table.add_column(col)
+    for hit in hits:
+        table.add_row(
+            f"{hit['score']:.2f}",
+            hit["id"],
+            hit.get("date") or "",
+            hit.get("title") or "",
+            "; ".join(hit["why"]),
+        )
+    out.print(table)
+
+
+@app.command()
+def embed(db: str | None = DbOption) -> None:
+    """Compute passage vectors for documents not yet embedded (needs chancery[semantic])."""
+    with Archive.open(db) as archive:
+        with Progress(
+            TextColumn("[bold]embed"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("", total=None)
+            try:
+                report = archive.embed(lambda done, total: progress.update(task, completed=done, total=total))
+            except ChanceryError as exc:
+                _fail(str(exc))
+    console.print(
+        f"embedded {report['embedded']} documents ({report['passages']} passages), "
+        f"{report['unchanged']} unchanged, {report['removed']} removed",
+        highlight=False,
+    )
 
 
 @app.command()

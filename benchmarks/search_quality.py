@@ -1,0 +1,175 @@
+"""Search quality on the real corpus: bm25 vs semantic vs hybrid, and recall of `related`.
+
+Nobody tunes the evaluation set by hand; it comes from the editors' own structure:
+- queries: FRUS compilation/chapter headings (the stored collections' `toc`, leaves holding at
+  least 3 documents), relevant = the documents under that heading;
+- related pairs: DFAT footnotes that say "Document 135" (a cross-reference inside the volume),
+  pair = (the document with the footnote, document 135 of the same volume).
+
+Metrics: nDCG@10 (binary), recall@100 (of min(|relevant|, 100)), recall@10 of `related`, with
+store links (which already resolve these footnotes) and without them (content only).
+
+    python benchmarks/search_quality.py --db /tmp/chancery-quality.db            # ingest + embed + measure
+    python benchmarks/search_quality.py --db /tmp/chancery-quality.db --no-embed # bm25 and related only
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chancery.archive import Archive  # noqa: E402
+from chancery.search.related import related  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+FRUS = ["frus1958-60v05", "frus1958-60v12", "frus1955-57v25"]
+DFAT = ["volume-9-1946-january-june"]
+SUBSET_VOLUME = "frus1958-60v05"  # American Republics: 46 headings, one per country or topic
+SUBSET_SIZE = 200  # its first 200 documents in reading order are embedded and ranked
+MIN_RELEVANT = 3
+_DOC_REF = re.compile(r"\bDocument (\d+)\b")
+
+
+def sources() -> list[Path]:
+    return [CORPUS / "frus" / "volumes" / f"{v}.xml.gz" for v in FRUS] + [
+        CORPUS / "dfat" / f"{v}.tar.gz" for v in DFAT
+    ]
+
+
+def subset_ids(archive: Archive) -> list[str]:
+    docs = sorted(archive.documents(SUBSET_VOLUME), key=lambda d: (d.get("order") or 0, d["id"]))
+    return [d["id"] for d in docs[:SUBSET_SIZE]]
+
+
+def heading_queries(archive: Archive, within: set[str] | None = None) -> list[tuple[str, set[str]]]:
+    queries = []
+    for coll in archive.collections():
+        if coll["id"] not in FRUS:
+            continue
+        for entry in coll.get("toc") or []:
+            ids = set(entry.get("document_ids") or [])
+            if within is not None:
+                ids &= within
+            if len(ids) >= MIN_RELEVANT and entry.get("title"):
+                queries.append((" ".join(entry["title"].split()), ids))
+    return queries
+
+
+def related_pairs(archive: Archive) -> list[tuple[str, str]]:
+    pairs = []
+    for coll in archive.collections():
+        if coll.get("archive") != "dfat" and not coll["id"].startswith("dfat"):
+            continue
+        by_n = {d.get("n"): d["id"] for d in archive.documents(coll["id"])}
+        for doc in archive.documents(coll["id"]):
+            for note in doc.get("footnotes") or []:
+                for n in _DOC_REF.findall(note["text"]):
+                    if n in by_n and by_n[n] != doc["id"]:
+                        pairs.append((doc["id"], by_n[n]))
+    return sorted(set(pairs))
+
+
+def as_or(text: str) -> str:
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", text) if w not in ("AND", "OR", "NOT")]
+    return " OR ".join(words)
+
+
+def as_typed(text: str) -> str:
+    return " ".join(w for w in re.findall(r"[A-Za-z0-9]+", text) if w not in ("AND", "OR", "NOT"))
+
+
+def ndcg10(ranked: list[str], relevant: set[str]) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(ranked[:10]) if d in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(10, len(relevant))))
+    return dcg / ideal
+
+
+def recall100(ranked: list[str], relevant: set[str]) -> float:
+    return len(set(ranked[:100]) & relevant) / min(len(relevant), 100)
+
+
+def evaluate(archive: Archive, runs: dict, queries, within: set[str] | None = None, scope: str = "") -> dict:
+    """Each run over each query; with `within`, rankings are cut to those documents (all modes alike)."""
+    results = {}
+    for name, (mode, shape) in runs.items():
+        nd, rc, t0 = [], [], time.perf_counter()
+        for text, relevant in queries:
+            query = f"({shape(text)}) {scope}".strip() if scope else shape(text)
+            hits = archive.search(query, limit=1000 if within else 100, facets=False, mode=mode)["hits"]
+            ranked = [h["id"] for h in hits if within is None or h["id"] in within][:100]
+            nd.append(ndcg10(ranked, relevant))
+            rc.append(recall100(ranked, relevant))
+        ms = 1000 * (time.perf_counter() - t0) / max(len(queries), 1)
+        results[name] = (sum(nd) / len(nd), sum(rc) / len(rc), ms)
+    return results
+
+
+def _table(results: dict) -> None:
+    print("| run | nDCG@10 | recall@100 | ms/query |\n|---|---|---|---|")
+    for name, (nd, rc, ms) in results.items():
+        print(f"| {name} | {nd:.3f} | {rc:.3f} | {ms:.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", default="/tmp/chancery-quality.db")
+    parser.add_argument("--no-embed", action="store_true", help="skip vectors: bm25 and related only")
+    args = parser.parse_args()
+    archive = Archive.open(args.db)
+    t0 = time.perf_counter()
+    report = archive.ingest(sources())
+    print(
+        f"ingest: {report.documents} documents, {len(report.failures)} failures, {time.perf_counter() - t0:.0f} s"
+    )
+    runs = {"bm25 (heading as typed: AND)": ("bm25", as_typed), "bm25 (words OR'd)": ("bm25", as_or)}
+    queries = heading_queries(archive)
+    print(f"\nqueries: {len(queries)} FRUS headings of {', '.join(FRUS)} (whole archive)")
+    _table(evaluate(archive, runs, queries))
+    embedded = False
+    if not args.no_embed:
+        subset = subset_ids(archive)
+        t0 = time.perf_counter()
+        done = archive.embed(
+            progress=lambda n, total: print(f"\rembed {n}/{total}", end="", file=sys.stderr), doc_ids=subset
+        )
+        took = time.perf_counter() - t0
+        rate = done["passages"] / took if done["passages"] else 0
+        print(
+            f"\nembed: {done} in {took:.0f} s ({rate:.1f} passages/s); {len(archive.vectors())} docs have vectors"
+        )
+        embedded = True
+        within = set(subset)
+        queries = heading_queries(archive, within)
+        print(
+            f"\nsubset: first {len(subset)} documents of {SUBSET_VOLUME}; {len(queries)} headings with >= 3 of them"
+        )
+        runs |= {
+            "semantic": ("semantic", as_typed),
+            "hybrid (as typed)": ("hybrid", as_typed),
+            "hybrid (words OR'd)": ("hybrid", as_or),
+        }
+        _table(evaluate(archive, runs, queries, within, scope=f"collection:{SUBSET_VOLUME}"))
+    pairs = related_pairs(archive)
+    print(f"\nrelated: {len(pairs)} DFAT 'Document N' footnote pairs")
+    print("| related | recall@10 | ms/call |\n|---|---|---|")
+    for use_links in (True, False):
+        t0, found = time.perf_counter(), 0
+        for src, dst in pairs:
+            found += dst in {h["id"] for h in related(archive, src, limit=10, use_links=use_links)}
+        ms = 1000 * (time.perf_counter() - t0) / max(len(pairs), 1)
+        label = "with store links" if use_links else "content only (links ignored)"
+        label += ", with vectors" if embedded else ", no vectors"
+        print(f"| {label} | {found / max(len(pairs), 1):.3f} | {ms:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""`mode=semantic` and `mode=hybrid` for `Archive.search`, and reciprocal rank fusion.
+
+The query language still applies. Unfielded positive words and phrases are the text that gets
+embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
+post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
+candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
+with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import tantivy
+
+from chancery.errors import QueryError
+from chancery.search.compile import Compiler
+from chancery.search.engine import SNIPPET_CHARS, check_options
+from chancery.search.engine import search as bm25_search
+from chancery.search.facets import facets as compute_facets
+from chancery.search.query import And, Node, Or, Phrase, Term, parse
+from chancery.search.semantic import SUMMARY_SPAN, Embedder, VectorHit, VectorStore, require_semantic
+
+RRF_K = 60
+FUSE_DEPTH = 100
+MODES = ("semantic", "hybrid")
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), ranks from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def split_query(node: Node) -> tuple[str, Node | None]:
+    """(text to embed, filter node or None): free words and phrases of a top-level AND are text."""
+    children = node.children if isinstance(node, And) else (node,)
+    words, rest = [], []
+    for child in children:
+        if isinstance(child, Term | Phrase) and child.field is None:
+            words.append(child.text)
+        else:
+            rest.append(child)
+            words.extend(_free_words(child))
+    if not rest:
+        return " ".join(words), None
+    return " ".join(words), rest[0] if len(rest) == 1 else And(tuple(rest))
+
+
+def _free_words(node: Node) -> list[str]:
+    """Unfielded words inside an OR group (kept in the filter, also embedded)."""
+    if isinstance(node, Term | Phrase):
+        return [node.text] if node.field is None else []
+    if isinstance(node, And | Or):
+        return [w for c in node.children for w in _free_words(c)]
+    return []
+
+
+class SemanticSearch:
+    """Runs semantic and hybrid queries for one archive (index, store, vectors)."""
+
+    def __init__(self, index: Any, store: Any, vectors: VectorStore, variants: Any = None) -> None:
+        self.index = index
+        self.store = store
+        self.vectors = vectors
+        self.variants = variants
+
+    def run(
+        self,
+        query: str,
+        mode: str,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: bool = True,
+    ) -> dict[str, Any]:
+        if mode not in MODES:
+            raise QueryError(f"unknown search mode {mode!r}; use bm25, semantic or hybrid")
+        check_options(sort, limit, offset)
+        require_semantic()
+        self.vectors.reload()
+        if not len(self.vectors):
+            raise QueryError("no document has vectors yet: run `chancery embed` first")
+        node = parse(query)
+        text, filter_node = split_query(node)
+        if not text.strip():
+            raise QueryError(f"{mode} search needs words to compare, not only fields")
+        if mode == "semantic":
+            return self._semantic(query, text, filter_node, limit, offset, sort, facets)
+        return self._hybrid(query, text, filter_node, limit, offset, sort, facets)
+
+    # -- semantic ----------------------------------------------------------------------------
+    def _semantic(
+        self,
+        query: str,
+        text: str,
+        filter_node: Node | None,
+        limit: int,
+        offset: int,
+        sort: str,
+        facets: bool,
+    ) -> dict[str, Any]:
+        searcher = self.index.searcher()
+        filter_q = self._compile(searcher, filter_node)
+        want = FUSE_DEPTH if sort != "relevance" else offset + limit
+        hits = self.vector_hits(text, filter_q, searcher, max(want, 1))
+        total = (
+            searcher.search(filter_q, limit=1, count=True).count
+            if filter_q is not None
+            else len(self.vectors)
+        )
+        out = {"query": query, "mode": "semantic", "sort": sort, "total": min(total, len(self.vectors))}
+        out["hits"] = self._page(self._hits(hits), sort, limit, offset)
+        if facets:
+            out["facets"], out["histogram"] = compute_facets(searcher, filter_q or tantivy.Query.all_query())
+        out["variants"] = {}
+        out["embedded"] = len(self.vectors)
+        return out
+
+    def vector_hits(
+        self, text: str, filter_q: tantivy.Query | None, searcher: tantivy.Searcher, want: int
+    ) -> list[VectorHit]:
+        """The best `want` vector hits among documents matching the filter."""
+        qvec = Embedder.get().encode([text])[0]
+        pool = max(want * 4, 200)
+        while True:
+            hits = self.vectors.search(qvec, pool)
+            if filter_q is not None:
+                allowed = self._matching(searcher, filter_q, [h.doc_id for h in hits])
+                hits = [h for h in hits if h.doc_id in allowed]
+            if len(hits) >= want or pool >= len(self.vectors):
+                return hits[:want]
+            pool *= 8
+
+    def _compile(self, searcher: tantivy.Searcher, node: Node | None) -> tantivy.Query | None:
+        if node is None:
+            return None
+        compiler = Compiler(self.index.schema, searcher, self.index.cache_key(searcher), self.variants)
+        return compiler.compile(node)
+
+    def _matching(self, searcher: tantivy.Searcher, filter_q: tantivy.Query, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        restricted = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, filter_q),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.index.schema, "id", ids)),
+            ]
+        )
+        result = searcher.search(restricted, limit=len(ids))
+        return {searcher.doc(address)["id"][0] for _, address in result.hits}
+
+    def _hits(self, hits: list[VectorHit]) -> list[dict[str, Any]]:
+        docs = {d["id"]: d for d in self.store.documents([h.doc_id for h in hits])}
+        return [hit_from_document(docs[h.doc_id], h.score, h.span) for h in hits if h.doc_id in docs]
+
+    # -- hybrid ------------------------------------------------------------------------------
+    def _hybrid(
+        self,
+        query: str,
+        text: str,
+        filter_node: Node | None,
+        limit: int,
+        offset: int,
+        sort: str,
+        facets: bool,
+    ) -> dict[str, Any]:
+        lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
+        searcher = self.index.searcher()
+        vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
+        fused = rrf([[h["id"] for h in lexical["hits"]], [h.doc_id for h in vector]])
+        by_id = {h["id"]: h for h in lexical["hits"]}
+        missing = [h for h in vector if h.doc_id not in by_id]
+        by_id.update({h["id"]: h for h in self._hits(missing)})
+        hits = []
+        for doc_id, score in fused:
+            if doc_id in by_id:
+                hits.append(dict(by_id[doc_id], score=score))
+        out = {"query": query, "mode": "hybrid", "sort": sort, "total": len(hits)}
+        out["hits"] = self._page(hits, sort, limit, offset)
+        if facets:
+            out["facets"], out["histogram"] = lexical["facets"], lexical["histogram"]
+        out["variants"] = lexical.get("variants") or {}
+        out["embedded"] = len(self.vectors)
+        return out
+
+    @staticmethod
+    def _page(hits: list[dict[str, Any]], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        if sort != "relevance":
+            hits = sorted(
+                hits,
+                key=lambda h: (h.get("date") or {}).get("not_before") or "9999",
+                reverse=sort == "-date",
+            )
+        return hits[offset : offset + limit]
+
+
+def hit_from_document(
+    doc: dict[str, Any], score: float, span: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """A search hit (the bm25 hit shape) for a stored document; the snippet is the best passage."""
+    text = doc.get("text") or ""
+    if span == SUMMARY_SPAN:
+        passage = doc.get("summary") or text
+    else:
+        passage = text[span[0] : span[1]] if span else text
+    passage = " ".join(passage[: SNIPPET_CHARS * 2].split())
+    coll = doc.get("collection") or {}
+    date = doc.get("date") or {}
+    return {
+        "id": doc["id"],
+        "score": score,
+        "title": doc.get("title"),
+        "date": date if any(date.values()) else None,
+        "doc_type": doc.get("doc_type"),
+        "collection": {"id": coll.get("id"), "title": coll.get("title")},
+        "senders": doc.get("senders") or [],
+        "recipients": doc.get("recipients") or [],
+        "snippet": escape(passage[:SNIPPET_CHARS] + ("…" if len(passage) > SNIPPET_CHARS else "")),
+    }

@@ -1,0 +1,112 @@
+"""Semantic and hybrid search over a tiny real archive (the seeds + Wilson Center records)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS, corpus_path
+
+from chancery.archive import Archive
+from chancery.errors import QueryError
+from chancery.search.hybrid import rrf, split_query
+from chancery.search.query import parse
+from chancery.search.semantic import DISABLE_ENV, SemanticUnavailable, vectors_path_for
+
+SEED_FRUS = "frus-text/000_e45dc6676497ee2e"
+SOONG_CABLE = "wilson/123402"
+# A few short real records as distractors (embedding every record would make the suite slow).
+EMBEDDED = [SEED_FRUS, SOONG_CABLE, "wilson/300237", "wilson/300240", "wilson/300638", "wilson/300640"]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("semantic") / "a.db"
+    arch = Archive.open(db)
+    report = arch.ingest([SEEDS, corpus_path("wilson", "wilson_archive.sample.csv")])
+    assert report.ok, report.failures
+    done = arch.embed(doc_ids=EMBEDDED)
+    assert done["embedded"] == len(EMBEDDED)
+    yield arch
+    arch.close()
+
+
+def test_rrf_on_hand_made_rankings():
+    fused = dict(rrf([["a", "b", "c"], ["c", "a", "d"]], k=60))
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62)
+    assert fused["d"] == pytest.approx(1 / 63)
+    assert [d for d, _ in rrf([["a", "b", "c"], ["c", "a", "d"]])] == ["a", "c", "b", "d"]
+    assert rrf([]) == []
+
+
+def test_split_query_separates_text_from_filters():
+    text, rest = split_query(parse('soong "meeting with Stalin" archive:wilson date:1945'))
+    assert text == "soong meeting with Stalin"
+    assert rest is not None
+    assert split_query(parse("chinese minister"))[1] is None
+
+
+def test_paraphrase_finds_the_soong_cable(archive: Archive):
+    query = "Chinese foreign minister talks with the Soviet leader"
+    result = archive.search(query, mode="semantic", limit=3)
+    assert result["mode"] == "semantic" and result["embedded"] == len(EMBEDDED)
+    ids = [h["id"] for h in result["hits"]]
+    # MiniLM puts a 1967 Japanese analysis of the Chinese Communists and Moscow a hair (0.01) above it
+    assert SOONG_CABLE in ids[:2]
+    hit = result["hits"][ids.index(SOONG_CABLE)]
+    assert hit["title"].startswith("Cable, Summary of Averell Harriman")
+    assert hit["snippet"] and hit["date"]["when"] == "1945-07-01"
+    named = archive.search(
+        "the Chinese minister's conversation with Stalin in Moscow", mode="semantic", limit=3
+    )
+    assert named["hits"][0]["id"] == SOONG_CABLE
+    # bm25 cannot: the cable never says "foreign minister" or "Soviet leader"
+    assert SOONG_CABLE not in [h["id"] for h in archive.search(query, limit=5)["hits"]]
+
+
+def test_semantic_applies_the_query_filters(archive: Archive):
+    result = archive.search(
+        "Chinese foreign minister talks with the Soviet leader date:1960..2000", mode="semantic"
+    )
+    ids = [h["id"] for h in result["hits"]]
+    assert SOONG_CABLE not in ids and SEED_FRUS not in ids
+    assert ids and all(i.startswith("wilson/") for i in ids)
+    assert result["facets"]["year"]
+
+
+def test_hybrid_fuses_bm25_and_vectors(archive: Archive):
+    result = archive.search("Soong Stalin negotiations", mode="hybrid", limit=5)
+    ids = [h["id"] for h in result["hits"]]
+    assert set(ids[:2]) == {SOONG_CABLE, SEED_FRUS}
+    assert result["hits"][0]["score"] <= 2 / 61 + 1e-9
+    paraphrase = archive.search(
+        "Chinese foreign minister talks with the Soviet leader", mode="hybrid", limit=3
+    )
+    assert SOONG_CABLE in [h["id"] for h in paraphrase["hits"]]  # the vector ranking carries it
+
+
+def test_embed_is_incremental(archive: Archive):
+    assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 0
+    doc = archive.document("wilson/300638")
+    doc["text"] += "\nA note added later."
+    archive.store.update_documents([doc])
+    archive.sync_index()
+    assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 1
+    assert vectors_path_for(archive.index.path).joinpath("vectors.npy").exists()
+
+
+def test_semantic_needs_words(archive: Archive):
+    with pytest.raises(QueryError, match="words"):
+        archive.search("archive:wilson", mode="semantic")
+    with pytest.raises(QueryError, match="mode"):
+        archive.search("soong", mode="vector")
+
+
+def test_missing_extra_is_a_clear_error(archive: Archive, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(DISABLE_ENV, "1")
+    for mode in ("semantic", "hybrid"):
+        with pytest.raises(SemanticUnavailable, match=r'pip install "chancery\[semantic\]"'):
+            archive.search("soong", mode=mode)
+    with pytest.raises(SemanticUnavailable):
+        archive.embed()
+    assert archive.search("soong")["total"] >= 2  # bm25 is unaffected
