@@ -17,6 +17,7 @@ from typing import Any
 from chancery.enrich import Context, enrich
 from chancery.errors import NotFound, SourceError
 from chancery.linking import LinkReport, link_documents
+from chancery.model import Document
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
@@ -132,8 +133,6 @@ class Archive:
             return
         try:
             documents = read_item(item, format)
-            if not documents:
-                raise SourceError(item.path, "no documents found in this file")
             documents = [enrich(doc, context) for doc in documents]
         except SourceError as exc:
             report.failures.append(str(exc))
@@ -141,14 +140,23 @@ class Archive:
         except RecursionError:
             report.failures.append(f"{item.path}: nesting too deep to read")
             return
+        if not documents:
+            report.warnings.append(f"{item.path}: no documents in this file")
+        self._claim_ids(item, documents, report)
         collections = {id(d.collection): d.collection for d in documents}
-        result = self.store.replace_file(
-            item.path,
-            sha,
-            documents[0].source.format,
-            [c.to_dict() for c in collections.values()],
-            [d.to_dict() for d in documents],
-        )
+        try:
+            result = self.store.replace_file(
+                item.path,
+                sha,
+                documents[0].source.format if documents else (format or "unknown"),
+                [c.to_dict() for c in collections.values()],
+                [d.to_dict() for d in documents],
+            )
+        except Exception as exc:  # the store rolled back: this file failed, the others go on
+            report.failures.append(
+                f"{item.path}: could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
+            )
+            return
         report.documents += len(documents)
         report.added += result.added
         report.replaced += result.replaced
@@ -162,6 +170,28 @@ class Archive:
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
         """Resolve references into links and infer missing dates (all documents when no ids)."""
         return link_documents(self.store, doc_ids)
+
+    def _claim_ids(self, item: SourceItem, documents: list[Document], report: IngestReport) -> None:
+        """Give a document a distinct id when another file that still exists already holds its id.
+
+        Sources sometimes reuse a number (two DFAT documents numbered 484 in one volume). The
+        later file's document becomes `ID~FILESTEM`, with a warning; a file that moved is
+        simply replaced.
+        """
+        seen: set[str] = set()
+        held = {d["id"]: d["source"]["path"] for d in self.store.documents([d.id for d in documents])}
+        for doc in documents:
+            other = held.get(doc.id)
+            clash = doc.id in seen or (
+                other is not None and other != item.path and Path(other.split("!")[0]).exists()
+            )
+            if clash:
+                new_id = f"{doc.id}~{item.stem}"
+                report.warnings.append(
+                    f"{item.path}: id {doc.id} is already used by {other or 'this file'}; stored as {new_id}"
+                )
+                doc.id = new_id
+            seen.add(doc.id)
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""

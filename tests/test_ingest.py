@@ -177,3 +177,19 @@ def test_index_catches_up_after_interrupted_ingest(tmp_path: Path) -> None:
     with Archive.open(db) as archive:
         assert archive.search("zanzibar")["total"] == 1
         assert archive.stats()["pending_index"] == 0
+
+
+def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_path: Path) -> None:
+    """Two files of one volume claiming the same id (as DFAT vol. 20 does for 484) both stay."""
+    front = "---\ndoc_date: '1975-01-0{d}'\ndoc_num: 484\ndoc_order: {d}\ntitle: {t}\nvol_id: 20\nvol_title: 'Volume 20'\n---\n\n{body}\n"
+    folder = tmp_path / "v20"
+    folder.mkdir()
+    (folder / "484-cabinet-minute.md").write_text(front.format(d=1, t="Cabinet Minute", body="Minute text."))
+    (folder / "484-cablegram-to-canberra.md").write_text(front.format(d=2, t="Cablegram to Canberra", body="Cable text."))
+    report = archive.ingest([folder])
+    assert report.ok, report.failures
+    ids = sorted(d["id"] for d in archive.documents())
+    assert ids == ["dfat-v20/d484", "dfat-v20/d484~484-cablegram-to-canberra"]
+    assert any("already used" in w for w in report.warnings)
+    again = archive.ingest([folder])
+    assert again.unchanged == 2 and archive.store.count_documents() == 2
