@@ -163,12 +163,24 @@ def test_reader_on_a_real_frus_document(page: Page) -> None:
     screenshot(page, "reader", readme=True)
 
 
+def test_related_documents_in_place(page: Page) -> None:
+    page.goto("/documents/webtest/d1")
+    page.locator("a.related-link").click()
+    related = page.locator("section.related")
+    expect(related.locator("ul.related-list, p").first).to_be_visible()
+    expect(related).not_to_contain_text("Find documents")
+    assert page.url.endswith("/documents/webtest/d1")
+    _assert_inert(page)
+
+
 def test_footnote_works_without_javascript(browser: Browser, server: str) -> None:
     context = browser.new_context(base_url=server, java_script_enabled=False)
     tab = context.new_page()
     tab.goto("/documents/webtest/d1")
     tab.get_by_label("Footnote 63", exact=True).click()
     expect(tab.locator("details.fn .fn-pop").first).to_be_visible()
+    tab.locator("a.related-link").click()
+    expect(tab.locator("h1#related-title")).to_have_text("Related across archives")
     context.close()
 
 

@@ -33,4 +33,29 @@
       pre.parentNode.insertBefore(button, pre.nextSibling);
     });
   }
+  // "Related across archives": fetch the list in place instead of leaving the page.
+  var related = document.querySelector("a.related-link[data-api]");
+  if (related && window.fetch) {
+    related.addEventListener("click", function (event) {
+      event.preventDefault();
+      related.textContent = "Looking for related documents…";
+      fetch(related.dataset.api).then(function (r) { return r.ok ? r.json() : Promise.reject(r); }).then(function (body) {
+        var list = document.createElement("ul");
+        list.className = "related-list";
+        (body.related || []).forEach(function (item) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = "/documents/" + item.id.split("/").map(encodeURIComponent).join("/");
+          a.textContent = item.title || item.id;
+          li.appendChild(a);
+          var extra = [item.date, item.collection].filter(Boolean).join(" · ");
+          if (item.why && item.why.length) extra += " (" + item.why.join("; ") + ")";
+          if (extra) li.appendChild(document.createTextNode(" · " + extra));
+          list.appendChild(li);
+        });
+        if (!list.children.length) { list = document.createElement("p"); list.textContent = "No related documents found."; }
+        related.parentNode.replaceWith(list);
+      }).catch(function () { window.location = related.href; });
+    });
+  }
 })();

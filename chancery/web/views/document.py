@@ -123,19 +123,15 @@ def cited_by(archive: Archive, doc_id: str) -> list[dict[str, Any]]:
 
 
 def reader_context(archive: Archive, doc: dict[str, Any], permalink: str) -> dict[str, Any]:
-    """Everything the reader page shows beyond the export contract."""
-    related = None
-    try:
-        related = related_documents(archive, doc["id"])
-    except Exception:  # a failing optional section must not take the reader down
-        related = None
+    """Everything the reader page shows beyond the export contract (related documents are a
+    separate page, fetched in place by JS: finding them costs more than the rest of the page)."""
     collection_id = (doc.get("collection") or {}).get("id")
     return {
         "doc": doc,
         "segments": layout_text(doc),
         "references": references_with_targets(archive, doc),
         "cited_by": cited_by(archive, doc["id"]),
-        "related": related,
+        "can_relate": hasattr(archive, "related"),
         "citations": all_citations(doc, permalink),
         "permalink": permalink,
         "collection_id": collection_id,
@@ -169,6 +165,13 @@ async def api_related(request: Request, doc_id: str) -> dict[str, Any]:
 @api.get("/documents/{doc_id:path}", summary="One document (the export contract)")
 async def api_document(request: Request, doc_id: str) -> dict[str, Any]:
     return archive_of(request).document(doc_id)
+
+
+@pages.get("/documents/{doc_id:path}/related", response_class=HTMLResponse)
+async def related_page(request: Request, doc_id: str) -> HTMLResponse:
+    archive = archive_of(request)
+    doc = archive.document(doc_id)
+    return page(request, "related.html", {"doc": doc, "related": related_documents(archive, doc_id)})
 
 
 @pages.get("/documents/{doc_id:path}", response_class=HTMLResponse)
