@@ -10,6 +10,7 @@ import pytest
 from chancery.archive import Archive
 from chancery.errors import QueryError
 from chancery.search.engine import search
+from chancery.search.facets import ALL_FACETS
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex, index_fields, sample_bucket
 
 
@@ -160,7 +161,9 @@ def test_facets_follow_the_query(archive: Archive) -> None:
     facets = result["facets"]
     assert facets["type"] == [{"value": "memorandum", "count": 1}, {"value": "telegram", "count": 1}]
     assert facets["sender"] == [{"value": "Harriman", "count": 2}]
-    assert {"value": "T. V. Soong", "count": 1} in facets["person"]
+    assert "person" not in facets  # costly: only when asked for
+    persons = search(archive.index, "from:harriman", facet_names=ALL_FACETS)["facets"]["person"]
+    assert {"value": "T. V. Soong", "count": 1} in persons
     assert facets["classification"] == [{"value": "top secret", "count": 1}]
     assert facets["year"] == [{"value": 1945, "count": 2}]
     assert result["histogram"] == [{"year": 1945, "count": 2}]
@@ -289,3 +292,11 @@ def test_sample_buckets_are_stable_and_uniform() -> None:
     for i in range(20_000):
         counts[sample_bucket(f"frus1945v07-d{i}~{i % 7}") * 10 // SAMPLE_BUCKETS] += 1
     assert all(1800 <= c <= 2200 for c in counts)
+
+
+def test_phrases_count_exactly_and_sample_facets(big_index: SearchIndex) -> None:
+    result = search(big_index, '"beta gamma"', exact_limit=100, sample_target=100)
+    assert result["total"] == 400 and not result["total_approximate"]  # counted with the hits
+    assert result["facets_approximate"] and 0 < result["facets_sample"] < 1
+    years = {b["year"]: b["count"] for b in result["histogram"]}
+    assert set(years) <= {1940, 1942} and 250 <= sum(years.values()) <= 550

@@ -42,6 +42,7 @@ class Compiler:
         self.variants_used: dict[str, list[str]] = {}
         self.highlight: list[Query] = []
         self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
+        self.has_phrase = False  # a phrase query anywhere (the engine plans those differently)
         self._negated = 0
 
     def compile(self, node: Node) -> Query:
@@ -133,6 +134,7 @@ class Compiler:
             query = Query.term_query(self.schema, field, tokens[0])
         else:
             query = Query.phrase_query(self.schema, field, tokens)
+            self.has_phrase = True
         if field == "text" and not self._negated:
             self.highlight.append(query)
             self.highlight_terms.extend(tokens)

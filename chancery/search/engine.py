@@ -16,7 +16,7 @@ import tantivy
 
 from chancery.errors import QueryError
 from chancery.search.compile import Compiler
-from chancery.search.facets import about, facet_counts
+from chancery.search.facets import ALL_FACETS, about, facet_counts
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import parse
 from chancery.search.variants import Variants
@@ -25,8 +25,11 @@ SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.De
 MODES = ("bm25",)
 SNIPPET_CHARS = 240
 MAX_LIMIT = 1000
-EXACT_LIMIT = 20_000  # up to this many (estimated) matches, total and facets are exact
-SAMPLE_TARGET = 8_000  # above it, facets are counted on about this many matching documents
+EXACT_LIMIT = 10_000  # up to this many (estimated) matches, total and facets are exact
+SAMPLE_TARGET = 5_000  # above it, facets are counted on about this many matching documents
+# `person` (every person named in a document: many values each) costs more than all the other
+# facets together; it is computed when asked for (facet_names=ALL_FACETS), not by default.
+DEFAULT_FACETS = tuple(name for name in ALL_FACETS if name != "person")
 PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
 
 
@@ -60,6 +63,7 @@ def search(
     variants: Variants | None = None,
     exact_limit: int = EXACT_LIMIT,
     sample_target: int = SAMPLE_TARGET,
+    facet_names: tuple[str, ...] = DEFAULT_FACETS,
 ) -> dict[str, Any]:
     """The result dict of `Archive.search` (see chancery/search/README-query.md).
 
@@ -73,15 +77,24 @@ def search(
     check_options(sort, limit, offset)
     searcher, compiler, compiled = compile_query(index, query, variants)
     try:
-        plan = plan_query(searcher, index.schema, compiled, exact_limit, sample_target)
-        result = top_hits(searcher, compiled, sort, limit, offset, count=plan.exact)
-        if facets:
-            facet_query = compiled if plan.exact else sampled(index.schema, compiled, plan.buckets)
-            facet_map, histogram, counted = facet_counts(searcher, facet_query, scale=plan.scale)
+        result, plan, counted = execute(
+            searcher,
+            index.schema,
+            compiled,
+            compiler.has_phrase,
+            sort,
+            limit,
+            offset,
+            facets,
+            exact_limit,
+            sample_target,
+            facet_names,
+        )
     except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
         raise QueryError(f"cannot run this query: {exc}") from None
+    facet_map, histogram, counted = counted or ({}, [], 0)
     page = result.hits[:limit]
-    if plan.exact:
+    if plan.counted:
         total, total_approximate = result.count, False
     elif facets:  # the facet sample counted many more matches than the 1% probe
         total, total_approximate = about(counted * plan.scale, 3), True
@@ -110,12 +123,39 @@ def search(
     return out
 
 
+def execute(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    compiled: tantivy.Query,
+    has_phrase: bool,
+    sort: str,
+    limit: int,
+    offset: int,
+    facets: bool,
+    exact_limit: int = EXACT_LIMIT,
+    sample_target: int = SAMPLE_TARGET,
+    facet_names: tuple[str, ...] = DEFAULT_FACETS,
+) -> tuple[tantivy.SearchResult, Plan, tuple[dict[str, Any], list[dict[str, int]], int] | None]:
+    """The tantivy side of a search: plan, top hits, facets (None when off)."""
+    if has_phrase:  # see plan_query: count while collecting the hits, then plan
+        result = top_hits(searcher, compiled, sort, limit, offset, count=True)
+        plan = plan_query(searcher, schema, compiled, exact_limit, sample_target, result.count)
+    else:
+        plan = plan_query(searcher, schema, compiled, exact_limit, sample_target)
+        result = top_hits(searcher, compiled, sort, limit, offset, count=plan.counted)
+    if not facets:
+        return result, plan, None
+    facet_query = compiled if plan.exact else sampled(schema, compiled, plan.buckets)
+    return result, plan, facet_counts(searcher, facet_query, scale=plan.scale, names=facet_names)
+
+
 @dataclass(frozen=True)
 class Plan:
-    """How one query is run: exactly, or with facets over `buckets` of the 1000 sample buckets."""
+    """How one query is run: exact facets, or facets over `buckets` of the 1000 sample buckets."""
 
-    exact: bool
-    estimate: float  # matches, from the probe (the number of documents when not probed)
+    exact: bool  # facets over every match
+    counted: bool  # the total is (or will be) counted exactly
+    estimate: float  # matches: counted, or estimated from the probe
     buckets: int = SAMPLE_BUCKETS
 
     @property
@@ -129,23 +169,30 @@ def plan_query(
     compiled: tantivy.Query,
     exact_limit: int = EXACT_LIMIT,
     sample_target: int = SAMPLE_TARGET,
+    count: int | None = None,
 ) -> Plan:
-    """Exact when the index or the query's estimated result set is small, sampled otherwise.
+    """Exact when the index or the query's result set is small, sampled otherwise.
 
-    The estimate counts the matches among the documents of the first PROBE_BUCKETS sample buckets
-    (1% of the index, a few thousand documents at 300k): a conjunction led by that small set, so
-    it costs little even when the query matches most of the index.
+    Without `count`, the size is estimated by counting the matches among the documents of the
+    first PROBE_BUCKETS sample buckets (1% of the index, 3,000 documents at 300k): a conjunction
+    led by that small set, cheap even when the query matches most of the index. Phrases are the
+    exception: tantivy's phrase scorer, sought to a document, runs on to the next phrase match,
+    so a phrase restricted to a slice costs as much as counting it; the engine then counts while
+    collecting the top hits (which visits every phrase match anyway) and passes `count`.
     """
-    if searcher.num_docs <= exact_limit:
-        return Plan(True, searcher.num_docs)
-    probed = searcher.search(sampled(schema, compiled, PROBE_BUCKETS), limit=1, count=True).count
-    estimate = probed * SAMPLE_BUCKETS / PROBE_BUCKETS
-    if estimate <= exact_limit:
-        return Plan(True, estimate)
-    buckets = min(SAMPLE_BUCKETS, max(PROBE_BUCKETS, math.ceil(sample_target * SAMPLE_BUCKETS / estimate)))
-    if buckets >= SAMPLE_BUCKETS:
-        return Plan(True, estimate)
-    return Plan(False, estimate, buckets)
+    if count is not None:
+        estimate, counted = float(count), True
+    elif searcher.num_docs <= exact_limit:
+        return Plan(True, True, searcher.num_docs)
+    else:
+        probed = searcher.search(sampled(schema, compiled, PROBE_BUCKETS), limit=1, count=True).count
+        estimate, counted = probed * SAMPLE_BUCKETS / PROBE_BUCKETS, False
+    buckets = min(
+        SAMPLE_BUCKETS, max(PROBE_BUCKETS, math.ceil(sample_target * SAMPLE_BUCKETS / max(estimate, 1)))
+    )
+    if estimate <= exact_limit or buckets >= SAMPLE_BUCKETS:
+        return Plan(True, True, estimate)
+    return Plan(False, counted, estimate, buckets)
 
 
 def sampled(schema: tantivy.Schema, compiled: tantivy.Query, buckets: int) -> tantivy.Query:

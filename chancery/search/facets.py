@@ -21,12 +21,15 @@ FACET_FIELDS = {
 }
 FACET_SIZE = 10
 ORDER = ("collection", "type", "year", "classification", *list(FACET_FIELDS)[3:])
+ALL_FACETS = tuple(name for name in ORDER)
 
 
-def aggregations(size: int = FACET_SIZE) -> dict[str, Any]:
+def aggregations(size: int = FACET_SIZE, names: tuple[str, ...] = ALL_FACETS) -> dict[str, Any]:
     """The one aggregation request behind facets, histogram and the number of documents counted."""
     aggs: dict[str, Any] = {
-        name: {"terms": {"field": field, "size": size}} for name, field in FACET_FIELDS.items()
+        name: {"terms": {"field": field, "size": size}}
+        for name, field in FACET_FIELDS.items()
+        if name in names
     }
     aggs["histogram"] = {"histogram": {"field": "year", "interval": 1, "min_doc_count": 1}}
     aggs["matched"] = {"value_count": {"field": "sample"}}  # every document has one `sample` value
@@ -34,14 +37,18 @@ def aggregations(size: int = FACET_SIZE) -> dict[str, Any]:
 
 
 def facet_counts(
-    searcher: tantivy.Searcher, query: tantivy.Query, size: int = FACET_SIZE, scale: float = 1.0
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    size: int = FACET_SIZE,
+    scale: float = 1.0,
+    names: tuple[str, ...] = ALL_FACETS,
 ) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, int]], int]:
     """(facets, histogram, documents aggregated) over every document matching `query`.
 
     With `scale` != 1 the counts are multiplied by it and rounded to two significant figures
     (they are estimates; the engine flags them as such).
     """
-    result = searcher.aggregate(query, aggregations(size))
+    result = searcher.aggregate(query, aggregations(size, names))
 
     def count(n: int | float) -> int:
         return int(n) if scale == 1.0 else about(n * scale, 2)
@@ -49,6 +56,7 @@ def facet_counts(
     out = {
         name: [{"value": b["key"], "count": count(b["doc_count"])} for b in result[name]["buckets"]]
         for name in FACET_FIELDS
+        if name in result
     }
     histogram = [
         {"year": int(b["key"]), "count": count(b["doc_count"])}
@@ -58,7 +66,7 @@ def facet_counts(
     top_years = sorted(histogram, key=lambda b: (-b["count"], b["year"]))[:size]
     out["year"] = [{"value": b["year"], "count": b["count"]} for b in top_years]
     matched = int((result.get("matched") or {}).get("value") or 0)
-    return {key: out[key] for key in ORDER}, histogram, matched
+    return {key: out[key] for key in ORDER if key in names}, histogram, matched
 
 
 def facets(
