@@ -103,3 +103,35 @@ def test_archive_load_authority(tmp_path):
         ids = {p.get("entity_id") for p in seed["senders"] + seed["recipients"]}
         assert {"person:harriman-william-averell", "person:harry-s-truman", "person:grew-joseph-clark"} <= ids
         assert archive.entity("person:grew-joseph-clark")["name"] == "Joseph C. Grew"
+
+
+CABLE = (
+    "1. FONMIN GALINDO POHL TOLD EMBOFF THAT THE GOI WOULD NOT OBJECT. ECEVIT SAID THE SOVIETS AND THE "
+    "JAPANESE AGREED. ECEVIT'S PARTY WILL MEET MORE OFTEN. SEE PARA 2 OF REFTEL.\n"
+)
+
+
+def _typed(resolver: Resolver, text: str) -> dict[str, str]:
+    return {m["text"]: m["type"] for m in find_mentions(resolver, text, "1975-06-30")}
+
+
+def test_cable_conventions(resolver):
+    found = _typed(resolver, CABLE)
+    assert found["GALINDO POHL"] == "person"  # unknown name after a title
+    assert found["EMBOFF"] == "person"  # reporting officer: a person in the History Lab annotations
+    assert found["GOI"] == "place"  # Government of Israel/India: the country
+    assert found["ECEVIT"] == "person"  # "X SAID", "X'S"
+    assert found["SOVIETS"] == "place" and found["JAPANESE"] == "place"
+    assert "MORE" not in found and "PARA" not in found and "REFTEL" not in found
+
+
+def test_cable_demonym_links_country(resolver):
+    ids = {m["text"]: m["entity_id"] for m in find_mentions(resolver, CABLE, "1975-06-30")}
+    assert ids["SOVIETS"] == "place:soviet-union"
+    assert ids["JAPANESE"] == "place:japan"
+
+
+def test_mixed_case_text_keeps_gazetteer_rules(resolver):
+    found = _typed(resolver, "Zorbanek said the Government would wait. More talks follow.")
+    assert "Zorbanek" not in found  # unknown-name heuristics are for all-caps cables only
+    assert "More" not in found  # an English word opening a sentence is not Mr. More

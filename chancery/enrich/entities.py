@@ -21,6 +21,7 @@ from typing import Any
 
 from chancery.authority.frus_persons import key_from_url
 from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_variants
+from chancery.enrich.english_words import ENGLISH
 
 WORD = re.compile(r"[^\W_]+")
 JOIN = re.compile(r"[ \t.\-'’\[\]]*\n?[ \t.\-'’\[\]]*")  # what may stand between tokens of one name
@@ -49,6 +50,8 @@ AMBASSADOR = (
     "u s ambassador",
     "united states ambassador",
 )
+# Nationality words that are also common words or missing from the ontology -> place name.
+DEMONYMS = {"soviet": "ussr", "american": "usa", "british": "uk", "russian": "russia"}
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
 NATIONALITIES = {
@@ -131,6 +134,7 @@ class Resolver:
         self.offices: dict[str, list[tuple[str, str, str | None, str]]] = defaultdict(list)
         self.acronyms: set[tuple[str, ...]] = set()
         self.terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # entity -> office intervals
+        self.demonyms: dict[str, set[str]] = {}  # "soviet" -> place ids: nationality words
         for ent in entities:
             self._add(ent)
         for role in ROLES:
@@ -148,6 +152,8 @@ class Resolver:
             node[END] = (key, kinds)
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
+        for word, place in DEMONYMS.items():
+            self.demonyms.setdefault(word, set()).update(self.keys.get((place,), {}).get("place", ()))
         self.named_roles = {
             country: self._unique_full(name)
             for country, name in GENERALISSIMO.items()
@@ -185,6 +191,8 @@ class Resolver:
         plain = {normalize(n) for n in names if not n.isupper()}
         for name in names:
             toks = tuple(normalize(name).split())
+            if kind == "place" and len(toks) == 1 and toks[0] in COMMON_WORDS and len(toks[0]) > 3:
+                self.demonyms.setdefault(toks[0], set()).add(ent_id)  # "French", "Japanese"
             if not toks or (len(toks) == 1 and (toks[0] in COMMON_WORDS or len(toks[0]) < 2)):
                 continue
             if (
@@ -402,6 +410,144 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
+# Cable conventions (all-caps State Department telegrams, 1970s). The History Lab annotations mark
+# reporting officers and officials named by title alone as persons, and a government's acronym
+# ("USG", "GOI": Government of Israel/India) as the country.
+CABLE_ROLES = {
+    tuple(r.split())
+    for r in (
+        "emboff",
+        "conoff",
+        "consoff",
+        "polad",
+        "poloff",
+        "econoff",
+        "deptoff",
+        "dcm",
+        "secstate",
+        "ambassador",
+        "amb",
+        "prime minister",
+        "deputy secretary",
+        "foreign minister",
+        "formin",
+        "fonmin",
+        "mininterior",
+        "mindef",
+        "defmin",
+        "shah",
+    )
+}
+CABLE_TITLES = PERSON_TITLES | {
+    "amb",
+    "fonmin",
+    "formin",
+    "mininterior",
+    "defmin",
+    "mindef",
+    "amcit",
+    "vp",
+    "pm",
+    "dr",
+    "mr",
+    "mrs",
+    "minister",
+    "president",
+    "secretary",
+    "chairman",
+    "ambassador",
+    "emboff",
+    "conoff",
+}
+SPEECH = {"said", "told", "stated", "added", "noted", "asked", "replied", "indicated", "explained", "agreed"}
+GOVERNMENTS = re.compile(r"(?:USG|ROKG|SRV|WASHDC|USSR|GPNG|GO[A-Z])")
+CABLE_WORDS = set(
+    """reftel reftels septel septels nodis limdis exdis amembassy amconsul usun usdel secto tosec
+    deptel embtel para paras subj ref refs tags eo fyi msg addee addees info action noforn sitrep
+    god got goes gone gop ok gov govt usmission usnato usec oecd nato un gatt iaea unga unsc eec
+    memcon telcon per pls ltr dte nr""".split()
+)
+VOWELS = set("aeiouy")
+
+
+def _unknown(resolver: Resolver, tok: Token) -> bool:
+    """A word that could be a name nobody listed: not English, not jargon, not in a gazetteer."""
+    w = tok.norm
+    return (
+        len(w) > 2
+        and w.isalpha()
+        and w not in ENGLISH
+        and w not in CABLE_WORDS
+        and w not in resolver.demonyms
+        and not VOWELS.isdisjoint(w)
+        and not GOVERNMENTS.fullmatch(tok.text)
+        and not any(k != "surname" for k in resolver.keys.get((w,), {}))
+    )
+
+
+def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
+    before = text[toks[i - 1].end : toks[i].start] if i else ""
+    return i == 0 or any(c in before for c in ".:;!?\n")
+
+
+def _demonym(resolver: Resolver, word: str) -> set[str]:
+    """Place ids of a nationality word or its plural ("SOVIETS", "ISRAELIS", "SWEDES" are not)."""
+    if word in resolver.demonyms:
+        return resolver.demonyms[word]
+    if word.endswith("s") and len(word) > 4:
+        single = word[:-1]
+        if single in resolver.demonyms:
+            return resolver.demonyms[single]
+        if single.endswith(("an", "i", "ot")):
+            return resolver.keys.get((single,), {}).get("place", set())
+    return set()
+
+
+def cable_mentions(
+    resolver: Resolver, text: str, toks: list[Token], taken: set[int]
+) -> list[tuple[int, int, str]]:
+    """Extra (start token, end token, type) mentions in an all-caps cable, outside `taken` tokens."""
+    out: list[tuple[int, int, str]] = []
+    names: set[str] = set()
+    n = len(toks)
+    for i, tok in enumerate(toks):  # names after a title: "PRESIDENT BANZER", "FONMIN GALINDO POHL"
+        if i in taken or not _unknown(resolver, tok):
+            continue
+        after = toks[i + 1].norm if i + 1 < n else ""
+        if after in SPEECH or (after == "s" and toks[i + 1].start - tok.end == 1):
+            names.add(tok.norm)  # "ECEVIT SAID", "JAUERGUI'S"
+        if i and toks[i - 1].norm in CABLE_TITLES:
+            names.add(tok.norm)
+            if i + 1 < n and _unknown(resolver, toks[i + 1]) and toks[i + 1].start - tok.end <= 1:
+                names.add(toks[i + 1].norm)
+    i = 0
+    while i < n:
+        tok = toks[i]
+        if i in taken:
+            i += 1
+            continue
+        if tok.norm in names:
+            j = i + 1
+            while j < n and j not in taken and toks[j].norm in names and toks[j].start - toks[j - 1].end <= 1:
+                j += 1
+            out.append((i, j, "person"))
+            i = j
+            continue
+        for size in (2, 1):
+            key = tuple(t.norm for t in toks[i : i + size])
+            if len(key) == size and key in CABLE_ROLES and not taken.intersection(range(i, i + size)):
+                out.append((i, i + size, "person"))
+                i += size - 1
+                break
+        else:
+            if GOVERNMENTS.fullmatch(tok.text) and tok.norm not in ENGLISH:
+                out.append((i, i + 1, "place"))
+            elif _demonym(resolver, tok.norm):
+                out.append((i, i + 1, "place"))
+        i += 1
+    return out
+
+
 TYPES = {
     "person": "person",
     "surname": "person",
@@ -452,10 +598,26 @@ def find_mentions(
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
         ent = doc.resolve(m, toks)
         titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
-        if m.kind == "surname" and ent is None and caps and not titled:
-            continue  # "SAID", "PRESS" in an all-caps cable: a surname alone needs a title or a link
+        single = m.end - m.start == 1 and toks[m.start].norm
+        if m.kind == "surname" and caps and not titled and (ent is None or single in ENGLISH):
+            continue  # "SAID", "MORE" in an all-caps cable: an English word needs a title
+        if m.kind == "surname" and not titled and single in ENGLISH and _sentence_start(text, toks, m.start):
+            continue  # "More talks follow."
+        if caps and single in CABLE_WORDS:
+            continue  # "PARA" is a paragraph, not Para in Brazil
         start = m.start + 1 if m.kind == "role" and toks[m.start].norm == "the" else m.start
-        out.append(_mention(resolver, text, toks, start, m.end, TYPES[m.kind], ent))
+        kind = TYPES[m.kind]
+        if caps and kind == "organization" and single and GOVERNMENTS.fullmatch(toks[m.start].text):
+            kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
+        out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
+        covered.update(range(m.start, m.end))
+    if caps:
+        for i, j, kind in cable_mentions(resolver, text, toks, covered):
+            ent = None
+            if kind == "place":
+                ids = _demonym(resolver, toks[i].norm)
+                ent = next(iter(ids)) if len(ids) == 1 else None
+            out.append(_mention(resolver, text, toks, i, j, kind, ent))
     out.sort(key=lambda x: x["start"])
     return out
 
