@@ -44,6 +44,7 @@ def test_split_query_separates_text_from_filters():
     assert text == "soong meeting with Stalin"
     assert rest is not None
     assert split_query(parse("chinese minister"))[1] is None
+    assert split_query(parse("(chinese minister) archive:wilson"))[0] == "chinese minister"
 
 
 def test_paraphrase_finds_the_soong_cable(archive: Archive):

@@ -38,7 +38,7 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
 
 def split_query(node: Node) -> tuple[str, Node | None]:
     """(text to embed, filter node or None): free words and phrases of a top-level AND are text."""
-    children = node.children if isinstance(node, And) else (node,)
+    children = _flatten(node)
     words, rest = [], []
     for child in children:
         if isinstance(child, Term | Phrase) and child.field is None:
@@ -49,6 +49,13 @@ def split_query(node: Node) -> tuple[str, Node | None]:
     if not rest:
         return " ".join(words), None
     return " ".join(words), rest[0] if len(rest) == 1 else And(tuple(rest))
+
+
+def _flatten(node: Node) -> list[Node]:
+    """The conjuncts of nested ANDs: `(a b) c` is a, b, c."""
+    if isinstance(node, And):
+        return [leaf for child in node.children for leaf in _flatten(child)]
+    return [node]
 
 
 def _free_words(node: Node) -> list[str]:

