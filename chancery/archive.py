@@ -131,6 +131,11 @@ class Archive:
             report.unchanged += 1
             report.documents += previous.n_documents
             return
+        twin = self._same_file_elsewhere(item.path, sha)
+        if twin:
+            report.unchanged += 1
+            report.warnings.append(f"{item.path}: same content as {twin}; not stored twice")
+            return
         try:
             documents = read_item(item, format)
             documents = [enrich(doc, context) for doc in documents]
@@ -170,6 +175,13 @@ class Archive:
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
         """Resolve references into links and infer missing dates (all documents when no ids)."""
         return link_documents(self.store, doc_ids)
+
+    def _same_file_elsewhere(self, path: str, sha: str) -> str | None:
+        """Another ingested path with identical bytes that still exists (a copy, or a folder beside its .tar.gz)."""
+        for record in self.store.files_with_sha(sha):
+            if record.path != path and record.n_documents and Path(record.path.split("!")[0]).exists():
+                return record.path
+        return None
 
     def _claim_ids(self, item: SourceItem, documents: list[Document], report: IngestReport) -> None:
         """Give a document a distinct id when another file that still exists already holds its id.

@@ -41,9 +41,13 @@ def test_changed_file_replaces_its_documents(archive: Archive, tmp_path: Path) -
     volume = tmp_path / "frus9999v01.xml"
     shutil.copy(SMALL_VOLUME, volume)
     assert archive.ingest([volume]).added == 2
-    volume.write_text(SMALL_VOLUME.read_text().replace("Agreed.", "Declined.").replace(
-        '<div type="document" xml:id="d1" n="1">', '<div type="document" xml:id="d1" n="1" subtype="x">'
-    ))
+    volume.write_text(
+        SMALL_VOLUME.read_text()
+        .replace("Agreed.", "Declined.")
+        .replace(
+            '<div type="document" xml:id="d1" n="1">', '<div type="document" xml:id="d1" n="1" subtype="x">'
+        )
+    )
     report = archive.ingest([volume])
     assert report.ok and report.replaced == 2 and report.added == 0
     assert "Declined." in archive.document("frus9999v01/d2")["text"]
@@ -114,7 +118,9 @@ def _bad_inputs(folder: Path) -> dict[str, Path]:
         "binary": folder / "binary.txt",
         "unknown": folder / "data.bin",
     }
-    files["malformed"].write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>\n<div type="document">\n<p>oops</div>')
+    files["malformed"].write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>\n<div type="document">\n<p>oops</div>'
+    )
     files["truncated_gz"].write_bytes(gzip.compress(SMALL_VOLUME.read_bytes())[:400])
     files["bomb"].write_text(BOMB)
     files["xxe"].write_text(XXE)
@@ -185,7 +191,9 @@ def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_p
     folder = tmp_path / "v20"
     folder.mkdir()
     (folder / "484-cabinet-minute.md").write_text(front.format(d=1, t="Cabinet Minute", body="Minute text."))
-    (folder / "484-cablegram-to-canberra.md").write_text(front.format(d=2, t="Cablegram to Canberra", body="Cable text."))
+    (folder / "484-cablegram-to-canberra.md").write_text(
+        front.format(d=2, t="Cablegram to Canberra", body="Cable text.")
+    )
     report = archive.ingest([folder])
     assert report.ok, report.failures
     ids = sorted(d["id"] for d in archive.documents())
@@ -193,3 +201,15 @@ def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_p
     assert any("already used" in w for w in report.warnings)
     again = archive.ingest([folder])
     assert again.unchanged == 2 and archive.store.count_documents() == 2
+
+
+def test_same_file_in_two_places_is_stored_once(archive: Archive, tmp_path: Path) -> None:
+    """A DFAT folder beside its own .tar.gz (as in the corpus) must not double the volume."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(SMALL_VOLUME, a / "frus9999v01.xml")
+    shutil.copy(SMALL_VOLUME, b / "frus9999v01.xml")
+    report = archive.ingest([a, b])
+    assert report.ok and report.added == 2 and report.unchanged == 1
+    assert archive.store.count_documents() == 2
+    assert any("same content" in w for w in report.warnings)

@@ -37,6 +37,10 @@ class Store(Protocol):
 
     # files and documents
     def file_record(self, path: str) -> FileRecord | None: ...
+    def files_with_sha(self, sha256: str) -> list[FileRecord]:
+        """Ingested files with exactly this content (to spot the same file in two places)."""
+        ...
+
     def replace_file(
         self,
         path: str,

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS documents (
     body JSONB {compression} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_file ON documents (file_path);
+CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
 CREATE INDEX IF NOT EXISTS documents_collection
     ON documents (collection_id NULLS FIRST, ord NULLS FIRST, id);
 CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
@@ -168,6 +169,12 @@ class PostgresStore:
             "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE path = %s", path
         )
         return FileRecord(*row) if row else None
+
+    def files_with_sha(self, sha256: str) -> list[FileRecord]:
+        rows = self._all(
+            "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE sha256 = %s", sha256
+        )
+        return [FileRecord(*row) for row in rows]
 
     def replace_file(
         self,

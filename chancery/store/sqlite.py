@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER, ingested_at TEXT
 );
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 CREATE TABLE IF NOT EXISTS collections (
     id TEXT PRIMARY KEY, archive TEXT, title TEXT, body BLOB NOT NULL
 );
@@ -86,6 +87,12 @@ class SQLiteStore:
             "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE path = ?", (path,)
         ).fetchone()
         return FileRecord(*row) if row else None
+
+    def files_with_sha(self, sha256: str) -> list[FileRecord]:
+        rows = self.conn.execute(
+            "SELECT path, sha256, format, n_documents, ingested_at FROM files WHERE sha256 = ?", (sha256,)
+        )
+        return [FileRecord(*row) for row in rows]
 
     def replace_file(
         self,
