@@ -135,9 +135,19 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The export contract: plain JSON-serialisable data."""
-        data = asdict(self)
-        data["collection"] = {"id": self.collection.id, "title": self.collection.title}
+        """The export contract: plain JSON-serialisable data (the collection as {id, title})."""
+        data: dict[str, Any] = {}
+        for name in _DOCUMENT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = [dict(v.__dict__) if hasattr(v, "__dict__") else v for v in value]
+            elif name == "collection":
+                value = {"id": value.id, "title": value.title}
+            elif name == "markings":
+                value = {**value.__dict__, "handling": list(value.handling)}
+            elif hasattr(value, "__dict__"):
+                value = dict(value.__dict__)
+            data[name] = value
         return data
 
     @classmethod
@@ -195,3 +205,6 @@ class Entity:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entity:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))

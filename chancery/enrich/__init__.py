@@ -7,6 +7,8 @@ alone on a hand-made document.
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +27,8 @@ class Context:
 Enricher = Callable[[Document, Context], Document]
 
 
-def _steps(names: list[str]) -> list[Enricher]:
-    import importlib
-
+@functools.cache
+def _steps(names: tuple[str, ...]) -> list[Enricher]:
     steps = []
     for dotted in names:
         module_name, func = dotted.rsplit(".", 1)
@@ -49,6 +50,6 @@ DEEP: list[str] = [
 def enrich(document: Document, context: Context | None = None, deep: bool = True) -> Document:
     """Run the pipeline on one document."""
     context = context or Context()
-    for step in _steps(BASIC + (DEEP if deep else [])):
+    for step in _steps(tuple(BASIC + (DEEP if deep else []))):
         document = step(document, context)
     return document

@@ -17,6 +17,7 @@ The step is pure and idempotent; resolution (`target_id`) happens in `chancery.l
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,20 +76,29 @@ REPLY = re.compile(
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
-# Cheap triggers: the full patterns run only in windows around these words (5-10x faster).
+# Cheap triggers: the full patterns (slow alternations under re.I) run only in windows around
+# these lower-case words, found with str.find on the lower-cased text (10-50x faster than re).
 _TRIGGERS = {
-    "message": re.compile(r"messag|telegr|cable|despatch|dispatch|airgram|wire|savingram|\btels?\b", re.I),
-    "jargon": re.compile(r"tels?\b", re.I),
-    "bare": re.compile(r"\b(?:your|my|our|urs?)\s", re.I),
-    "reply": re.compile(r"repl|\bre\b|\bre\.|referen|received", re.I),
+    "message": ("messag", "telegr", "cable", "despatch", "dispatch", "airgram", "wire", "savingram", "tel"),
+    "jargon": ("tel",),
+    "bare": ("your ", "my ", "our ", "ur ", "urs "),
+    "reply": ("repl", "referen", "receiv", "re ", "re."),
 }
 
 
-def _windowed(pattern: re.Pattern[str], trigger: str, text: str, before: int = 80, after: int = 220):
-    """`pattern.finditer(text)`, but only in windows around the trigger's hits."""
+def _windowed(
+    pattern: re.Pattern[str], trigger: str, text: str, lower: str, before: int = 80, after: int = 220
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, but only in windows around the trigger words."""
+    hits: list[int] = []
+    for word in _TRIGGERS[trigger]:
+        at = lower.find(word)
+        while at != -1:
+            hits.append(at)
+            at = lower.find(word, at + 1)
     windows: list[list[int]] = []
-    for hit in _TRIGGERS[trigger].finditer(text):
-        start, end = max(0, hit.start() - before), min(len(text), hit.end() + after)
+    for at in sorted(hits):
+        start, end = max(0, at - before), min(len(text), at + after)
         if windows and start <= windows[-1][1]:
             windows[-1][1] = end
         else:
@@ -186,6 +196,7 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
     """All references in one text (document body or one footnote)."""
     refs: list[Reference] = []
     taken: list[tuple[int, int]] = []
+    lower = text.lower()
 
     def add(m: re.Match[str], kind: str, target: str, phrase: str | None = None) -> None:
         refs.append(Reference(text=" ".join((phrase or m[0]).split()), kind=kind, target=target))
@@ -207,10 +218,10 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
     for m in RELATIVE.finditer(text):
         add(m, "relative", "rel:" + " ".join(m["when"].lower().split()))
     for pattern, trigger in ((CABLE_JARGON, "jargon"), (MESSAGE, "message"), (BARE_NUMBER, "bare")):
-        for m in _windowed(pattern, trigger, text):
+        for m in _windowed(pattern, trigger, text, lower):
             if free(m) and re.search(r"\d", m["num"]):
                 add(m, "message", "msg:" + normalise_number(m["num"]))
-    for m in _windowed(REPLY, "reply", text):
+    for m in _windowed(REPLY, "reply", text, lower, after=800):
         phrase = m["phrase"].strip()
         inner = message_hints(phrase)
         target = f"msg:{inner.number}" if inner else None
