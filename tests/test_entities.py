@@ -7,7 +7,8 @@ import pytest
 from chancery.archive import Archive
 from chancery.authority import build_authority
 from chancery.enrich import Context
-from chancery.enrich.entities import Resolver, entity_step, find_mentions
+from chancery.enrich.entities import Resolver, entity_step, find_mentions, load_resolver
+from chancery.enrich.statistical import SpacyDetector, available, sentence_case
 from chancery.model import Collection, Document, Mention, Party, Source
 from tests.conftest import SEEDS, corpus_path
 
@@ -135,3 +136,61 @@ def test_mixed_case_text_keeps_gazetteer_rules(resolver):
     found = _typed(resolver, "Zorbanek said the Government would wait. More talks follow.")
     assert "Zorbanek" not in found  # unknown-name heuristics are for all-caps cables only
     assert "More" not in found  # an English word opening a sentence is not Mr. More
+
+
+SMALL = [
+    {"id": "person:t-v-soong", "type": "person", "name": "Soong, T. V.", "variants": [], "sources": []},
+    {"id": "place:moscow", "type": "place", "name": "Moscow", "variants": [], "sources": []},
+]
+
+
+def test_load_resolver_caches_by_content(tmp_path):
+    first = load_resolver(SMALL, tmp_path)
+    assert len(list(tmp_path.glob("resolver-*.pickle"))) == 1
+    again = load_resolver(SMALL, tmp_path)
+    assert again is not first and again.entities.keys() == first.entities.keys()
+    assert [m["entity_id"] for m in find_mentions(again, "T. V. Soong flew to Moscow.", "1945-07-01")] == [
+        "person:t-v-soong",
+        "place:moscow",
+    ]
+    changed = [*SMALL, {"id": "place:chongqing", "type": "place", "name": "Chungking", "variants": []}]
+    assert "place:chongqing" in load_resolver(changed, tmp_path).entities  # new table: rebuilt
+    assert len(list(tmp_path.glob("resolver-*.pickle"))) == 1  # the stale pickle is gone
+    (next(tmp_path.glob("resolver-*.pickle"))).write_bytes(b"garbage")
+    assert "place:chongqing" in load_resolver(changed, tmp_path).entities  # a broken pickle: rebuilt
+
+
+class FakeDetector:
+    def mentions(self, text):
+        i = text.index("Zorbanek")
+        return [
+            {"type": "person", "text": "Zorbanek", "start": i, "end": i + 8},
+            {"type": "person", "text": "Soong", "start": 0, "end": 5},
+        ]
+
+
+def test_detector_adds_unlisted_people_only():
+    resolver = Resolver(SMALL)
+    found = find_mentions(
+        resolver, "T. V. Soong met Zorbanek in Moscow.", "1945-07-01", detector=FakeDetector()
+    )
+    assert [(m["text"], m["entity_id"]) for m in found] == [
+        ("T. V. Soong", "person:t-v-soong"),  # the gazetteer's linked mention wins
+        ("Zorbanek", None),
+        ("Moscow", "place:moscow"),
+    ]
+
+
+def test_sentence_case_keeps_offsets():
+    text = "PRESIDENT BANZER SAID. HE LEFT.\nTHE END"
+    out = sentence_case(text)
+    assert out == "President banzer said. He left.\nThe end" and len(out) == len(text)
+
+
+@pytest.mark.skipif(not available(), reason="spaCy is an optional extra (pip install chancery[ner])")
+def test_spacy_detector_on_cable_text():
+    found = SpacyDetector().mentions("AMBASSADOR MET PRESIDENT ECEVIT IN ANKARA.")
+    assert all(
+        found_m["text"] == "AMBASSADOR MET PRESIDENT ECEVIT IN ANKARA."[found_m["start"] : found_m["end"]]
+        for found_m in found
+    )

@@ -11,12 +11,18 @@ the years of the FRUS volumes that identify each person. Anything still ambiguou
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 import math
+import pickle
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from chancery.authority.frus_persons import key_from_url
@@ -152,6 +158,7 @@ class Resolver:
             node[END] = (key, kinds)
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
+        self._unknown: dict[str, bool] = {}
         for word, place in DEMONYMS.items():
             self.demonyms.setdefault(word, set()).update(self.keys.get((place,), {}).get("place", ()))
         self.named_roles = {
@@ -281,6 +288,53 @@ class Resolver:
                     return Match(i, i + n, "role", [], role=cands[0])
                 return Match(i, i + n, kind, cands)
         return None
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_resolver(entities: Iterable[dict[str, Any]], cache_dir: str | Path | None = None) -> Resolver:
+    """A Resolver over `entities`, from a pickle in `cache_dir` when one was built for the same data.
+
+    The cache key hashes the entity dicts and this module's source, so a changed entity table or a
+    changed matcher builds afresh (a few seconds) and leaves a new pickle; loading one is ~1 s.
+    """
+    entities = list(entities)
+    if cache_dir is None:
+        with _no_gc():
+            return Resolver(entities)
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for ent in entities:
+        digest.update(json.dumps(ent, sort_keys=True, default=str).encode())
+    path = Path(cache_dir) / f"resolver-{digest.hexdigest()[:20]}.pickle"
+    try:
+        with path.open("rb") as f, _no_gc():
+            resolver = pickle.load(f)  # millions of small objects: the cyclic GC only slows this
+        if isinstance(resolver, Resolver):
+            return resolver
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    with _no_gc():
+        resolver = Resolver(entities)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("resolver-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(resolver, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only place: build each time
+    return resolver
 
 
 def _iso(document: Any) -> str | None:
@@ -438,6 +492,7 @@ CABLE_ROLES = {
         "shah",
     )
 }
+ROLE_FIRST = {r[0] for r in CABLE_ROLES}
 CABLE_TITLES = PERSON_TITLES | {
     "amb",
     "fonmin",
@@ -473,16 +528,19 @@ VOWELS = set("aeiouy")
 def _unknown(resolver: Resolver, tok: Token) -> bool:
     """A word that could be a name nobody listed: not English, not jargon, not in a gazetteer."""
     w = tok.norm
-    return (
-        len(w) > 2
-        and w.isalpha()
-        and w not in ENGLISH
-        and w not in CABLE_WORDS
-        and w not in resolver.demonyms
-        and not VOWELS.isdisjoint(w)
-        and not GOVERNMENTS.fullmatch(tok.text)
-        and not any(k != "surname" for k in resolver.keys.get((w,), {}))
-    )
+    known = resolver._unknown.get(w)
+    if known is None:
+        known = resolver._unknown[w] = (
+            len(w) > 2
+            and w.isalpha()
+            and w not in ENGLISH
+            and w not in CABLE_WORDS
+            and w not in resolver.demonyms
+            and not VOWELS.isdisjoint(w)
+            and not GOVERNMENTS.fullmatch(w.upper())
+            and not any(k != "surname" for k in resolver.keys.get((w,), {}))
+        )
+    return known
 
 
 def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
@@ -533,7 +591,7 @@ def cable_mentions(
             out.append((i, j, "person"))
             i = j
             continue
-        for size in (2, 1):
+        for size in (2, 1) if tok.norm in ROLE_FIRST else ():
             key = tuple(t.norm for t in toks[i : i + size])
             if len(key) == size and key in CABLE_ROLES and not taken.intersection(range(i, i + size)):
                 out.append((i, i + size, "person"))
@@ -564,8 +622,13 @@ def find_mentions(
     collection: str | None = None,
     known: Iterable[str] = (),
     context: DocumentResolver | None = None,
+    detector: Any = None,
 ) -> list[dict[str, Any]]:
-    """Mentions in `text` as dicts (type, text, start, end, entity_id, entity_name)."""
+    """Mentions in `text` as dicts (type, text, start, end, entity_id, entity_name).
+
+    `detector` (a `chancery.enrich.statistical.SpacyDetector`) adds the person names it finds
+    where the gazetteer found nothing; they stay unlinked.
+    """
     toks, matches = resolver.find(text)
     doc = context or DocumentResolver(resolver, date, collection)
     doc.prime(matches, known)
@@ -618,6 +681,12 @@ def find_mentions(
                 ids = _demonym(resolver, toks[i].norm)
                 ent = next(iter(ids)) if len(ids) == 1 else None
             out.append(_mention(resolver, text, toks, i, j, kind, ent))
+    if detector is not None:
+        for m in detector.mentions(text):
+            if m["type"] == "person" and not any(
+                o["start"] < m["end"] and m["start"] < o["end"] for o in out
+            ):
+                out.append({**m, "entity_id": None, "entity_name": None})
     out.sort(key=lambda x: x["start"])
     return out
 
@@ -664,7 +733,12 @@ def entity_step(document: Any, context: Any) -> Any:
             m.entity_name = resolver.entities[m.entity_id]["name"]
         marked.append(m)
     known = [m.entity_id for m in marked if m.entity_id in resolver.entities]
-    found = find_mentions(resolver, document.text or "", doc.date, coll, known, context=doc)
+    from chancery.enrich.statistical import default_detector
+
+    detector = context.extra.get("detector", default_detector()) if hasattr(context, "extra") else None
+    found = find_mentions(
+        resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
+    )
     spans = [(m.start, m.end) for m in marked]
     for m in found:
         if not any(s < m["end"] and m["start"] < e for s, e in spans):
