@@ -167,7 +167,8 @@ def main() -> None:
             found += dst in {h["id"] for h in related(archive, src, limit=10, use_links=use_links)}
         ms = 1000 * (time.perf_counter() - t0) / max(len(pairs), 1)
         label = "with store links" if use_links else "content only (links ignored)"
-        label += ", with vectors" if embedded else ", no vectors"
+        with_vectors = embedded and any(archive.vectors().has(src) for src, _ in pairs)
+        label += ", with vectors" if with_vectors else ", no vectors for these documents"
         print(f"| {label} | {found / max(len(pairs), 1):.3f} | {ms:.0f} |")
 
 
