@@ -1,7 +1,8 @@
 """Chancery: one linked, searchable archive of diplomatic documents from many archives."""
 
-from chancery.archive import Archive, IngestReport
+from chancery.archive import Archive
 from chancery.errors import ChanceryError, NotFound, QueryError, SourceError
+from chancery.ingest import IngestReport
 from chancery.model import Collection, Document, Entity
 
 __all__ = [

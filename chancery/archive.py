@@ -10,55 +10,19 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chancery.enrich import Context, enrich
-from chancery.errors import NotFound, SourceError
+from chancery.enrich import Context
+from chancery.errors import NotFound
+from chancery.ingest import INDEX_BATCH, IngestReport, ingest_paths
 from chancery.linking import LinkReport, link_documents
 from chancery.model import Document
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
 from chancery.search.variants import Variants
-from chancery.sources import read_item
-from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
 from chancery.store import is_postgres, open_store, resolve_db
-
-INDEX_BATCH = 5000
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did: counts and each failure as a one-line message."""
-
-    files: int = 0
-    unchanged: int = 0
-    documents: int = 0
-    added: int = 0
-    replaced: int = 0
-    removed: int = 0
-    bytes: int = 0
-    failures: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "unchanged": self.unchanged,
-            "documents": self.documents,
-            "added": self.added,
-            "replaced": self.replaced,
-            "removed": self.removed,
-            "bytes": self.bytes,
-            "failures": self.failures,
-            "warnings": self.warnings,
-        }
 
 
 def index_path_for(db_url: str) -> Path:
@@ -103,107 +67,18 @@ class Archive:
         format: str | None = None,
         on_item: Callable[[str], None] | None = None,
         context: Context | None = None,
+        workers: int | None = None,
     ) -> IngestReport:
-        """Read, enrich and store every file under `paths`; one transaction per file."""
-        report = IngestReport()
-        context = context or self.enrich_context()
-        self._written: list[str] = []
-        for entry in iter_source_items(paths):
-            if isinstance(entry, SourceFailure):
-                report.failures.append(str(entry.error))
-            else:
-                self._ingest_item(entry, format, context, report)
-            if on_item:
-                on_item(entry.path if isinstance(entry, SourceItem) else entry.error.path)
-        if self._written or report.removed:
-            self.link(self._written)
-        self.sync_index()
-        return report
+        """Read, enrich and store every file under `paths`; one transaction per file.
 
-    def _ingest_item(
-        self, item: SourceItem, format: str | None, context: Context, report: IngestReport
-    ) -> None:
-        report.files += 1
-        report.bytes += len(item.data)
-        sha = item.sha256
-        previous = self.store.file_record(item.path)
-        if previous and previous.sha256 == sha and (format is None or previous.format == format):
-            report.unchanged += 1
-            report.documents += previous.n_documents
-            return
-        twin = self._same_file_elsewhere(item.path, sha)
-        if twin:
-            report.unchanged += 1
-            report.warnings.append(f"{item.path}: same content as {twin}; not stored twice")
-            return
-        try:
-            documents = read_item(item, format)
-            documents = [enrich(doc, context) for doc in documents]
-        except SourceError as exc:
-            report.failures.append(str(exc))
-            return
-        except RecursionError:
-            report.failures.append(f"{item.path}: nesting too deep to read")
-            return
-        if not documents:
-            report.warnings.append(f"{item.path}: no documents in this file")
-        self._claim_ids(item, documents, report)
-        collections = {id(d.collection): d.collection for d in documents}
-        try:
-            result = self.store.replace_file(
-                item.path,
-                sha,
-                documents[0].source.format if documents else (format or "unknown"),
-                [c.to_dict() for c in collections.values()],
-                [d.to_dict() for d in documents],
-            )
-        except Exception as exc:  # the store rolled back: this file failed, the others go on
-            report.failures.append(
-                f"{item.path}: could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
-            )
-            return
-        report.documents += len(documents)
-        report.added += result.added
-        report.replaced += result.replaced
-        report.removed += result.removed
-        self._written.extend(d.id for d in documents)
-        for doc in documents:
-            report.warnings.extend(f"{item.path}: {doc.id}: {w}" for w in doc.warnings)
-        if len(self.store.pending_index(INDEX_BATCH)) >= INDEX_BATCH:
-            self.sync_index()
+        Files are read in `workers` forked processes (default: $CHANCERY_WORKERS or one per
+        core, up to 4; 1 reads in this process). Unchanged files are skipped.
+        """
+        return ingest_paths(self, paths, format, on_item, context, workers)
 
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
         """Resolve references into links and infer missing dates (all documents when no ids)."""
         return link_documents(self.store, doc_ids)
-
-    def _same_file_elsewhere(self, path: str, sha: str) -> str | None:
-        """Another ingested path with identical bytes that still exists (a copy, or a folder beside its .tar.gz)."""
-        for record in self.store.files_with_sha(sha):
-            if record.path != path and record.n_documents and Path(record.path.split("!")[0]).exists():
-                return record.path
-        return None
-
-    def _claim_ids(self, item: SourceItem, documents: list[Document], report: IngestReport) -> None:
-        """Give a document a distinct id when another file that still exists already holds its id.
-
-        Sources sometimes reuse a number (two DFAT documents numbered 484 in one volume). The
-        later file's document becomes `ID~FILESTEM`, with a warning; a file that moved is
-        simply replaced.
-        """
-        seen: set[str] = set()
-        held = {d["id"]: d["source"]["path"] for d in self.store.documents([d.id for d in documents])}
-        for doc in documents:
-            other = held.get(doc.id)
-            clash = doc.id in seen or (
-                other is not None and other != item.path and Path(other.split("!")[0]).exists()
-            )
-            if clash:
-                new_id = f"{doc.id}~{item.stem}"
-                report.warnings.append(
-                    f"{item.path}: id {doc.id} is already used by {other or 'this file'}; stored as {new_id}"
-                )
-                doc.id = new_id
-            seen.add(doc.id)
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""
@@ -242,7 +117,7 @@ class Archive:
     def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
         """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""
         from chancery.enrich import DEEP, _steps
-        from chancery.model import Collection, Document
+        from chancery.model import Collection
 
         context = self.enrich_context()
         if context.resolver is None:
