@@ -230,7 +230,7 @@ def related(
 
 @app.command()
 def embed(db: str | None = DbOption) -> None:
-    """Compute passage vectors for documents not yet embedded (needs chancery[semantic])."""
+    """Compute passage vectors for documents not yet embedded (needs the semantic extra)."""
     with Archive.open(db) as archive:
         with Progress(
             TextColumn("[bold]embed"),
