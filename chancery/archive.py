@@ -122,7 +122,7 @@ class Archive:
         context = self.enrich_context()
         if context.resolver is None:
             return 0
-        steps = _steps(DEEP)
+        steps = _steps(tuple(DEEP))
         ids = self.store.document_ids()
         collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
         for first in range(0, len(ids), batch):
