@@ -235,11 +235,14 @@ def measure(index: SearchIndex, queries: list[str]) -> dict[str, float]:
         search(index, q, limit=20, facets=True, variants=variants)
     times: dict[str, list[float]] = {k: [] for k in ("full", "plain", "floor", "floor_aggs", "share")}
     approximate = 0
+    errors: list[tuple[float, float, float]] = []
     for q in queries:
         t = time.perf_counter()
         result = search(index, q, limit=20, facets=True, variants=variants)
         times["full"].append((time.perf_counter() - t) * 1000)
         approximate += bool(result["facets_approximate"])
+        if result["facets_approximate"]:
+            errors.append(approximation_error(result, search(index, q, limit=20, exact_limit=10**9)))
         t = time.perf_counter()
         search(index, q, limit=20, facets=False, variants=variants)
         times["plain"].append((time.perf_counter() - t) * 1000)
@@ -263,10 +266,34 @@ def measure(index: SearchIndex, queries: list[str]) -> dict[str, float]:
         file=sys.stderr,
         flush=True,
     )
+    if errors:
+        total_err, facet_err, recall = zip(*errors, strict=True)
+        print(
+            f"approximate results: {len(errors)}; total error p50 {statistics.median(total_err):.1%} "
+            f"max {max(total_err):.1%}; top-5 facet values: count error p50 {statistics.median(facet_err):.1%} "
+            f"max {max(facet_err):.1%}, found in the approximate top 10: {statistics.mean(recall):.1%}",
+            file=sys.stderr,
+            flush=True,
+        )
     out = {"approximate": approximate / len(queries), "load": os.getloadavg()[0]}
     for name, values in times.items():
         out[f"{name}_p50"], out[f"{name}_p95"] = statistics.median(values), percentile(values, 95)
     return out
+
+
+def approximation_error(approx: dict[str, Any], exact: dict[str, Any]) -> tuple[float, float, float]:
+    """(relative error of total, median relative error of the exact top-5 facet values' counts,
+    share of those values present in the approximate facets)."""
+    total_err = abs(approx["total"] - exact["total"]) / max(exact["total"], 1)
+    errs, found, wanted = [], 0, 0
+    for name, values in exact["facets"].items():
+        approx_counts = {v["value"]: v["count"] for v in approx["facets"].get(name, [])}
+        for v in values[:5]:
+            wanted += 1
+            if v["value"] in approx_counts:
+                found += 1
+                errs.append(abs(approx_counts[v["value"]] - v["count"]) / v["count"])
+    return total_err, statistics.median(errs) if errs else 0.0, found / max(wanted, 1)
 
 
 HEADER = (

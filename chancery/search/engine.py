@@ -25,8 +25,8 @@ SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.De
 MODES = ("bm25",)
 SNIPPET_CHARS = 240
 MAX_LIMIT = 1000
-EXACT_LIMIT = 10_000  # up to this many (estimated) matches, total and facets are exact
-SAMPLE_TARGET = 5_000  # above it, facets are counted on about this many matching documents
+EXACT_LIMIT = 5_000  # up to this many (estimated) matches, total and facets are exact
+SAMPLE_TARGET = 3_000  # above it, facets are counted on about this many matching documents
 # `person` (every person named in a document: many values each) costs more than all the other
 # facets together; it is computed when asked for (facet_names=ALL_FACETS), not by default.
 DEFAULT_FACETS = tuple(name for name in ALL_FACETS if name != "person")
