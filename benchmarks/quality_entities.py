@@ -2,7 +2,7 @@
 
     python benchmarks/quality_entities.py cables [--split dev|train]   # PER/GPE span P/R/F1
     python benchmarks/quality_entities.py speed                        # enrichment time per 1,000 docs
-    python benchmarks/quality_entities.py frus                         # linked people vs persName@corresp
+    python benchmarks/quality_entities.py frus [--names]               # linked people vs persName@corresp
     python benchmarks/quality_entities.py spacy [--split dev|train]    # spaCy alone and with the gazetteer
 
 Gold: cfpf-ner/<split>/*.txt: an entity list ("N. NAME   TYPE"), "@@@", then text with
@@ -158,7 +158,15 @@ def speed() -> None:
 FRUS_VOLUMES = ["frus1961-63v04", "frus1955-57v17", "frus1964-68v20"]
 
 
-def frus() -> None:
+def _role(text: str) -> bool:
+    from chancery.authority.names import normalize
+    from chancery.enrich.entities import ROLES
+
+    norm = normalize(text)
+    return norm in ROLES or norm.startswith(("ambassador", "american ambassador", "the ambassador"))
+
+
+def frus(names_only: bool = False) -> None:
     """People linked in plain FRUS text vs the editors' persName@corresp links.
 
     Each volume is read with the TEI reader (markup removed: `Document.text` is plain text, its
@@ -195,6 +203,8 @@ def frus() -> None:
         date = doc.date.when or doc.date.not_before if doc.date else None
         coll = doc.collection.id if doc.collection else None
         found = [m for m in find_mentions(resolver, doc.text or "", date, coll) if m["type"] == "person"]
+        if names_only:  # editors tag names, not "the President": set role-resolved mentions aside
+            found = [m for m in found if not _role(m["text"])]
         gold = {g[2] for g in gold_spans}
         pred = {m["entity_id"] for m in found if m["entity_id"]}
         tp, n_pred, n_gold = tp + len(gold & pred), n_pred + len(pred), n_gold + len(gold)
@@ -214,7 +224,8 @@ def frus() -> None:
         p, r = tp_p / max(n_p, 1), tp_g / max(n_g, 1)
         return f"precision {p:.3f} recall {r:.3f} F1 {2 * p * r / max(p + r, 1e-9):.3f}"
 
-    print(f"FRUS {', '.join(FRUS_VOLUMES)}: {len(docs)} documents, {n_gold} (document, person) pairs")
+    what = "name mentions (role phrases set aside)" if names_only else "all person mentions"
+    print(f"FRUS {', '.join(FRUS_VOLUMES)}: {len(docs)} documents, {n_gold} (document, person) pairs; {what}")
     print(f"  document-level entity sets: {prf(tp, n_pred, tp, n_gold)}")
     print(
         f"  span level (linked mentions vs persName@corresp in the text): {prf(s_ptp, s_pred, s_tp, s_gold)}"
@@ -250,7 +261,7 @@ if __name__ == "__main__":
     if command == "speed":
         speed()
     elif command == "frus":
-        frus()
+        frus(names_only="--names" in sys.argv)
     elif command == "spacy":
         spacy_compare(split)
     else:

@@ -194,3 +194,18 @@ def test_spacy_detector_on_cable_text():
         found_m["text"] == "AMBASSADOR MET PRESIDENT ECEVIT IN ANKARA."[found_m["start"] : found_m["end"]]
         for found_m in found
     )
+
+
+def test_one_word_place_beats_person_variant():
+    ents = [
+        {
+            "id": "person:gustaf-v",
+            "type": "person",
+            "name": "Gustaf V",
+            "variants": ["Sweden"],
+            "sources": [],
+        },
+        {"id": "place:sweden", "type": "place", "name": "Sweden", "variants": [], "sources": []},
+    ]
+    found = find_mentions(Resolver(ents), "The King of Sweden agreed.", "1955-01-01")
+    assert [(m["type"], m["entity_id"]) for m in found] == [("place", "place:sweden")]

@@ -281,7 +281,9 @@ class Resolver:
         return first[0].isupper() or first[0].isdigit() or key[0] == "the"
 
     def _match(self, i: int, n: int, kinds: dict[str, set[str]], key: tuple[str, ...]) -> Match | None:
-        for kind in ("person", "place", "organization", "surname", "role"):
+        # A one-word name that is also a place is the place: "Sweden" (not "Gustaf V, Sweden").
+        order = ("place", "person") if n == 1 and "place" in kinds else ("person", "place")
+        for kind in (*order, "organization", "surname", "role"):
             if kinds.get(kind):
                 cands = sorted(kinds[kind])
                 if kind == "role":
