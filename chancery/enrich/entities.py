@@ -133,6 +133,10 @@ class Resolver:
     """A compiled name dictionary over authority entities; build once, use for many documents."""
 
     def __init__(self, entities: Iterable[dict[str, Any]]) -> None:
+        with _no_gc():
+            self._build(entities)
+
+    def _build(self, entities: Iterable[dict[str, Any]]) -> None:
         self.entities: dict[str, dict[str, Any]] = {}
         self.keys: dict[tuple[str, ...], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.by_source: dict[str, str] = {}
@@ -294,11 +298,14 @@ class Resolver:
 
 @contextmanager
 def _no_gc() -> Iterator[None]:
+    """No cyclic GC while the resolver's millions of small objects are made, then freeze them all:
+    otherwise the next full collections walk the whole resolver again and again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
