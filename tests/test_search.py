@@ -281,6 +281,8 @@ def test_small_result_sets_stay_exact(big_index: SearchIndex) -> None:
 def test_approximate_total_without_facets_and_on_the_last_page(big_index: SearchIndex) -> None:
     plain = search(big_index, "alpha OR beta", facets=False, exact_limit=100, sample_target=600)
     assert plain["total_approximate"] and "facets" not in plain and 3000 <= plain["total"] <= 5000
+    faceted = search(big_index, "alpha OR beta", exact_limit=100, sample_target=600)
+    assert plain["total"] == faceted["total"]  # the same sample counts the total, facets or not
     # a page that runs off the end of the results knows the total exactly
     last = search(big_index, "alpha OR beta", offset=3990, limit=50, exact_limit=100, sample_target=600)
     assert len(last["hits"]) == 10 and last["total"] == 4000 and not last["total_approximate"]

@@ -96,10 +96,8 @@ def search(
     page = result.hits[:limit]
     if plan.counted:
         total, total_approximate = result.count, False
-    elif facets:  # the facet sample counted many more matches than the 1% probe
+    else:  # the facet sample counted many more matches than the 1% probe
         total, total_approximate = about(counted * plan.scale, 3), True
-    else:
-        total, total_approximate = about(plan.estimate, 2), True
     if total_approximate and (len(result.hits) < max(limit, 1) and (result.hits or offset == 0)):
         total, total_approximate = offset + len(result.hits), False  # ran off the end: known exactly
     elif total_approximate:
@@ -144,7 +142,11 @@ def execute(
         plan = plan_query(searcher, schema, compiled, exact_limit, sample_target)
         result = top_hits(searcher, compiled, sort, limit, offset, count=plan.counted)
     if not facets:
-        return result, plan, None
+        if plan.counted:
+            return result, plan, None
+        # no facets, but the total still comes from the ~sample_target-match slice, not the 1% probe
+        slice_count = searcher.search(sampled(schema, compiled, plan.buckets), limit=1, count=True).count
+        return result, plan, ({}, [], slice_count)
     facet_query = compiled if plan.exact else sampled(schema, compiled, plan.buckets)
     return result, plan, facet_counts(searcher, facet_query, scale=plan.scale, names=facet_names)
 
