@@ -139,20 +139,23 @@ class Archive:
         return len(ids)
 
     def sync_index(self) -> int:
-        """Apply queued store changes to the search index; returns how many were applied."""
-        applied = 0
-        while True:
-            pending = self.store.pending_index(INDEX_BATCH)
-            if not pending:
-                return applied
-            upsert_ids = [doc_id for doc_id, op in pending if op == "upsert"]
-            deletes = [doc_id for doc_id, op in pending if op != "upsert"]
-            docs = self.store.documents(upsert_ids)
-            found = {d["id"] for d in docs}
-            deletes += [i for i in upsert_ids if i not in found]
-            self.index.apply(docs, deletes)
-            self.store.clear_pending([doc_id for doc_id, _ in pending])
-            applied += len(pending)
+        """Apply queued store changes to the search index (one commit); returns how many were applied."""
+        pending = self.store.pending_index(None)
+        if not pending:
+            return 0
+
+        def batches() -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+            for start in range(0, len(pending), INDEX_BATCH):
+                chunk = pending[start : start + INDEX_BATCH]
+                upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
+                docs = self.store.documents(upsert_ids)
+                found = {d["id"] for d in docs}
+                deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
+                yield docs, deletes + [i for i in upsert_ids if i not in found]
+
+        self.index.apply_batches(batches())
+        self.store.clear_pending([doc_id for doc_id, _ in pending])
+        return len(pending)
 
     def reindex(self) -> int:
         """Rebuild the search index from the store."""

@@ -21,7 +21,7 @@ from chancery.model import Document
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
 
-INDEX_BATCH = 5000
+INDEX_BATCH = 5000  # documents read from the store at a time when indexing
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
 
 
@@ -207,8 +207,6 @@ class _Writer:
         report.written.extend(d.id for d in documents)
         for doc in documents:
             report.warnings.extend(f"{item.path}: {doc.id}: {w}" for w in doc.warnings)
-        if len(self.store.pending_index(INDEX_BATCH)) >= INDEX_BATCH:
-            self.archive.sync_index()
 
     def _is_twin(self, path: str, sha: str) -> bool:
         """Is another stored path, still on disk, identical (a copy, or a folder beside its .tar.gz)?"""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -185,17 +186,33 @@ class SearchIndex:
 
     def apply(self, upserts: list[dict[str, Any]], deletes: list[str], threads: int = 1) -> None:
         """Delete and (re)add documents by id, then commit once."""
-        if not upserts and not deletes:
-            return
-        writer = self.index.writer(heap_size=128_000_000 * threads, num_threads=threads)
-        for doc_id in deletes:
-            writer.delete_documents_by_term("id", doc_id)
-        for doc in upserts:
-            writer.delete_documents_by_term("id", doc["id"])
-            writer.add_document(tantivy.Document(**index_fields(doc)))
-        writer.commit()
-        writer.wait_merging_threads()
-        self._changed()
+        if upserts or deletes:
+            self.apply_batches([(upserts, deletes)], threads)
+
+    def apply_batches(
+        self, batches: Iterable[tuple[list[dict[str, Any]], list[str]]], threads: int = 2
+    ) -> int:
+        """Apply (upserts, deletes) batches through one writer and one commit; returns documents added.
+
+        One commit for a whole ingest is far cheaper than one per batch (each commit flushes
+        and merges segments); batches keep memory bounded while the writer runs.
+        """
+        writer = None
+        added = 0
+        for upserts, deletes in batches:
+            if writer is None:
+                writer = self.index.writer(heap_size=128_000_000 * threads, num_threads=threads)
+            for doc_id in deletes:
+                writer.delete_documents_by_term("id", doc_id)
+            for doc in upserts:
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(tantivy.Document(**index_fields(doc)))
+            added += len(upserts)
+        if writer is not None:
+            writer.commit()
+            writer.wait_merging_threads()
+            self._changed()
+        return added
 
     def clear(self) -> None:
         writer = self.index.writer(heap_size=50_000_000, num_threads=1)

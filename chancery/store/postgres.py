@@ -303,7 +303,7 @@ class PostgresStore:
         return out
 
     # -- index queue -----------------------------------------------------------------------
-    def pending_index(self, limit: int = 5000) -> list[tuple[str, str]]:
+    def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]:
         return self._all("SELECT doc_id, op FROM pending_index LIMIT %s", limit)
 
     def clear_pending(self, doc_ids: list[str]) -> None:

@@ -215,8 +215,11 @@ class SQLiteStore:
         return out
 
     # -- index queue -----------------------------------------------------------------------
-    def pending_index(self, limit: int = 5000) -> list[tuple[str, str]]:
-        return list(self.conn.execute("SELECT doc_id, op FROM pending_index LIMIT ?", (limit,)))
+    def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT doc_id, op FROM pending_index LIMIT ?", (-1 if limit is None else limit,)
+        )
+        return list(rows)
 
     def clear_pending(self, doc_ids: list[str]) -> None:
         with self._transaction() as cur:
