@@ -162,8 +162,8 @@ def _role(text: str) -> bool:
     from chancery.authority.names import normalize
     from chancery.enrich.entities import ROLES
 
-    norm = normalize(text)
-    return norm in ROLES or norm.startswith(("ambassador", "american ambassador", "the ambassador"))
+    norm = normalize(text)  # find_mentions drops a role's leading "the"
+    return norm in ROLES or f"the {norm}" in ROLES or norm.startswith(("ambassador", "american ambassador"))
 
 
 def frus(names_only: bool = False) -> None:

@@ -209,3 +209,12 @@ def test_one_word_place_beats_person_variant():
     ]
     found = find_mentions(Resolver(ents), "The King of Sweden agreed.", "1955-01-01")
     assert [(m["type"], m["entity_id"]) for m in found] == [("place", "place:sweden")]
+
+
+def test_mixed_case_name_needs_capitals(resolver):
+    found = _linked(
+        resolver, "The U.S. grant was paid. Loan talks began. Chiang Kai-shek met Charles de Gaulle."
+    )
+    assert "U.S. grant" not in found and "Loan" not in found  # not Ulysses S. Grant, not Nguyen Ngoc Loan
+    assert found["Chiang Kai-shek"] == "person:chiang-kai-shek"
+    assert found["Charles de Gaulle"] == "person:charles-de-gaulle"

@@ -58,6 +58,8 @@ AMBASSADOR = (
 )
 # Nationality words that are also common words or missing from the ontology -> place name.
 DEMONYMS = {"soviet": "ussr", "american": "usa", "british": "uk", "russian": "russia"}
+ROLE_KEYS = {tuple(r.split()) for r in ROLES}
+PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn", "al", "el"}
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
 NATIONALITIES = {
@@ -257,7 +259,7 @@ class Resolver:
                     break
             found = None
             for n, key, kinds in reversed(ends):
-                if self._joined(text, toks, i, n) and self._cased(toks, i, n, key, all_caps):
+                if self._joined(text, toks, i, n) and self._cased(text, toks, i, n, key, all_caps):
                     found = self._match(i, n, kinds, key)
                     if found:
                         break
@@ -276,12 +278,18 @@ class Resolver:
                     return False
         return True
 
-    def _cased(self, toks: list[Token], i: int, n: int, key: tuple[str, ...], all_caps: bool) -> bool:
+    def _cased(
+        self, text: str, toks: list[Token], i: int, n: int, key: tuple[str, ...], all_caps: bool
+    ) -> bool:
         first = toks[i].text
         if key in self.acronyms:
             return first.isupper()
         if all_caps or not first:
             return True
+        if n > 1 and key not in ROLE_KEYS:  # "U.S. grant" is not Ulysses S. Grant; "Kai-shek" is fine
+            last = toks[i + n - 1]
+            if last.text and last.text[0].islower() and last.norm not in PARTICLES:
+                return text[last.start - 1 : last.start] == "-"
         return first[0].isupper() or first[0].isdigit() or key[0] == "the"
 
     def _match(self, i: int, n: int, kinds: dict[str, set[str]], key: tuple[str, ...]) -> Match | None:
@@ -673,7 +681,12 @@ def find_mentions(
         single = m.end - m.start == 1 and toks[m.start].norm
         if m.kind == "surname" and caps and not titled and (ent is None or single in ENGLISH):
             continue  # "SAID", "MORE" in an all-caps cable: an English word needs a title
-        if m.kind == "surname" and not titled and single in ENGLISH and _sentence_start(text, toks, m.start):
+        if (
+            m.kind in ("surname", "person")
+            and not titled
+            and single in ENGLISH
+            and _sentence_start(text, toks, m.start)
+        ):
             continue  # "More talks follow."
         if caps and single in CABLE_WORDS:
             continue  # "PARA" is a paragraph, not Para in Brazil
