@@ -70,3 +70,21 @@ def test_step_reads_footnotes_keeps_tei_refs_and_is_idempotent() -> None:
     reference_step(doc, None)
     reference_step(doc, None)
     assert sorted(r.kind for r in doc.references) == ["footnote", "relative", "reply", "tei-ref"]
+
+
+def test_windowed_extraction_equals_full_scan(corpus) -> None:
+    """The trigger windows are only a speed-up: same references as scanning whole texts."""
+    import glob
+
+    from chancery.enrich import references
+
+    texts = [open(f, encoding="utf-8").read() for f in sorted(glob.glob(str(corpus / "dfat" / "volume-7-1944" / "*.md")))]
+    fast = [[(r.kind, r.target, r.text) for r in references.extract(t)] for t in texts]
+    original = references._windowed
+    try:
+        references._windowed = lambda pattern, trigger, text, lower, before=0, after=0: pattern.finditer(text)
+        full = [[(r.kind, r.target, r.text) for r in references.extract(t)] for t in texts]
+    finally:
+        references._windowed = original
+    assert sum(map(len, full)) > 500
+    assert fast == full

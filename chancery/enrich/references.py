@@ -82,19 +82,24 @@ _TRIGGERS = {
     "message": ("messag", "telegr", "cable", "despatch", "dispatch", "airgram", "wire", "savingram", "tel"),
     "jargon": ("tel",),
     "bare": ("your ", "my ", "our ", "ur ", "urs "),
-    "reply": ("repl", "referen", "receiv", "re ", "re."),
+    "reply": ("repl", "referen", "receiv", "\nre ", "\nre.", ". re ", ". re.", "\n re ", "\n re."),
 }
+_NUMBERED = {"message", "jargon", "bare"}
+_DIGIT = re.compile(r"\d")
 
 
 def _windowed(
     pattern: re.Pattern[str], trigger: str, text: str, lower: str, before: int = 80, after: int = 220
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, but only in windows around the trigger words."""
-    hits: list[int] = []
+    hits: list[int] = [0] if trigger == "reply" and lower.startswith(("re ", "re.")) else []
+    needs_number = trigger in _NUMBERED
     for word in _TRIGGERS[trigger]:
         at = lower.find(word)
         while at != -1:
-            hits.append(at)
+            # numbered patterns need a digit soon after the word ("telegram No. 307", "your 456")
+            if not needs_number or _DIGIT.search(lower, at + len(word), at + len(word) + 16):
+                hits.append(at)
             at = lower.find(word, at + 1)
     windows: list[list[int]] = []
     for at in sorted(hits):
