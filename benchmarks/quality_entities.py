@@ -4,6 +4,7 @@
     python benchmarks/quality_entities.py speed                        # enrichment time per 1,000 docs
     python benchmarks/quality_entities.py frus [--names]               # linked people vs persName@corresp
     python benchmarks/quality_entities.py spacy [--split dev|train]    # spaCy alone and with the gazetteer
+    python benchmarks/quality_entities.py vocabulary > words.txt       # english_words.py's source list
 
 Gold: cfpf-ner/<split>/*.txt: an entity list ("N. NAME   TYPE"), "@@@", then text with
 mentions as [[mention || N]] (nested allowed). A predicted mention matches a gold one of the
@@ -255,6 +256,37 @@ def spacy_compare(split: str) -> None:
             print(f"  {name:20} {cls}: precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
 
 
+VOCABULARY_VOLUMES = [
+    "frus1955-57v01",
+    "frus1958-60v08",
+    "frus1964-68v12",
+    "frus1969-76v28",
+    "frus1977-80v01",
+    "frus1948v05p1",
+]
+
+
+def vocabulary() -> None:
+    """Print the words seen at least three times in lower case in the documents of six FRUS volumes.
+
+    The word list in chancery/enrich/english_words.py was made from this output (one line per word,
+    sorted, wrapped into the module's string).
+    """
+    import gzip
+    from collections import Counter
+
+    from lxml import etree
+
+    low: Counter[str] = Counter()
+    word = re.compile(r"[A-Za-z]+")
+    for vol in VOCABULARY_VOLUMES:
+        root = etree.parse(gzip.open(CORPUS / "frus" / "volumes" / f"{vol}.xml.gz")).getroot()
+        for div in root.iter("{http://www.tei-c.org/ns/1.0}div"):
+            if div.get("type") == "document":
+                low.update(w for w in word.findall(" ".join(div.itertext())) if w.islower())
+    print("\n".join(sorted(w for w, n in low.items() if n >= 3 and len(w) > 1)))
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "cables"
     split = sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "dev"
@@ -262,6 +294,8 @@ if __name__ == "__main__":
         speed()
     elif command == "frus":
         frus(names_only="--names" in sys.argv)
+    elif command == "vocabulary":
+        vocabulary()
     elif command == "spacy":
         spacy_compare(split)
     else:
