@@ -84,9 +84,10 @@ class Archive:
         """The enrichment context for this archive (authority resolver when loaded)."""
         resolver = getattr(self, "_resolver", None)
         if resolver is None and self.store.count_entities():
-            from chancery.enrich.entities import Resolver
+            from chancery.enrich.entities import load_resolver
 
-            resolver = self._resolver = Resolver(self.store.iter_entities())
+            cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index
+            resolver = self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
         return Context(resolver=resolver)
 
     # -- authority -------------------------------------------------------------------------
