@@ -188,9 +188,13 @@ class SemanticSearch:
             if doc_id in by_id:
                 hits.append(dict(by_id[doc_id], score=score))
         out = {"query": query, "mode": "hybrid", "sort": sort, "total": len(hits)}
+        # `total` is the fused list's length (counted); the facets are the bm25 result's, estimated or not
+        out["total_approximate"] = False
         out["hits"] = self._page(hits, sort, limit, offset)
         if facets:
             out["facets"], out["histogram"] = lexical["facets"], lexical["histogram"]
+            out["facets_approximate"] = lexical.get("facets_approximate", False)
+            out["facets_sample"] = lexical.get("facets_sample")
         out["variants"] = lexical.get("variants") or {}
         out["embedded"] = len(self.vectors)
         return out
