@@ -12,6 +12,23 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+def document_row(doc: dict[str, Any], path: str, body: Any) -> tuple:
+    """The columns both stores pull out of a document dict, then its serialised `body`."""
+    date = doc.get("date") or {}
+    return (
+        doc["id"],
+        (doc.get("collection") or {}).get("id"),
+        path,
+        doc.get("title"),
+        doc.get("doc_type"),
+        date.get("when"),
+        date.get("not_before"),
+        date.get("not_after"),
+        doc.get("order"),
+        body,
+    )
+
+
 @dataclass
 class FileRecord:
     """A source file already ingested: its path, content hash and what it yielded."""

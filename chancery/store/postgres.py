@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
-from chancery.store.base import FileRecord, ReplaceResult
+from chancery.store.base import FileRecord, ReplaceResult, document_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT);
@@ -447,19 +447,7 @@ class PostgresStore:
 
 
 def _doc_row(doc: dict[str, Any], path: str) -> tuple:
-    date = doc.get("date") or {}
-    return (
-        doc["id"],
-        (doc.get("collection") or {}).get("id"),
-        path,
-        doc.get("title"),
-        doc.get("doc_type"),
-        date.get("when"),
-        date.get("not_before"),
-        date.get("not_after"),
-        doc.get("order"),
-        _dumps(doc),
-    )
+    return document_row(doc, path, _dumps(doc))
 
 
 class _Transaction:

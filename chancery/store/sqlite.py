@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from chancery.store.base import FileRecord, ReplaceResult
+from chancery.store.base import FileRecord, ReplaceResult, document_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -54,19 +54,7 @@ def _now() -> str:
 
 
 def _row_values(doc: dict[str, Any], path: str) -> tuple:
-    date = doc.get("date") or {}
-    return (
-        doc["id"],
-        (doc.get("collection") or {}).get("id"),
-        path,
-        doc.get("title"),
-        doc.get("doc_type"),
-        date.get("when"),
-        date.get("not_before"),
-        date.get("not_after"),
-        doc.get("order"),
-        orjson.dumps(doc),
-    )
+    return document_row(doc, path, orjson.dumps(doc))
 
 
 class SQLiteStore:
