@@ -55,6 +55,11 @@ PRONOUNS = {
 }
 
 
+# "12. INDIRA GANDHI      PER.IND" or "12<TAB>INDIRA GANDHI<TAB>PER.INDIVIDUAL" (some files use tabs
+# and no dot) or "9. ARGENTINA GPE.NATION" (one space): the tag is the line's last word.
+ENTITY_LINE = re.compile(r"^[ \t]*(\d+)\.?[ \t]+\S.*?[ \t]([A-Z]{3}(?:\.[A-Z]+)*)[ \t]*$", re.M)
+
+
 def _cls(tag: str) -> str:
     """PER.IND / PER.INDIVIDUAL count as PER (individuals; groups do not); GPE.* as GPE."""
     if tag.startswith("PER.IND"):
@@ -65,9 +70,7 @@ def _cls(tag: str) -> str:
 def parse_gold(raw: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Plain text and gold (start, end, class) spans of one annotated cable."""
     head, _, body = raw.lstrip("\ufeff").partition("@@@")
-    types = {
-        m.group(1): _cls(m.group(2)) for m in re.finditer(r"^\s*(\d+)\.\s+.*?\s{2,}([A-Z.]+)\s*$", head, re.M)
-    }
+    types = {m.group(1): _cls(m.group(2)) for m in ENTITY_LINE.finditer(head)}
     out, spans, stack, i = [], [], [], 0
     while i < len(body):
         if body.startswith("[[", i):
