@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from chancery.authority.frus_persons import key_from_url
-from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_variants
+from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_variants, split_inverted
 from chancery.enrich.english_words import ENGLISH
 
 WORD = re.compile(r"[^\W_]+")
@@ -147,6 +147,7 @@ class Resolver:
         self.acronyms: set[tuple[str, ...]] = set()
         self.terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # entity -> office intervals
         self.demonyms: dict[str, set[str]] = {}  # "soviet" -> place ids: nationality words
+        self.given: set[str] = set()  # first given names of listed people ("lucien", "moshe")
         for ent in entities:
             self._add(ent)
         for role in ROLES:
@@ -165,6 +166,11 @@ class Resolver:
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
         self._unknown: dict[str, bool] = {}
+        self.given = {
+            g
+            for g in self.given
+            if not english(g) and g not in TITLES and set(self.keys.get((g,), ())) <= {"surname"}
+        }
         for word, place in DEMONYMS.items():
             self.demonyms.setdefault(word, set()).update(self.keys.get((place,), {}).get("place", ()))
         self.named_roles = {
@@ -192,6 +198,9 @@ class Resolver:
                 )
             for name in names:
                 full, surname = person_variants(name)
+                forenames = split_inverted(name)[1].split()
+                if surname and forenames and len(first := normalize(forenames[0])) > 2 and first.isalpha():
+                    self.given.add(first)
                 for variant in full:
                     toks = tuple(normalize(variant).split())
                     if len(toks) > 1 or (len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS):
@@ -540,6 +549,28 @@ CABLE_WORDS = set(
     memcon telcon per pls ltr dte nr""".split()
 )
 VOWELS = set("aeiouy")
+MONTHS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+# English inflections the lower-case vocabulary may lack: "LEVELS", "PERSONS", "DAILIES".
+SUFFIXES = (("ies", "y"), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+# Words that a government or a country stands behind in the History Lab annotations: "THE
+# GOVERNMENT", "HIS COUNTRY" are the state (GPE); "A GOVERNMENT", "EACH COUNTRY" are not.
+STATE_NOUNS = {"government", "govt", "regime"}
+DEFINITE = {"the", "his", "her", "its", "their", "our", "my", "your", "this", "that"}
+INDEFINITE = {"a", "an", "any", "another", "each", "every", "no", "such", "unity", "one", "party", "form"}
+CONSONANT_RUN = re.compile(r"[^aeiouy]{4}")
+
+
+@cache
+def english(word: str) -> bool:
+    """An ordinary English word (normalised), counting plain inflections of the vocabulary's words."""
+    if word in ENGLISH or word in COMMON_WORDS:
+        return True
+    if word.endswith(("ses", "xes", "zes", "ches", "shes")) and word[:-2] in ENGLISH:
+        return True  # "TAXES", "CHURCHES"
+    return any(
+        word.endswith(suffix) and len(word) - len(suffix) > 2 and word[: -len(suffix)] + stem in ENGLISH
+        for suffix, stem in SUFFIXES
+    )
 
 
 def _unknown(resolver: Resolver, tok: Token) -> bool:
@@ -550,10 +581,12 @@ def _unknown(resolver: Resolver, tok: Token) -> bool:
         known = resolver._unknown[w] = (
             len(w) > 2
             and w.isalpha()
-            and w not in ENGLISH
+            and not english(w)
             and w not in CABLE_WORDS
-            and w not in resolver.demonyms
+            and w not in MONTHS
+            and not _demonym(resolver, w)
             and not VOWELS.isdisjoint(w)
+            and not CONSONANT_RUN.search(w)
             and not GOVERNMENTS.fullmatch(w.upper())
             and not any(k != "surname" for k in resolver.keys.get((w,), {}))
         )
@@ -563,6 +596,14 @@ def _unknown(resolver: Resolver, tok: Token) -> bool:
 def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
     before = text[toks[i - 1].end : toks[i].start] if i else ""
     return i == 0 or any(c in before for c in ".:;!?\n")
+
+
+def _after(text: str, toks: list[Token], i: int, words: set[str] | frozenset[str]) -> bool:
+    """Token i directly follows one of `words` (a space or a dot between, no comma or line break)."""
+    if i == 0 or toks[i - 1].norm not in words:
+        return False
+    gap = text[toks[i - 1].end : toks[i].start]
+    return gap.strip(" .") == ""
 
 
 def _demonym(resolver: Resolver, word: str) -> set[str]:
@@ -578,23 +619,85 @@ def _demonym(resolver: Resolver, word: str) -> set[str]:
     return set()
 
 
+def _acronym(resolver: Resolver, word: str) -> bool:
+    """Short, listed as nobody's surname or given name: "APRA", "OPEC", "USLO" rather than "CHAO"."""
+    return len(word) <= 5 and word not in resolver.given and not resolver.keys.get((word,), {}).get("surname")
+
+
+def _signature(text: str, toks: list[Token]) -> list[int]:
+    """Token indices of the signer: a cable ends with the sender's surname on a line of its own
+    ("KISSINGER", "BRUCE UNQUOTE KISSINGER")."""
+    end = len(text.rstrip())
+    line_start = text.rfind("\n", 0, end) + 1
+    idx = [i for i in range(len(toks) - 1, -1, -1) if toks[i].start >= line_start][::-1]
+    words = [i for i in idx if toks[i].norm not in ("unquote", "unqte", "quote", "end")]
+    if not words or len(idx) > 4 or len(words) > 2:
+        return []
+    if not all(
+        toks[i].text.isalpha()
+        and len(toks[i].norm) > 2
+        and toks[i].norm not in CABLE_WORDS
+        and toks[i].norm not in CLASSIFICATION
+        and not VOWELS.isdisjoint(toks[i].norm)
+        and not CONSONANT_RUN.search(toks[i].norm)
+        for i in words
+    ):
+        return []
+    return words
+
+
+CLASSIFICATION = {
+    "confidential",
+    "secret",
+    "unclassified",
+    "classification",
+    "current",
+    "limited",
+    "official",
+    "use",
+    "nnn",
+    "nnnn",
+}
+
+
 def cable_mentions(
-    resolver: Resolver, text: str, toks: list[Token], taken: set[int]
+    resolver: Resolver, text: str, toks: list[Token], taken: set[int], persons: set[int] = frozenset()
 ) -> list[tuple[int, int, str]]:
-    """Extra (start token, end token, type) mentions in an all-caps cable, outside `taken` tokens."""
+    """Extra (start token, end token, type) mentions in an all-caps cable, outside `taken` tokens.
+
+    `persons`: token indices of the person mentions already found (for "PERES AND GUR").
+    """
     out: list[tuple[int, int, str]] = []
     names: set[str] = set()
+    weak: set[str] = set()  # names seen only before SAID or with a possessive
     n = len(toks)
     for i, tok in enumerate(toks):  # names after a title: "PRESIDENT BANZER", "FONMIN GALINDO POHL"
         if i in taken or not _unknown(resolver, tok):
             continue
         after = toks[i + 1].norm if i + 1 < n else ""
-        if after in SPEECH or (after == "s" and toks[i + 1].start - tok.end == 1):
-            names.add(tok.norm)  # "ECEVIT SAID", "JAUERGUI'S"
-        if i and toks[i - 1].norm in CABLE_TITLES:
-            names.add(tok.norm)
+        if after in SPEECH:
+            names.add(tok.norm)  # "ECEVIT SAID"
+        elif after == "s" and toks[i + 1].start - tok.end == 1:
+            weak.add(tok.norm)  # "JAUERGUI'S", but also "OPEC'S"
+        if _after(text, toks, i, CABLE_TITLES) or (
+            _after(text, toks, i, resolver.given) and not _unknown(resolver, toks[i - 1])
+        ):
+            names.add(tok.norm)  # "PRESIDENT BANZER", "LUCIEN DAHDAH"
             if i + 1 < n and _unknown(resolver, toks[i + 1]) and toks[i + 1].start - tok.end <= 1:
                 names.add(toks[i + 1].norm)
+    names |= {w for w in weak if not _acronym(resolver, w)}
+    known = set(persons) | {i for i, t in enumerate(toks) if t.norm in names}
+    for i, tok in enumerate(toks):  # "PERES AND GUR", "NKOMO AND MUGABE", "LEDESMA, NAPURI, SCORZA"
+        if i in taken or tok.norm in names or not _unknown(resolver, tok):
+            continue
+        for j, k in ((i - 2, i - 1), (i + 2, i + 1)):
+            if 0 <= j < n and j in known and toks[k].norm == "and":
+                if _acronym(resolver, tok.norm):
+                    continue
+                names.add(tok.norm)
+    for i in _signature(text, toks):
+        if i not in taken:
+            names.add(toks[i].norm)
     i = 0
     while i < n:
         tok = toks[i]
@@ -605,6 +708,13 @@ def cable_mentions(
             j = i + 1
             while j < n and j not in taken and toks[j].norm in names and toks[j].start - toks[j - 1].end <= 1:
                 j += 1
+            if (
+                i
+                and i - 1 not in taken
+                and toks[i - 1].norm in resolver.given
+                and _after(text, toks, i, resolver.given)
+            ):
+                i -= 1  # "LUCIEN DAHDAH": the given name is part of the mention
             out.append((i, j, "person"))
             i = j
             continue
@@ -619,6 +729,11 @@ def cable_mentions(
                 out.append((i, i + 1, "place"))
             elif _demonym(resolver, tok.norm):
                 out.append((i, i + 1, "place"))
+            elif tok.norm in STATE_NOUNS or (tok.norm == "country" and _after(text, toks, i, DEFINITE)):
+                prev = toks[i - 1].norm if i else ""
+                nxt = toks[i + 1].norm if i + 1 < n else ""
+                if prev not in INDEFINITE and nxt not in ("official", "officials"):
+                    out.append((i, i + 1, "place"))
         i += 1
     return out
 
@@ -649,8 +764,9 @@ def find_mentions(
     toks, matches = resolver.find(text)
     doc = context or DocumentResolver(resolver, date, collection)
     doc.prime(matches, known)
-    lowered = {t.norm for t in toks if t.text[:1].islower()}
-    caps = not lowered
+    lower = [t.norm for t in toks if t.text[:1].islower()]
+    lowered = set(lower)
+    caps = len(lower) <= 0.02 * len(toks)  # an all-caps cable, perhaps with a stray lower-case word
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
     for i in range(len(toks)):
@@ -677,10 +793,14 @@ def find_mentions(
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
         ent = doc.resolve(m, toks)
-        titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        titled = (
+            _after(text, toks, m.start, PERSON_TITLES)
+            if caps
+            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        )
         single = m.end - m.start == 1 and toks[m.start].norm
-        if m.kind == "surname" and caps and not titled and (ent is None or single in ENGLISH):
-            continue  # "SAID", "MORE" in an all-caps cable: an English word needs a title
+        if m.kind in ("surname", "person") and caps and not titled and single and english(single):
+            continue  # "SAID", "MORE", "LEVELS" in an all-caps cable: an English word needs a title
         if (
             m.kind in ("surname", "person")
             and not titled
@@ -697,7 +817,14 @@ def find_mentions(
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
     if caps:
-        for i, j, kind in cable_mentions(resolver, text, toks, covered):
+        persons = {
+            i
+            for o in out
+            if o["type"] == "person"
+            for i in range(len(toks))
+            if o["start"] <= toks[i].start < o["end"]
+        }
+        for i, j, kind in cable_mentions(resolver, text, toks, covered, persons):
             ent = None
             if kind == "place":
                 ids = _demonym(resolver, toks[i].norm)
