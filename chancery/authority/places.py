@@ -166,6 +166,10 @@ def load_ontology(path: str | Path, gaz: Gazetteer, warnings: list[str]) -> int:
             groups[(kinds[0], group)].append(lines[0])
     for (kind, group), names in groups.items():
         preferred = group.replace("_", " ") if not group.startswith("http") else names[0]
+        if kind == "place" and any(
+            ("organization", normalize(n)) in gaz.by_name for n in (preferred, *names)
+        ):
+            continue  # the ontology files "UNITED NATIONS" among countries; the hand list knows better
         gaz.add(kind, [preferred, *names], f"cfpf-ner:ontology:{group}")
     return len(groups)
 

@@ -17,6 +17,7 @@ import json
 import math
 import pickle
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -619,6 +620,29 @@ def _demonym(resolver: Resolver, word: str) -> set[str]:
     return set()
 
 
+GEO_FEATURES = {"ocean", "sea", "gulf", "peninsula", "subcontinent", "basin"}
+REGION_QUALIFIERS = {"latin", "central", "pan"}
+
+
+def _not_country(resolver: Resolver, toks: list[Token], i: int) -> bool:
+    """A nationality word that does not stand for its country: "INDIAN OCEAN", "LATIN AMERICAN",
+    "TURKISH CYPRIOTS" (a community: both words)."""
+    prev = toks[i - 1].norm if i else ""
+    nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
+    if nxt in GEO_FEATURES or prev in REGION_QUALIFIERS:
+        return True
+    word = toks[i].norm
+    if _plural_demonym(resolver, nxt) and _demonym(resolver, word):
+        return True
+    return _plural_demonym(resolver, word) and bool(
+        _demonym(resolver, prev) or resolver.keys.get((prev,), {}).get("place")
+    )
+
+
+def _plural_demonym(resolver: Resolver, word: str) -> bool:
+    return len(word) > 4 and word.endswith("s") and bool(_demonym(resolver, word))
+
+
 def _acronym(resolver: Resolver, word: str) -> bool:
     """Short, listed as nobody's surname or given name: "APRA", "OPEC", "USLO" rather than "CHAO"."""
     return len(word) <= 5 and word not in resolver.given and not resolver.keys.get((word,), {}).get("surname")
@@ -727,7 +751,7 @@ def cable_mentions(
         else:
             if GOVERNMENTS.fullmatch(tok.text) and tok.norm not in ENGLISH:
                 out.append((i, i + 1, "place"))
-            elif _demonym(resolver, tok.norm):
+            elif _demonym(resolver, tok.norm) and not _not_country(resolver, toks, i):
                 out.append((i, i + 1, "place"))
             elif tok.norm in STATE_NOUNS or (tok.norm == "country" and _after(text, toks, i, DEFINITE)):
                 prev = toks[i - 1].norm if i else ""
@@ -810,6 +834,10 @@ def find_mentions(
             continue  # "More talks follow."
         if caps and single in CABLE_WORDS:
             continue  # "PARA" is a paragraph, not Para in Brazil
+        if caps and single and m.kind == "place" and _not_country(resolver, toks, m.start):
+            continue
+        if m.kind == "role" and m.start and toks[m.start - 1].norm in ("a", "an"):
+            continue  # "electing a President": nobody in particular
         start = m.start + 1 if m.kind == "role" and toks[m.start].norm == "the" else m.start
         kind = TYPES[m.kind]
         if caps and kind == "organization" and single and GOVERNMENTS.fullmatch(toks[m.start].text):
@@ -817,13 +845,14 @@ def find_mentions(
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
     if caps:
-        persons = {
-            i
-            for o in out
-            if o["type"] == "person"
-            for i in range(len(toks))
-            if o["start"] <= toks[i].start < o["end"]
-        }
+        starts = [t.start for t in toks]
+        persons: set[int] = set()
+        for o in out:
+            if o["type"] == "person":
+                k = bisect_left(starts, o["start"])
+                while k < len(toks) and toks[k].start < o["end"]:
+                    persons.add(k)
+                    k += 1
         for i, j, kind in cable_mentions(resolver, text, toks, covered, persons):
             ent = None
             if kind == "place":
