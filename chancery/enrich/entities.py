@@ -517,6 +517,12 @@ CABLE_ROLES = {
         "mindef",
         "defmin",
         "shah",
+        "primin",
+        "finmin",
+        "permrep",
+        "chairman",
+        "secretary general",
+        "minister",
     )
 }
 ROLE_FIRST = {r[0] for r in CABLE_ROLES}
