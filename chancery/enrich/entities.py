@@ -527,6 +527,20 @@ CABLE_ROLES = {
 }
 ROLE_FIRST = {r[0] for r in CABLE_ROLES}
 CABLE_TITLES = PERSON_TITLES | {
+    "secgen",
+    "syg",
+    "charge",
+    "promin",
+    "primin",
+    "leader",
+    "consul",
+    "director",
+    "counselor",
+    "spokesman",
+    "ambassadors",
+    "ministers",
+    "messrs",
+    "senators",
     "amb",
     "fonmin",
     "formin",
@@ -547,7 +561,38 @@ CABLE_TITLES = PERSON_TITLES | {
     "emboff",
     "conoff",
 }
-SPEECH = {"said", "told", "stated", "added", "noted", "asked", "replied", "indicated", "explained", "agreed"}
+SPEECH = {
+    "said",
+    "told",
+    "stated",
+    "added",
+    "noted",
+    "asked",
+    "replied",
+    "indicated",
+    "explained",
+    "agreed",
+    "commented",
+    "remarked",
+    "stressed",
+    "emphasized",
+    "observed",
+    "confirmed",
+    "denied",
+    "urged",
+    "argued",
+    "insisted",
+    "asserted",
+    "warned",
+    "mentioned",
+    "suggested",
+    "responded",
+    "promised",
+    "complained",
+    "thinks",
+    "feels",
+    "felt",
+}
 GOVERNMENTS = re.compile(r"(?:USG|ROKG|SRV|WASHDC|USSR|GPNG|GO[A-Z])")
 CABLE_WORDS = set(
     """reftel reftels septel septels nodis limdis exdis amembassy amconsul usun usdel secto tosec
@@ -705,13 +750,11 @@ def cable_mentions(
         if i in taken or not _unknown(resolver, tok):
             continue
         after = toks[i + 1].norm if i + 1 < n else ""
-        if after in SPEECH:
-            names.add(tok.norm)  # "ECEVIT SAID"
+        if after in SPEECH or (after == "who" and not _acronym(resolver, tok.norm)):
+            names.add(tok.norm)  # "ECEVIT SAID", "BARDER, WHO"
         elif after == "s" and toks[i + 1].start - tok.end == 1:
             weak.add(tok.norm)  # "JAUERGUI'S", but also "OPEC'S"
-        if _after(text, toks, i, CABLE_TITLES) or (
-            _after(text, toks, i, resolver.given) and not _unknown(resolver, toks[i - 1])
-        ):
+        if _after(text, toks, i, CABLE_TITLES) or _after(text, toks, i, resolver.given):
             names.add(tok.norm)  # "PRESIDENT BANZER", "LUCIEN DAHDAH"
             if i + 1 < n and _unknown(resolver, toks[i + 1]) and toks[i + 1].start - tok.end <= 1:
                 names.add(toks[i + 1].norm)
