@@ -598,7 +598,7 @@ CABLE_WORDS = set(
     """reftel reftels septel septels nodis limdis exdis amembassy amconsul usun usdel secto tosec
     deptel embtel para paras subj ref refs tags eo fyi msg addee addees info action noforn sitrep
     god got goes gone gop ok gov govt usmission usnato usec oecd nato un gatt iaea unga unsc eec
-    memcon telcon per pls ltr dte nr""".split()
+    memcon telcon per pls ltr dte nr quote unquote unqte""".split()
 )
 VOWELS = set("aeiouy")
 MONTHS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
@@ -802,6 +802,8 @@ def cable_mentions(
                 out.append((i, i + 1, "place"))
             elif _demonym(resolver, tok.norm) and not _not_country(resolver, toks, i):
                 out.append((i, i + 1, "place"))
+            elif tok.text == "US" and _after(text, toks, i, {"the"}):
+                out.append((i, i + 1, "place"))  # "RETURN TO THE US": the country, not "us"
             elif tok.norm in STATE_NOUNS or (tok.norm == "country" and _after(text, toks, i, DEFINITE)):
                 prev = toks[i - 1].norm if i else ""
                 nxt = toks[i + 1].norm if i + 1 < n else ""
@@ -872,8 +874,14 @@ def find_mentions(
             else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
         single = m.end - m.start == 1 and toks[m.start].norm
-        if m.kind in ("surname", "person") and caps and not titled and single and english(single):
-            continue  # "SAID", "MORE", "LEVELS" in an all-caps cable: an English word needs a title
+        if (
+            m.kind in ("surname", "person")
+            and caps
+            and single
+            and (single in SPEECH or (not titled and english(single)))
+        ):
+            continue  # "SAID", "MORE", "LEVELS" in an all-caps cable: an English word needs a title,
+            # and "MINISTER SAID" is a verb whatever comes before it
         if (
             m.kind in ("surname", "person")
             and not titled
@@ -905,7 +913,7 @@ def find_mentions(
         for i, j, kind in cable_mentions(resolver, text, toks, covered, persons):
             ent = None
             if kind == "place":
-                ids = _demonym(resolver, toks[i].norm)
+                ids = _demonym(resolver, "american" if toks[i].text == "US" else toks[i].norm)
                 ent = next(iter(ids)) if len(ids) == 1 else None
             out.append(_mention(resolver, text, toks, i, j, kind, ent))
     if detector is not None:
