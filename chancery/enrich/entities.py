@@ -683,11 +683,13 @@ def _not_country(resolver: Resolver, toks: list[Token], i: int) -> bool:
     if nxt in GEO_FEATURES or prev in REGION_QUALIFIERS:
         return True
     word = toks[i].norm
-    if _plural_demonym(resolver, nxt) and _demonym(resolver, word):
+    if _plural_demonym(resolver, nxt) and _nationality(resolver, word):
         return True
-    return _plural_demonym(resolver, word) and bool(
-        _demonym(resolver, prev) or resolver.keys.get((prev,), {}).get("place")
-    )
+    return _plural_demonym(resolver, word) and _nationality(resolver, prev)
+
+
+def _nationality(resolver: Resolver, word: str) -> bool:
+    return bool(_demonym(resolver, word) or resolver.keys.get((word,), {}).get("place"))
 
 
 def _plural_demonym(resolver: Resolver, word: str) -> bool:
@@ -744,7 +746,7 @@ def cable_mentions(
     """
     out: list[tuple[int, int, str]] = []
     names: set[str] = set()
-    weak: set[str] = set()  # names seen only before SAID or with a possessive
+    weak: set[str] = set()  # names seen only with a possessive: "JAUERGUI'S", but also "OPEC'S"
     n = len(toks)
     for i, tok in enumerate(toks):  # names after a title: "PRESIDENT BANZER", "FONMIN GALINDO POHL"
         if i in taken or not _unknown(resolver, tok):
@@ -753,7 +755,7 @@ def cable_mentions(
         if after in SPEECH or (after == "who" and not _acronym(resolver, tok.norm)):
             names.add(tok.norm)  # "ECEVIT SAID", "BARDER, WHO"
         elif after == "s" and toks[i + 1].start - tok.end == 1:
-            weak.add(tok.norm)  # "JAUERGUI'S", but also "OPEC'S"
+            weak.add(tok.norm)
         if _after(text, toks, i, CABLE_TITLES) or _after(text, toks, i, resolver.given):
             names.add(tok.norm)  # "PRESIDENT BANZER", "LUCIEN DAHDAH"
             if i + 1 < n and _unknown(resolver, toks[i + 1]) and toks[i + 1].start - tok.end <= 1:
