@@ -167,6 +167,7 @@ class Resolver:
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
         self._unknown: dict[str, bool] = {}
+        self._nationals: dict[str, set[str]] = {}  # _demonym's answers, per word
         self.given = {
             g
             for g in self.given
@@ -660,6 +661,13 @@ def _after(text: str, toks: list[Token], i: int, words: set[str] | frozenset[str
 
 def _demonym(resolver: Resolver, word: str) -> set[str]:
     """Place ids of a nationality word or its plural ("SOVIETS", "ISRAELIS", "SWEDES" are not)."""
+    found = resolver._nationals.get(word)
+    if found is None:
+        found = resolver._nationals[word] = _demonym_ids(resolver, word)
+    return found
+
+
+def _demonym_ids(resolver: Resolver, word: str) -> set[str]:
     if word in resolver.demonyms:
         return resolver.demonyms[word]
     if word.endswith("s") and len(word) > 4:
