@@ -528,6 +528,7 @@ CABLE_ROLES = {
 }
 ROLE_FIRST = {r[0] for r in CABLE_ROLES}
 CABLE_TITLES = PERSON_TITLES | {
+    "chief",
     "secgen",
     "syg",
     "charge",
@@ -562,6 +563,7 @@ CABLE_TITLES = PERSON_TITLES | {
     "emboff",
     "conoff",
 }
+HONORIFICS = {"mr", "mrs", "ms", "dr"}
 SPEECH = {
     "said",
     "told",
@@ -613,6 +615,11 @@ INDEFINITE = {"a", "an", "any", "another", "each", "every", "no", "such", "unity
 CONSONANT_RUN = re.compile(r"[^aeiouy]{4}")
 
 
+def _garbled(word: str) -> bool:
+    """Four consonants in a row ("NMAFVVZCZ"); "SCH" counts as one ("SCHMIDT" is fine)."""
+    return bool(CONSONANT_RUN.search(word.replace("sch", "s")))
+
+
 @cache
 def english(word: str) -> bool:
     """An ordinary English word (normalised), counting plain inflections of the vocabulary's words."""
@@ -639,7 +646,7 @@ def _unknown(resolver: Resolver, tok: Token) -> bool:
             and w not in MONTHS
             and not _demonym(resolver, w)
             and not VOWELS.isdisjoint(w)
-            and not CONSONANT_RUN.search(w)
+            and not _garbled(w)
             and not GOVERNMENTS.fullmatch(w.upper())
             and not any(k != "surname" for k in resolver.keys.get((w,), {}))
         )
@@ -724,7 +731,7 @@ def _signature(text: str, toks: list[Token]) -> list[int]:
         and toks[i].norm not in CABLE_WORDS
         and toks[i].norm not in CLASSIFICATION
         and not VOWELS.isdisjoint(toks[i].norm)
-        and not CONSONANT_RUN.search(toks[i].norm)
+        and not _garbled(toks[i].norm)
         for i in words
     ):
         return []
@@ -757,7 +764,11 @@ def cable_mentions(
     weak: set[str] = set()  # names seen only with a possessive: "JAUERGUI'S", but also "OPEC'S"
     n = len(toks)
     for i, tok in enumerate(toks):  # names after a title: "PRESIDENT BANZER", "FONMIN GALINDO POHL"
-        if i in taken or not _unknown(resolver, tok):
+        if i in taken:
+            continue
+        if len(tok.norm) == 2 and tok.text.isalpha() and _after(text, toks, i, HONORIFICS):
+            names.add(tok.norm)  # "DR. LI", "MR. WU"
+        if not _unknown(resolver, tok):
             continue
         after = toks[i + 1].norm if i + 1 < n else ""
         if after in SPEECH or (after == "who" and not _acronym(resolver, tok.norm)):
@@ -864,6 +875,9 @@ def find_mentions(
             end, ent = amb
             out.append(_mention(resolver, text, toks, i, end, "person", ent))
             covered.update(range(i, end))
+    titled_words = (
+        {toks[i].norm for i in range(1, len(toks)) if _after(text, toks, i, CABLE_TITLES)} if caps else set()
+    )
     for k, m in enumerate(matches):
         if covered.intersection(range(m.start, m.end)):
             continue
@@ -873,7 +887,10 @@ def find_mentions(
         kind = m.kind
         if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
             continue  # "Cable", "Bridges": an ordinary word in this document
-        if kind in ("place", "organization") and m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES:
+        if kind in ("place", "organization") and (
+            (m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES)
+            or (m.end - m.start == 1 and toks[m.start].norm in titled_words)
+        ):  # "PRESIDENT JORDAN"; "CHIEF CHEN" makes every CHEN of the cable a person
             alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
