@@ -77,6 +77,15 @@ def test_cable_titles_and_roles(resolver):
     found = _types(resolver, "SYG PANSA MET PRIMIN AND SECGEN MACARIO. CHARGE HUSSON ATTENDED.")
     assert {found.get(w) for w in ("PANSA", "PRIMIN", "MACARIO", "HUSSON")} == {"person"}
     assert "PRESIDENT" not in _types(resolver, "THIS WOULD INVOLVE ELECTING A PRESIDENT SOON.")
+    mixed = {
+        m["text"]: m["entity_id"]
+        for m in find_mentions(resolver, "Congress may elect a President.", "1955-01-01")
+    }
+    assert "President" not in mixed  # nobody in particular, in mixed case too
+    named = {
+        m["text"]: m["entity_id"] for m in find_mentions(resolver, "The President agreed.", "1955-01-01")
+    }
+    assert named["President"] == "person:dwight-d-eisenhower"
 
 
 def test_state_nouns_and_the_us(resolver):
