@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +65,18 @@ def chancery(files: list[Path], db_path: Path) -> dict:
     }
 
 
+def commit() -> str:
+    """The checkout's commit, with "+changes" when tracked chancery files differ from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "chancery"], cwd=ROOT).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
 def rates(result: dict) -> dict:
     s = result["seconds"]
     return {**result, "docs_per_s": result["documents"] / s, "mb_per_s": result["bytes"] / s / 1e6}
@@ -71,13 +84,16 @@ def rates(result: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--corpus", default=os.environ.get("CHANCERY_CORPUS", ROOT.parent / "shared" / "corpus"))
+    parser.add_argument(
+        "--corpus", default=os.environ.get("CHANCERY_CORPUS", ROOT.parent / "shared" / "corpus")
+    )
     parser.add_argument("--volumes", type=int, default=0, help="only the first N volumes (0 = all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     files = sorted(Path(args.corpus, "frus", "volumes").glob("*.xml.gz"))
     if args.volumes:
         files = files[: args.volumes]
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         base = rates(floor(files, Path(tmp) / "floor.db"))
         ours = rates(chancery(files, Path(tmp) / "chancery.db"))
@@ -92,6 +108,8 @@ def main() -> None:
         "ratio": ours["seconds"] / base["seconds"],
         "reingest_unchanged_seconds": reingest,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
+        "commit": commit(),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -101,6 +119,9 @@ def main() -> None:
         print(f"  {name:22s} {r['seconds']:7.1f} s  {r['docs_per_s']:7.0f} docs/s  {r['mb_per_s']:6.1f} MB/s")
     print(f"  ratio chancery/floor: {result['ratio']:.2f}x   re-ingest unchanged: {reingest:.1f} s")
     print(f"  peak RSS {result['peak_rss_mb']:.0f} MB")
+    print(
+        f"  load average {result['load_average'][0]} before, {result['load_average'][1]} after; commit {result['commit']}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import Any
 
 from chancery.enrich import Context
 from chancery.errors import NotFound
 from chancery.ingest import INDEX_BATCH, IngestReport, ingest_paths
-from chancery.linking import LinkReport, link_documents
+from chancery.linking import Light, LinkReport, link_documents
 from chancery.model import Document
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
@@ -76,9 +76,17 @@ class Archive:
         """
         return ingest_paths(self, paths, format, on_item, context, workers)
 
-    def link(self, doc_ids: list[str] | None = None) -> LinkReport:
-        """Resolve references into links and infer missing dates (all documents when no ids)."""
-        return link_documents(self.store, doc_ids)
+    def link(
+        self,
+        doc_ids: list[str] | None = None,
+        known: dict[str, Light] | None = None,
+        on_changed: Callable[[list[dict[str, Any]], list[str] | None], None] | None = None,
+    ) -> LinkReport:
+        """Resolve references into links and infer missing dates (all documents when no ids).
+
+        `known` and `on_changed` as in `chancery.linking.link_documents` (ingest passes them).
+        """
+        return link_documents(self.store, doc_ids, known, on_changed)
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""
@@ -139,22 +147,28 @@ class Archive:
         self.sync_index()
         return len(ids)
 
-    def sync_index(self) -> int:
-        """Apply queued store changes to the search index (one commit); returns how many were applied."""
+    def sync_index(self, fresh: Container[str] = ()) -> int:
+        """Apply queued store changes to the search index (one commit); returns how many were queued.
+
+        `fresh`: ids whose stored version the index already holds (ingest added them from
+        memory and committed): their queued upserts are only cleared.
+        """
         pending = self.store.pending_index(None)
         if not pending:
             return 0
+        todo = [(doc_id, op) for doc_id, op in pending if op != "upsert" or doc_id not in fresh]
 
         def batches() -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
-            for start in range(0, len(pending), INDEX_BATCH):
-                chunk = pending[start : start + INDEX_BATCH]
+            for start in range(0, len(todo), INDEX_BATCH):
+                chunk = todo[start : start + INDEX_BATCH]
                 upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
                 docs = self.store.documents(upsert_ids)
                 found = {d["id"] for d in docs}
                 deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
                 yield docs, deletes + [i for i in upsert_ids if i not in found]
 
-        self.index.apply_batches(batches())
+        if todo:
+            self.index.apply_batches(batches())
         self.store.clear_pending([doc_id for doc_id, _ in pending])
         return len(pending)
 

@@ -1,11 +1,19 @@
 """Ingest: read and enrich files (in worker processes), store each file in one transaction.
 
-Reading and enrichment are pure and CPU-bound, so they run in a small pool of forked worker
-processes while this process writes to the store and the search index, in input order.
+Reading, enrichment and everything else that only needs one document (its JSON body, its
+search-index fields, its light linking record) are pure and CPU-bound, so they run in a small
+pool of forked worker processes. This process stores each file's rows in input order and
+hands the ready-made index fields to one search-index writer as the files arrive; after
+linking it re-adds only the documents whose index fields linking changed, and commits once.
+
+The store queues every written id for the index in the same transaction as the file
+(`pending_index`); the queue is cleared only after the index commit, so a crash in between
+is repaired by replaying the queue (`Archive.sync_index`) when the archive is next opened.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections import deque
@@ -13,13 +21,19 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
+import tantivy
 
 from chancery.enrich import Context, enrich
 from chancery.errors import SourceError
+from chancery.linking import Light, light
 from chancery.model import Document
+from chancery.search.index import index_fields
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
+from chancery.store.base import Serialized, serialize
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
@@ -70,11 +84,60 @@ def read_and_enrich(item: SourceItem, format: str | None, context: Context) -> l
         return f"{item.path}: could not be read ({type(exc).__name__}: {exc})".split("\n")[0]
 
 
+class Prepared(NamedTuple):
+    """One document ready to store, index and link, made from its export dict."""
+
+    row: Serialized
+    fields: dict[str, Any]  # chancery.search.index.index_fields(doc)
+    digest: bytes  # of `fields`: tells whether linking changed what the index holds
+    light: Light
+    warnings: list[str]
+
+
+class PreparedFile(NamedTuple):
+    format: str | None  # the reader's format (None when the file held no documents)
+    collections: list[dict[str, Any]]
+    documents: list[Prepared]
+
+
+def _plain(value: Any) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
+
+
+def fields_digest(fields: dict[str, Any]) -> bytes:
+    """A digest of a document's index fields (equal fields, equal digest)."""
+    return hashlib.blake2b(orjson.dumps(fields, default=_plain), digest_size=16).digest()
+
+
+def prepare(doc: dict[str, Any]) -> Prepared:
+    """Serialise an export dict and compute its index fields and light linking record."""
+    fields = index_fields(doc)
+    return Prepared(
+        serialize(doc), fields, fields_digest(fields), light(doc), list(doc.get("warnings") or [])
+    )
+
+
+def read_and_prepare(item: SourceItem, format: str | None, context: Context) -> PreparedFile | str:
+    """One file's documents, enriched and prepared; or a one-line failure naming the file."""
+    documents = read_and_enrich(item, format, context)
+    if isinstance(documents, str):
+        return documents
+    try:
+        collections = {id(d.collection): d.collection for d in documents}
+        return PreparedFile(
+            documents[0].source.format if documents else None,
+            [c.to_dict() for c in collections.values()],
+            [prepare(d.to_dict()) for d in documents],
+        )
+    except Exception as exc:
+        return f"{item.path}: could not be prepared ({type(exc).__name__}: {exc})".split("\n")[0]
+
+
 _worker_context: Context | None = None
 
 
-def _read_in_worker(item: SourceItem, format: str | None) -> list[Document] | str:
-    return read_and_enrich(item, format, _worker_context or Context())
+def _read_in_worker(item: SourceItem, format: str | None) -> PreparedFile | str:
+    return read_and_prepare(item, format, _worker_context or Context())
 
 
 class _Readers:
@@ -93,14 +156,14 @@ class _Readers:
         self, entries: Iterable[tuple[SourceItem, str] | SourceFailure | tuple[SourceItem, None]]
     ) -> Iterator[tuple[Any, Any]]:
         """For each entry: (failure, None), (item+sha, None) when skipped, or (item+sha, result)."""
-        queue: deque[tuple[Any, Future | list[Document] | str | None]] = deque()
+        queue: deque[tuple[Any, Future | PreparedFile | str | None]] = deque()
         for entry in entries:
             if isinstance(entry, tuple) and entry[1] is not None:
                 item = entry[0]
                 if self.pool:
                     queue.append((entry, self.pool.submit(_read_in_worker, item, self.format)))
                 else:
-                    queue.append((entry, read_and_enrich(item, self.format, self.context)))
+                    queue.append((entry, read_and_prepare(item, self.format, self.context)))
             else:
                 queue.append((entry, None))
             while len(queue) > self.window or (queue and not isinstance(queue[0][1], Future)):
@@ -128,33 +191,141 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest every file under `paths` into `archive` (see `Archive.ingest`)."""
     report = IngestReport()
-    writer = _Writer(archive, format, report)
-    readers = _Readers(workers or default_workers(), format, context or archive.enrich_context())
+    feed = IndexFeed(archive.index)
+    writer = _Writer(archive, format, report, feed)
     try:
-        for entry, result in readers.results(writer.screen(iter_source_items(paths))):
-            if isinstance(entry, SourceFailure):
-                report.failures.append(str(entry.error))
-                path = entry.error.path
-            else:
-                item, sha = entry
-                path = item.path
-                if result is not None:
-                    writer.write(item, sha, result)
-            if on_item:
-                on_item(path)
+        readers = _Readers(workers or default_workers(), format, context or archive.enrich_context())
+        try:
+            for entry, result in readers.results(writer.screen(iter_source_items(paths))):
+                if isinstance(entry, SourceFailure):
+                    report.failures.append(str(entry.error))
+                    path = entry.error.path
+                else:
+                    item, sha = entry
+                    path = item.path
+                    if result is not None:
+                        writer.write(item, sha, result)
+                if on_item:
+                    on_item(path)
+        finally:
+            readers.close()
+        if report.written or report.removed:
+            archive.link(report.written, known=writer.known, on_changed=feed.refresh)
+        feed.commit()
     finally:
-        readers.close()
-    if report.written or report.removed:
-        archive.link(report.written)
-    archive.sync_index()
+        feed.abandon()  # after an error: the store's queue still holds what the index lacks
+    archive.sync_index(fresh=feed.digests)
     return report
+
+
+ALL_KEYS = "*"
+
+
+class _KeysRead(dict):
+    """A document dict that notes which top-level keys are read (ALL_KEYS: the whole of it)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+    def _everything(self, method: str) -> Any:
+        self.read.add(ALL_KEYS)
+        return getattr(super(), method)()
+
+    def keys(self) -> Any:
+        return self._everything("keys")
+
+    def values(self) -> Any:
+        return self._everything("values")
+
+    def items(self) -> Any:
+        return self._everything("items")
+
+    def __iter__(self) -> Any:
+        return self._everything("__iter__")
+
+    def copy(self) -> dict[str, Any]:
+        return self._everything("copy")
+
+
+class IndexFeed:
+    """Adds prepared documents to the search index as their files are stored; one commit.
+
+    `digests` maps each id added here to the digest of the fields it was added with: the
+    queued index work for those ids is done once `commit` has run.
+    """
+
+    def __init__(self, index: Any, threads: int = 1, heap_mb: int = 256) -> None:
+        self.index, self.threads, self.heap = index, threads, heap_mb * 1_000_000
+        self.writer: Any = None
+        self.digests: dict[str, bytes] = {}
+        self.keys_read: set[str] | None = None
+
+    def add(self, doc_id: str, fields: dict[str, Any], digest: bytes) -> None:
+        if self.writer is None:
+            self.writer = self.index.index.writer(heap_size=self.heap, num_threads=self.threads)
+        self.writer.delete_documents_by_term("id", doc_id)
+        self.writer.add_document(tantivy.Document(**fields))
+        self.digests[doc_id] = digest
+
+    def refresh(self, documents: list[dict[str, Any]], changed_keys: Iterable[str] | None = None) -> None:
+        """Re-add rewritten documents whose index fields changed.
+
+        `changed_keys`: the only top-level keys the rewrite touched (linking that only fills in
+        reference targets passes ["references"]); when `index_fields` reads none of them, the
+        fields cannot have changed and are not recomputed.
+        """
+        if changed_keys is not None and documents and not self._reads(documents[0], changed_keys):
+            return
+        for doc in documents:
+            fields = index_fields(doc)
+            digest = fields_digest(fields)
+            if self.digests.get(doc["id"]) != digest:
+                self.add(doc["id"], fields, digest)
+
+    def _reads(self, doc: dict[str, Any], keys: Iterable[str]) -> bool:
+        """Does `index_fields` read any of these keys of a document (probed once, on `doc`)?"""
+        if self.keys_read is None:
+            probe = _KeysRead(doc)
+            index_fields(probe)
+            self.keys_read = probe.read
+        return ALL_KEYS in self.keys_read or not self.keys_read.isdisjoint(keys)
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.commit()
+            writer.wait_merging_threads()
+            self.index._changed()
+
+    def abandon(self) -> None:
+        """Drop uncommitted additions (and the index lock); nothing is marked done."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            self.digests.clear()
+            writer.rollback()
+            writer.wait_merging_threads()
 
 
 class _Writer:
     """Decides which items need reading and stores what the readers return."""
 
-    def __init__(self, archive: Any, format: str | None, report: IngestReport) -> None:
+    def __init__(self, archive: Any, format: str | None, report: IngestReport, feed: IndexFeed) -> None:
         self.archive, self.store, self.format, self.report = archive, archive.store, format, report
+        self.feed = feed
+        self.known: dict[str, Light] = {}  # light linking records of the documents stored here
 
     def screen(self, entries: Iterable[SourceItem | SourceFailure]) -> Iterator[Any]:
         """(item, sha) for items to read, (item, None) for unchanged ones, failures as they are."""
@@ -175,25 +346,24 @@ class _Writer:
             return False
         return not self._is_twin(item.path, sha)
 
-    def write(self, item: SourceItem, sha: str, result: list[Document] | str) -> None:
+    def write(self, item: SourceItem, sha: str, result: PreparedFile | str) -> None:
         report = self.report
         if isinstance(result, str):
             report.failures.append(result)
             return
         if self._is_twin(item.path, sha):  # its copy may have been stored since it was screened
             return
-        documents = result
+        documents = result.documents
         if not documents:
             report.warnings.append(f"{item.path}: no documents in this file")
-        self._claim_ids(item, documents)
-        collections = {id(d.collection): d.collection for d in documents}
+        documents = self._claim_ids(item, documents)
         try:
             outcome = self.store.replace_file(
                 item.path,
                 sha,
-                documents[0].source.format if documents else (self.format or "unknown"),
-                [c.to_dict() for c in collections.values()],
-                [d.to_dict() for d in documents],
+                result.format or self.format or "unknown",
+                result.collections,
+                [d.row for d in documents],
             )
         except Exception as exc:  # the store rolled back: this file failed, the others go on
             report.failures.append(
@@ -204,9 +374,12 @@ class _Writer:
         report.added += outcome.added
         report.replaced += outcome.replaced
         report.removed += outcome.removed
-        report.written.extend(d.id for d in documents)
         for doc in documents:
-            report.warnings.extend(f"{item.path}: {doc.id}: {w}" for w in doc.warnings)
+            doc_id = doc.row.id
+            report.written.append(doc_id)
+            report.warnings.extend(f"{item.path}: {doc_id}: {w}" for w in doc.warnings)
+            self.feed.add(doc_id, doc.fields, doc.digest)
+            self.known[doc_id] = doc.light
 
     def _is_twin(self, path: str, sha: str) -> bool:
         """Is another stored path, still on disk, identical (a copy, or a folder beside its .tar.gz)?"""
@@ -217,7 +390,7 @@ class _Writer:
                 return True
         return False
 
-    def _claim_ids(self, item: SourceItem, documents: list[Document]) -> None:
+    def _claim_ids(self, item: SourceItem, documents: list[Prepared]) -> list[Prepared]:
         """Give a document a distinct id when another file that still exists already holds its id.
 
         Sources sometimes reuse a number (two DFAT documents numbered 484 in one volume). The
@@ -225,16 +398,22 @@ class _Writer:
         simply replaced.
         """
         seen: set[str] = set()
-        held = {d["id"]: d["source"]["path"] for d in self.store.documents([d.id for d in documents])}
+        held = self.store.document_paths([d.row.id for d in documents])
+        claimed = []
         for doc in documents:
-            other = held.get(doc.id)
-            clash = doc.id in seen or (
+            doc_id = doc.row.id
+            other = held.get(doc_id)
+            clash = doc_id in seen or (
                 other is not None and other != item.path and Path(other.split("!")[0]).exists()
             )
             if clash:
-                new_id = f"{doc.id}~{item.stem}"
+                new_id = f"{doc_id}~{item.stem}"
                 self.report.warnings.append(
-                    f"{item.path}: id {doc.id} is already used by {other or 'this file'}; stored as {new_id}"
+                    f"{item.path}: id {doc_id} is already used by {other or 'this file'}; stored as {new_id}"
                 )
-                doc.id = new_id
-            seen.add(doc.id)
+                data = orjson.loads(doc.row.body)
+                data["id"] = new_id
+                doc = prepare(data)
+            seen.add(doc.row.id)
+            claimed.append(doc)
+        return claimed

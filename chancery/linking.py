@@ -8,7 +8,7 @@ document still holding unresolved references or lacking a date:
   ``VOL/d12``; ``#pg_21`` → the document holding page 21; ``supra``/``infra`` → the document
   before/after; ``msg:307`` → the document whose `message_numbers` hold 307 and whose date,
   place and parties fit; "my wire of last night" → the same sender's message of the day before),
-- replaces the document's outgoing links (`store.put_links`, kind = reference kind),
+- replaces the document's outgoing links (`store.put_links_many`, kind = reference kind),
 - infers an interval for documents with no stated date (`chancery.enrich.inference`).
 
 Unresolved references stay with `target_id=None`; a later run resolves them once the target
@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chancery.enrich.inference import infer_interval, resolve_dtg, to_date
 from chancery.enrich.references import message_hints, normalise_number
@@ -80,6 +80,48 @@ class Record:
     pending: bool  # unresolved references or no stated date: worth revisiting
 
 
+class Light(NamedTuple):
+    """What linking needs of a document from its dict; made where the dict is (an ingest worker)."""
+
+    record: Record  # position filled in when the archive's order is known
+    messages: list[str]  # normalised message numbers
+    pages: list[str]
+    # A dated document's resolvable references, each with "i" (its index in the document's
+    # references) and "in_text" (its text occurs in the document's text): enough to link it
+    # without reading it back. None when the document needs reading (it lacks a stated date).
+    refs: list[dict[str, Any]] | None = None
+
+
+def light(doc: dict[str, Any], with_refs: bool = True) -> Light:
+    date_ = doc.get("date") or {}
+    refs = None
+    if with_refs and date_.get("when") is not None and date_.get("basis") != "inferred":
+        text = doc.get("text") or ""
+        refs = [
+            {
+                "i": i,
+                "kind": ref.get("kind"),
+                "target": ref.get("target"),
+                "target_id": ref.get("target_id"),
+                "text": ref.get("text"),
+                "in_text": _in_text(ref, text),
+            }
+            for i, ref in enumerate(doc.get("references") or [])
+            if ref.get("kind") in RESOLVABLE
+        ]
+    return Light(
+        _record(doc, 0),
+        [normalise_number(str(num)) for num in doc.get("message_numbers") or []],
+        [str(page.get("n")) for page in doc.get("pages") or []],
+        refs,
+    )
+
+
+def _in_text(ref: dict[str, Any], text: str) -> bool:
+    quoted = ref.get("text", "")
+    return isinstance(quoted, str) and quoted in text
+
+
 class ArchiveIndex:
     """Lookup tables over the light records, built once per linking run."""
 
@@ -96,12 +138,12 @@ class ArchiveIndex:
             if day:
                 self.by_day[day].append(r.id)
 
-    def add_details(self, doc: dict[str, Any]) -> None:
-        coll = (doc.get("collection") or {}).get("id") or ""
-        for num in doc.get("message_numbers") or []:
-            self.by_message[normalise_number(str(num))].append(doc["id"])
-        for page in doc.get("pages") or []:
-            self.pages.setdefault((coll, str(page.get("n"))), doc["id"])
+    def add_details(self, item: Light) -> None:
+        doc_id, coll = item.record.id, item.record.collection
+        for num in item.messages:
+            self.by_message[num].append(doc_id)
+        for page in item.pages:
+            self.pages.setdefault((coll, page), doc_id)
 
     def neighbour(self, doc_id: str, step: int) -> str | None:
         r = self.records[doc_id]
@@ -148,19 +190,32 @@ def _record(doc: dict[str, Any], position: int) -> Record:
     )
 
 
-def build_index(store: Any) -> ArchiveIndex:
-    """One pass over the store: light records and lookup tables."""
-    records: list[Record] = []
+def build_index(store: Any, known: dict[str, Light] | None = None) -> ArchiveIndex:
+    """Light records and lookup tables for every stored document.
+
+    `known` holds light records already made (by the ingest workers, for the documents they
+    just stored); only the other documents' bodies are read from the store.
+    """
+    known = known or {}
+    order = store.document_order()
+    missing = [doc_id for doc_id, _ in order if doc_id not in known]
+    loaded: dict[str, Light] = {}
+    for start in range(0, len(missing), 500):
+        for doc in store.documents(missing[start : start + 500]):
+            loaded[doc["id"]] = light(doc, with_refs=False)
+    items: list[Light] = []
     positions: dict[str, int] = defaultdict(int)
-    details: list[dict[str, Any]] = []
-    for doc in store.iter_documents():
-        coll = (doc.get("collection") or {}).get("id") or ""
-        records.append(_record(doc, positions[coll]))
+    for doc_id, _ in order:
+        item = known.get(doc_id) or loaded.get(doc_id)
+        if item is None:  # removed since the order was read
+            continue
+        coll = item.record.collection
+        item.record.position = positions[coll]
         positions[coll] += 1
-        details.append({k: doc.get(k) for k in ("id", "collection", "message_numbers", "pages")})
-    index = ArchiveIndex(records, {c["id"]: c for c in store.collections()})
-    for doc in details:
-        index.add_details(doc)
+        items.append(item)
+    index = ArchiveIndex([item.record for item in items], {c["id"]: c for c in store.collections()})
+    for item in items:
+        index.add_details(item)
     return index
 
 
@@ -289,20 +344,49 @@ def infer_date(
 
 
 # -- the run ---------------------------------------------------------------------------------
-def link_documents(store: Any, doc_ids: Iterable[str] | None = None) -> LinkReport:
-    """Resolve and store links for `doc_ids` (all documents when None) plus pending ones."""
+def link_documents(
+    store: Any,
+    doc_ids: Iterable[str] | None = None,
+    known: dict[str, Light] | None = None,
+    on_changed: Callable[[list[dict[str, Any]], list[str] | None], None] | None = None,
+) -> LinkReport:
+    """Resolve and store links for `doc_ids` (all documents when None) plus pending ones.
+
+    `known`: light records already made for some stored documents (see `build_index`); a
+    dated one is linked from its record and read back only when a reference target changes.
+    `on_changed(documents, changed_keys)` is called with each batch of documents this run
+    rewrote, once stored; `changed_keys` is ["references"] for a batch where nothing else
+    changed, else None.
+    """
     started = time.perf_counter()
+    known = known or {}
     report = LinkReport()
-    index = build_index(store)
+    index = build_index(store, known)
     wanted = set(index.records) if doc_ids is None else set(doc_ids) & set(index.records)
     wanted |= {r.id for r in index.records.values() if r.pending}
     ordered = [i for ids in index.order.values() for i in ids if i in wanted]
     docs: list[dict[str, Any]] = []
+    patches: dict[str, dict[int, str | None]] = {}  # light-linked id -> {reference index: target}
     not_later: dict[str, list[date]] = defaultdict(list)
+    light_count = 0
     for start in range(0, len(ordered), 500):
-        for doc in store.documents(ordered[start : start + 500]):
-            _link_one(store, doc, index, report, not_later)
-            docs.append(doc)
+        chunk = ordered[start : start + 500]
+        lights = {i: known[i].refs for i in chunk if i in known and known[i].refs is not None}
+        loaded = {d["id"]: d for d in store.documents([i for i in chunk if i not in lights])}
+        batch: list[tuple[str, list[tuple[str, str, str]]]] = []
+        for doc_id in chunk:
+            if doc_id in loaded:
+                doc = loaded[doc_id]
+                batch.append((doc_id, _link_one(doc, index, report, not_later)))
+                docs.append(doc)
+            elif doc_id in lights:
+                light_count += 1
+                refs = lights[doc_id] or []
+                links, changed_at = _link_refs(doc_id, refs, _light_in_text, index, report, not_later)
+                batch.append((doc_id, links))
+                if changed_at:
+                    patches[doc_id] = {refs[k]["i"]: refs[k]["target_id"] for k in changed_at}
+        store.put_links_many(batch)
     changed = []
     for doc in docs:
         before = orig_date = doc.get("date") or {}
@@ -323,38 +407,71 @@ def link_documents(store: Any, doc_ids: Iterable[str] | None = None) -> LinkRepo
             changed.append(doc)
     for start in range(0, len(changed), 500):
         store.update_documents(changed[start : start + 500])
-    report.examined = len(docs)
-    report.updated = len(changed)
+        if on_changed:
+            on_changed(changed[start : start + 500], None)
+    patched = list(patches)
+    for start in range(0, len(patched), 500):
+        batch_docs = store.documents(patched[start : start + 500])
+        for doc in batch_docs:
+            for i, target_id in patches[doc["id"]].items():
+                doc["references"][i]["target_id"] = target_id
+        store.update_documents(batch_docs)
+        if on_changed:
+            on_changed(batch_docs, ["references"])
+    report.examined = len(docs) + light_count
+    report.updated = len(changed) + len(patches)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
+def _light_in_text(ref: dict[str, Any]) -> bool:
+    return ref["in_text"]
+
+
 def _link_one(
-    store: Any, doc: dict[str, Any], index: ArchiveIndex, report: LinkReport, not_later: dict[str, list[date]]
-) -> None:
+    doc: dict[str, Any], index: ArchiveIndex, report: LinkReport, not_later: dict[str, list[date]]
+) -> list[tuple[str, str, str]]:
+    """Resolve the document's references in place; its outgoing links as (dst, kind, text)."""
+    text = doc.get("text") or ""
+    links, changed_at = _link_refs(
+        doc["id"], doc.get("references") or [], lambda ref: _in_text(ref, text), index, report, not_later
+    )
+    doc["_refs_changed"] = bool(changed_at)
+    return links
+
+
+def _link_refs(
+    doc_id: str,
+    refs: list[dict[str, Any]],
+    in_text: Callable[[dict[str, Any]], bool],
+    index: ArchiveIndex,
+    report: LinkReport,
+    not_later: dict[str, list[date]],
+) -> tuple[list[tuple[str, str, str]], list[int]]:
+    """Set each resolvable reference's target_id; the links and the positions that changed."""
     links: dict[tuple[str, str], str] = {}
-    refs_changed = False
-    src_day = to_date(index.records[doc["id"]].when)
-    for ref in doc.get("references") or []:
+    changed_at = []
+    src_day = to_date(index.records[doc_id].when)
+    source = {"id": doc_id}
+    for k, ref in enumerate(refs):
         kind = ref.get("kind")
         if kind not in RESOLVABLE:
             continue
-        target_id = resolve(ref, doc, index)
+        target_id = resolve(ref, source, index)
         counts = report.by_kind.setdefault(kind, [0, 0])
         counts[0] += 1
         report.references += 1
         if target_id != ref.get("target_id"):
             ref["target_id"] = target_id
-            refs_changed = True
+            changed_at.append(k)
         if target_id:
             counts[1] += 1
             report.resolved += 1
             links.setdefault((target_id, kind if kind != "tei-ref" else "reference"), ref.get("text") or "")
-            if src_day and kind in ("message", "reply") and ref.get("text", "") in (doc.get("text") or ""):
+            if src_day and kind in ("message", "reply") and in_text(ref):
                 not_later[target_id].append(src_day)
-    store.put_links(doc["id"], [(dst, kind, text) for (dst, kind), text in links.items()])
     report.links += len(links)
-    doc["_refs_changed"] = refs_changed
+    return [(dst, kind, text) for (dst, kind), text in links.items()], changed_at
 
 
 def evaluate_inference(store: Any, collection_ids: Iterable[str] | None = None) -> dict[str, Any]:

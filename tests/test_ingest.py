@@ -199,6 +199,10 @@ def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_p
     ids = sorted(d["id"] for d in archive.documents())
     assert ids == ["dfat-v20/d484", "dfat-v20/d484~484-cablegram-to-canberra"]
     assert any("already used" in w for w in report.warnings)
+    # the renamed document is indexed under its new id, the first one under its own
+    assert {h["id"] for h in archive.search("cable")["hits"]} == {"dfat-v20/d484~484-cablegram-to-canberra"}
+    assert {h["id"] for h in archive.search("minute")["hits"]} == {"dfat-v20/d484"}
+    assert archive.index.count() == 2
     again = archive.ingest([folder])
     assert again.unchanged == 2 and archive.store.count_documents() == 2
 

@@ -130,3 +130,30 @@ def test_undated_document_gets_inferred_interval(tmp_path: Path) -> None:
     assert date["basis"] == "inferred"
     assert date["when"] == "1945-06-16T09:00" and date["precision"] == "minute"
     store.close()
+
+
+def test_light_record_carries_what_linking_needs_without_the_text() -> None:
+    refs = [
+        {"kind": "message", "target": "msg:12", "target_id": None, "text": "your 12"},
+        {"kind": "url", "target": "http://x", "target_id": None, "text": "x"},
+        {"kind": "reply", "target": "msg:7", "target_id": "v/d7", "text": "not quoted here"},
+    ]
+    dated = {
+        "id": "v/d1",
+        "collection": {"id": "v"},
+        "date": {"when": "1945-07-01", "basis": "dateline"},
+        "text": "Reference your 12 of June 30.",
+        "references": refs,
+        "message_numbers": ["No. 12 "],
+        "pages": [{"n": 4}],
+    }
+    item = linking.light(dated)
+    assert item.record.id == "v/d1" and item.pages == ["4"] and item.messages
+    assert [(r["i"], r["kind"], r["in_text"], r["target_id"]) for r in item.refs] == [
+        (0, "message", True, None),
+        (2, "reply", False, "v/d7"),
+    ]
+    undated = {**dated, "date": {"when": None}}
+    assert linking.light(undated).refs is None  # date inference reads the text: read it back
+    inferred = {**dated, "date": {"when": "1945-07-01", "basis": "inferred"}}
+    assert linking.light(inferred).refs is None

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from chancery.archive import Archive
-from chancery.store.base import ReplaceResult
+from chancery.store.base import ReplaceResult, serialize
 from chancery.store.postgres import PostgresStore
 from chancery.store.sqlite import SQLiteStore
 
@@ -375,6 +375,59 @@ def test_links_replace_from_and_to(store: Any) -> None:
     store.put_links("a", [])
     assert store.links_from("a") == []
     assert store.stats()["links"] == 1
+
+
+def test_put_links_many_replaces_each_source_in_one_call(store: Any) -> None:
+    store.put_links("a", [("old", "reply", None)])
+    store.put_links("keep", [("b", "reply", "kept")])
+    store.put_links_many(
+        [
+            ("a", [("b", "reply", "your 12"), ("c", "message", "my 7")]),
+            ("c", [("b", "reply", "re")]),
+            ("e", []),
+            ("c", [("d", "document", None)]),  # given twice: the last wins, as with put_links
+        ]
+    )
+    assert store.links_from("a") == [
+        {"src": "a", "dst": "b", "kind": "reply", "text": "your 12"},
+        {"src": "a", "dst": "c", "kind": "message", "text": "my 7"},
+    ]
+    assert store.links_from("c") == [{"src": "c", "dst": "d", "kind": "document", "text": None}]
+    assert [link["src"] for link in store.links_to("b")] == ["keep", "a"]
+    assert store.links_to("old") == []
+    store.put_links_many([("a", [])])
+    store.put_links_many([])
+    assert store.links_from("a") == [] and store.stats()["links"] == 2
+
+
+def test_serialized_rows_store_exactly_like_dicts(store: Any) -> None:
+    docs = [
+        doc("b", "c2", order=2, title="Zoë — “quoted”", text='é\ttext \\ "quoted" 𝄞'),
+        doc("a", "c1", order=None, date=None, doc_type=None),
+        doc("a", "c1", order=1),  # a repeated id: the last one wins
+    ]
+    first = store.replace_file("f1", "s", "test", [coll("c1"), coll("c2")], docs)
+    by_dicts = snapshot(store)
+    store.replace_file("f1", "s", "test", [], [])
+    store.clear_pending([i for i, _ in store.pending_index()])
+    assert store.count_documents() == 0
+    again = store.replace_file("f1", "s", "test", [coll("c1"), coll("c2")], [serialize(d) for d in docs])
+    assert first == again == ReplaceResult(added=2, replaced=0, removed=0)
+    by_rows = snapshot(store)
+    for key in ("documents", "ids", "collections", "pending"):
+        assert by_rows[key] == by_dicts[key], key
+    assert store.document("a")["order"] == 1 and store.document("b")["title"] == "Zoë — “quoted”"
+
+
+def test_document_paths_and_order_without_bodies(store: Any) -> None:
+    store.replace_file(
+        "f1", "s", "test", [coll("c1"), coll("c2")], [doc("b2", "c2", order=2), doc("x", "c1")]
+    )
+    store.replace_file("f2!member", "s2", "test", [], [doc("b1", "c2", order=1), doc("a", "c1", order=0)])
+    assert store.document_paths(["x", "b1", "missing", "b2"]) == {"x": "f1", "b1": "f2!member", "b2": "f1"}
+    assert store.document_paths([]) == {}
+    assert store.document_order() == [(d["id"], d["collection"]["id"]) for d in store.iter_documents()]
+    assert [i for i, _ in store.document_order()] == ["x", "a", "b1", "b2"]
 
 
 # -- whole store -------------------------------------------------------------------------------

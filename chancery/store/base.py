@@ -9,22 +9,61 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+import orjson
 
 
-def document_row(doc: dict[str, Any], path: str, body: Any) -> tuple:
-    """The columns both stores pull out of a document dict, then its serialised `body`."""
+class Serialized(NamedTuple):
+    """A document ready to store: the columns pulled out of its dict and its JSON body.
+
+    `replace_file` takes these as well as dicts, so ingest workers can serialise documents
+    in parallel and the writing process only inserts rows.
+    """
+
+    id: str
+    collection_id: str | None
+    title: str | None
+    doc_type: str | None
+    when: str | None
+    not_before: str | None
+    not_after: str | None
+    order: int | None
+    body: bytes  # orjson.dumps(doc)
+
+
+def serialize(doc: dict[str, Any]) -> Serialized:
+    """`doc` (an export dict) as a `Serialized` row."""
     date = doc.get("date") or {}
-    return (
+    return Serialized(
         doc["id"],
         (doc.get("collection") or {}).get("id"),
-        path,
         doc.get("title"),
         doc.get("doc_type"),
         date.get("when"),
         date.get("not_before"),
         date.get("not_after"),
         doc.get("order"),
+        orjson.dumps(doc),
+    )
+
+
+def as_serialized(documents: list[dict[str, Any] | Serialized]) -> list[Serialized]:
+    return [d if isinstance(d, Serialized) else serialize(d) for d in documents]
+
+
+def document_row(doc: Serialized, path: str, body: Any) -> tuple:
+    """The columns both stores write for a document of file `path`, then its `body`."""
+    return (
+        doc.id,
+        doc.collection_id,
+        path,
+        doc.title,
+        doc.doc_type,
+        doc.when,
+        doc.not_before,
+        doc.not_after,
+        doc.order,
         body,
     )
 
@@ -64,9 +103,9 @@ class Store(Protocol):
         sha256: str,
         format: str,
         collections: list[dict[str, Any]],
-        documents: list[dict[str, Any]],
+        documents: list[dict[str, Any] | Serialized],
     ) -> ReplaceResult:
-        """In one transaction: store these documents as the whole yield of `path`."""
+        """In one transaction: store these documents (dicts or `Serialized`) as the whole yield of `path`."""
         ...
 
     def update_documents(self, documents: list[dict[str, Any]]) -> None:
@@ -77,6 +116,14 @@ class Store(Protocol):
     def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]: ...
     def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]: ...
     def document_ids(self) -> list[str]: ...
+    def document_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """The source file path of each stored document among `doc_ids` (no bodies read)."""
+        ...
+
+    def document_order(self) -> list[tuple[str, str | None]]:
+        """(id, collection id) of every document, in iter_documents order (no bodies read)."""
+        ...
+
     def count_documents(self) -> int: ...
 
     # collections
@@ -98,6 +145,10 @@ class Store(Protocol):
     # links between documents (resolved references, replies)
     def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
         """Replace the outgoing links of `src_id` with (dst_id, kind, text) triples."""
+        ...
+
+    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+        """`put_links` for many sources in one transaction."""
         ...
 
     def links_from(self, doc_id: str) -> list[dict[str, Any]]: ...

@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
-from chancery.store.base import FileRecord, ReplaceResult, document_row
+from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT);
@@ -182,11 +182,12 @@ class PostgresStore:
         sha256: str,
         format: str,
         collections: list[dict[str, Any]],
-        documents: list[dict[str, Any]],
+        documents: list[dict[str, Any] | Serialized],
     ) -> ReplaceResult:
-        new_set = {d["id"] for d in documents}
+        rows = as_serialized(documents)
+        new_set = {d.id for d in rows}
         try:
-            return self._replace_file(path, sha256, format, collections, documents, new_set)
+            return self._replace_file(path, sha256, format, collections, rows, new_set)
         except psycopg.DataError as exc:
             exc.add_note(f"while storing {path} in PostgreSQL (which cannot hold NUL characters)")
             raise
@@ -197,7 +198,7 @@ class PostgresStore:
         sha256: str,
         format: str,
         collections: list[dict[str, Any]],
-        documents: list[dict[str, Any]],
+        documents: list[Serialized],
         new_set: set[str],
     ) -> ReplaceResult:
         with self._transaction(pipeline=True) as cur:
@@ -224,7 +225,8 @@ class PostgresStore:
                     "body = excluded.body WHERE collections.body IS DISTINCT FROM excluded.body",
                     _columns([(c["id"], c.get("archive"), c.get("title"), _dumps(c)) for c in colls], 4),
                 )
-            rows = [_doc_row(d, path) for d in _last_by_id(documents)]
+            last = {d.id: d for d in documents}.values()  # the last one given wins, as in SQLite
+            rows = [document_row(d, path, d.body.decode()) for d in last]
             if rows:
                 cur.execute(_UPSERT_DOCS, _columns(rows, 10))
             ops = [(i, "delete") for i in gone] + [(i, "upsert") for i in new_set]
@@ -282,6 +284,25 @@ class PostgresStore:
 
     def document_ids(self) -> list[str]:
         return self._ids("SELECT id FROM documents ORDER BY id")
+
+    def document_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(doc_ids)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), FETCH_CHUNK):
+            found.update(
+                self._all(
+                    "SELECT id, file_path FROM documents WHERE id = ANY(%b::text[])", ids[i : i + FETCH_CHUNK]
+                )
+            )
+        return found
+
+    def document_order(self) -> list[tuple[str, str | None]]:
+        return [
+            (r[0], r[1])
+            for r in self._all(
+                "SELECT id, collection_id FROM documents ORDER BY collection_id NULLS FIRST, ord NULLS FIRST, id"
+            )
+        ]
 
     def count_documents(self) -> int:
         return self._one("SELECT count(*) FROM documents")[0]
@@ -371,6 +392,21 @@ class PostgresStore:
                     (src_id, dsts, kinds, texts),
                 )
 
+    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+        last = dict(batch)  # a source given twice keeps its last links, as with put_links
+        if not last:
+            return
+        rows = [(src, *link) for src, links in last.items() for link in links]
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM links WHERE src = ANY(%b::text[])", (list(last),))
+            if rows:
+                cur.execute(
+                    "INSERT INTO links (src, dst, kind, text) "
+                    "SELECT src, dst, kind, text FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) "
+                    "WITH ORDINALITY AS t(src, dst, kind, text, n) ORDER BY n",
+                    _columns(rows, 4),
+                )
+
     def links_from(self, doc_id: str) -> list[dict[str, Any]]:
         return self._links("SELECT src, dst, kind, text FROM links WHERE src = %s ORDER BY seq", doc_id)
 
@@ -444,10 +480,6 @@ class PostgresStore:
 
     def _links(self, query: str, doc_id: str) -> list[dict[str, Any]]:
         return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in self._all(query, doc_id)]
-
-
-def _doc_row(doc: dict[str, Any], path: str) -> tuple:
-    return document_row(doc, path, _dumps(doc))
 
 
 class _Transaction:

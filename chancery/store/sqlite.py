@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from chancery.store.base import FileRecord, ReplaceResult, document_row
+from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -53,10 +53,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _row_values(doc: dict[str, Any], path: str) -> tuple:
-    return document_row(doc, path, orjson.dumps(doc))
-
-
 class SQLiteStore:
     """Documents, collections, entities and links in one SQLite file."""
 
@@ -88,13 +84,14 @@ class SQLiteStore:
         sha256: str,
         format: str,
         collections: list[dict[str, Any]],
-        documents: list[dict[str, Any]],
+        documents: list[dict[str, Any] | Serialized],
     ) -> ReplaceResult:
+        rows = as_serialized(documents)
         cur = self.conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
             old = {r[0] for r in cur.execute("SELECT id FROM documents WHERE file_path = ?", (path,))}
-            new_ids = [d["id"] for d in documents]
+            new_ids = [d.id for d in rows]
             existing = set()
             for i in range(0, len(new_ids), 500):
                 chunk = new_ids[i : i + 500]
@@ -113,7 +110,7 @@ class SQLiteStore:
             cur.executemany(
                 "INSERT OR REPLACE INTO documents (id, collection_id, file_path, title, doc_type, "
                 "date_when, not_before, not_after, ord, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [_row_values(d, path) for d in documents],
+                [document_row(d, path, d.body) for d in rows],
             )
             cur.executemany(
                 "INSERT OR REPLACE INTO pending_index (doc_id, op) VALUES (?, ?)",
@@ -181,6 +178,22 @@ class SQLiteStore:
 
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
+    def document_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(doc_ids)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(f"SELECT id, file_path FROM documents WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    def document_order(self) -> list[tuple[str, str | None]]:
+        return list(
+            self.conn.execute("SELECT id, collection_id FROM documents ORDER BY collection_id, ord, id")
+        )
 
     def count_documents(self) -> int:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -258,6 +271,15 @@ class SQLiteStore:
             cur.executemany(
                 "INSERT INTO links (src, dst, kind, text) VALUES (?, ?, ?, ?)",
                 [(src_id, dst, kind, text) for dst, kind, text in links],
+            )
+
+    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+        last = dict(batch)  # a source given twice keeps its last links, as with put_links
+        with self._transaction() as cur:
+            cur.executemany("DELETE FROM links WHERE src = ?", [(src,) for src in last])
+            cur.executemany(
+                "INSERT INTO links (src, dst, kind, text) VALUES (?, ?, ?, ?)",
+                [(src, dst, kind, text) for src, links in last.items() for dst, kind, text in links],
             )
 
     def links_from(self, doc_id: str) -> list[dict[str, Any]]:
