@@ -263,7 +263,10 @@ def measure(index: SearchIndex, queries: list[str]) -> dict[str, float]:
         k: [t for i, t in enumerate(times["full"]) if i % len(kinds) == j] for j, k in enumerate(kinds)
     }
     print(
-        "search p95 by kind: " + ", ".join(f"{k} {percentile(v, 95):.1f}" for k, v in by_kind.items() if v),
+        "search p50 / p95 by kind: "
+        + ", ".join(
+            f"{k} {statistics.median(v):.1f} / {percentile(v, 95):.1f}" for k, v in by_kind.items() if v
+        ),
         file=sys.stderr,
         flush=True,
     )

@@ -4,6 +4,14 @@ Bare words search title (boosted) and text; fields map to the index's name, keyw
 fields. Filters score nothing. Names get their variants (authority, then fuzzy) as a weaker
 alternative; an exact match also earns a constant bonus so it always ranks above a variant-only
 match. Positive text terms are collected for the snippet highlighter.
+
+Phrases in title and text use the word-pair fields (index.word_pairs: adjacent pairs of common
+terms): two common words are one term query on the pair field (exact, and as cheap to sample as
+any term); a longer phrase with common neighbours needs those pairs and the positional phrase
+query, which the pairs lead through the intersection, so positions are read almost only where
+the phrase is. Other phrases (a rarer word bounds their cost) and phrases in the name fields stay
+positional phrase queries. Every positional phrase sets `has_phrase`: the engine counts those
+while collecting the hits instead of probing a slice first.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
-from chancery.search.index import NAME_ANALYZER, TEXT_ANALYZER, day_number
+from chancery.search.index import NAME_ANALYZER, PAIR_FIELDS, TEXT_ANALYZER, day_number, pair_terms
 from chancery.search.query import And, DateRange, Flag, Node, Not, Or, Phrase, Term
 from chancery.search.variants import Variants
 
@@ -42,7 +50,7 @@ class Compiler:
         self.variants_used: dict[str, list[str]] = {}
         self.highlight: list[Query] = []
         self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
-        self.has_phrase = False  # a phrase query anywhere (the engine plans those differently)
+        self.has_phrase = False  # a positional phrase query anywhere (the engine plans those apart)
         self._negated = 0
 
     def compile(self, node: Node) -> Query:
@@ -132,13 +140,37 @@ class Compiler:
             return None
         if len(tokens) == 1:
             query = Query.term_query(self.schema, field, tokens[0])
+        elif field in PAIR_FIELDS and (pairs := pair_terms(tokens)):
+            query = self._pairs(field, tokens, pairs)
         else:
             query = Query.phrase_query(self.schema, field, tokens)
             self.has_phrase = True
         if field == "text" and not self._negated:
-            self.highlight.append(query)
+            self.highlight.append(
+                query if len(tokens) == 1 else Query.phrase_query(self.schema, field, tokens)
+            )
             self.highlight_terms.extend(tokens)
         return query
+
+    def _pairs(self, field: str, tokens: list[str], pairs: list[str]) -> Query:
+        """The phrase `tokens` in title or text, through the field's indexed word pairs.
+
+        Two words: the pair's term (bm25 without frequencies: a title match counts double, a
+        shorter document ranks higher). More: each indexed pair as a filter and the phrase query
+        for the score and the exact answer; tantivy's intersection is driven by its cheapest
+        member (a pair: far rarer than the phrase's words), so the phrase scorer is only sought
+        to documents holding every pair, which almost always hold the phrase.
+        """
+        pair_field = PAIR_FIELDS[field]
+        if len(tokens) == 2:
+            return Query.term_query(self.schema, pair_field, pairs[0])
+        # positions are still read for every candidate: restricting it to a slice saves nothing
+        self.has_phrase = True
+        clauses = [
+            (Occur.Must, _filter(Query.term_query(self.schema, pair_field, p))) for p in dict.fromkeys(pairs)
+        ]
+        clauses.append((Occur.Must, Query.phrase_query(self.schema, field, tokens)))
+        return Query.boolean_query(clauses)
 
     def _prefix(self, node: Term) -> Query | None:
         fields = ["title", "text"] if node.field is None else [node.field]

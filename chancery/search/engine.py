@@ -180,7 +180,9 @@ def plan_query(
     led by that small set, cheap even when the query matches most of the index. Phrases are the
     exception: tantivy's phrase scorer, sought to a document, runs on to the next phrase match,
     so a phrase restricted to a slice costs as much as counting it; the engine then counts while
-    collecting the top hits (which visits every phrase match anyway) and passes `count`.
+    collecting the top hits (which visits every phrase match anyway) and passes `count`. A phrase
+    of two common words is no phrase query at all but one term of a word-pair field (see
+    compile.Compiler._pairs), estimated like any term.
     """
     if count is not None:
         estimate, counted = float(count), True
