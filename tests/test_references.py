@@ -78,7 +78,10 @@ def test_windowed_extraction_equals_full_scan(corpus) -> None:
 
     from chancery.enrich import references
 
-    texts = [open(f, encoding="utf-8").read() for f in sorted(glob.glob(str(corpus / "dfat" / "volume-7-1944" / "*.md")))]
+    texts = [
+        open(f, encoding="utf-8").read()
+        for f in sorted(glob.glob(str(corpus / "dfat" / "volume-7-1944" / "*.md")))
+    ]
     fast = [[(r.kind, r.target, r.text) for r in references.extract(t)] for t in texts]
     original = references._windowed
     try:
