@@ -28,3 +28,23 @@ def corpus() -> Path:
 @pytest.fixture
 def seeds() -> Path:
     return SEEDS
+
+
+def authority_paths() -> list[Path]:
+    """The authority files the entity tests and benchmarks build their resolver from."""
+    return [
+        corpus_path("authority", "hsg-people.tar.gz"),
+        corpus_path("authority", "pocom.tar.gz"),
+        corpus_path("authority", "hsg-travels-visits.tar.gz"),
+        corpus_path("frus", "dates-project", "cities-master.xml"),
+        corpus_path("cfpf-ner", "ontology"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def resolver():
+    """One gazetteer resolver over the real authority files, shared by the entity tests."""
+    from chancery.authority import build_authority
+    from chancery.enrich.entities import Resolver
+
+    return Resolver(build_authority(authority_paths()).entities)

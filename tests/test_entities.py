@@ -5,28 +5,11 @@ from __future__ import annotations
 import pytest
 
 from chancery.archive import Archive
-from chancery.authority import build_authority
 from chancery.enrich import Context
 from chancery.enrich.entities import Resolver, entity_step, find_mentions, load_resolver
 from chancery.enrich.statistical import SpacyDetector, available, sentence_case
 from chancery.model import Collection, Document, Mention, Party, Source
-from tests.conftest import SEEDS, corpus_path
-
-
-def _paths():
-    return [
-        corpus_path("authority", "hsg-people.tar.gz"),
-        corpus_path("authority", "pocom.tar.gz"),
-        corpus_path("authority", "hsg-travels-visits.tar.gz"),
-        corpus_path("frus", "dates-project", "cities-master.xml"),
-        corpus_path("cfpf-ner", "ontology"),
-    ]
-
-
-@pytest.fixture(scope="module")
-def resolver() -> Resolver:
-    return Resolver(build_authority(_paths()).entities)
-
+from tests.conftest import SEEDS, authority_paths
 
 SEED = (SEEDS / "001_5cfb9ea65f8fb897.txt").read_text()
 
@@ -96,7 +79,7 @@ def test_entity_step_parties_and_tei(resolver):
 def test_archive_load_authority(tmp_path):
     with Archive.open(tmp_path / "a.db") as archive:
         archive.ingest([SEEDS])
-        report = archive.load_authority(_paths())
+        report = archive.load_authority(authority_paths())
         assert report["entities"] > 20000
         seed = next(
             d for d in archive.documents() if "Summary of Averell Harriman" in (d.get("title") or d["text"])

@@ -9,26 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 
-import pytest
-
-from chancery.authority import build_authority
 from chancery.enrich.entities import Resolver, english, find_mentions
 from tests.conftest import ROOT, corpus_path
-
-
-def _paths():
-    return [
-        corpus_path("authority", "hsg-people.tar.gz"),
-        corpus_path("authority", "pocom.tar.gz"),
-        corpus_path("authority", "hsg-travels-visits.tar.gz"),
-        corpus_path("frus", "dates-project", "cities-master.xml"),
-        corpus_path("cfpf-ner", "ontology"),
-    ]
-
-
-@pytest.fixture(scope="module")
-def resolver() -> Resolver:
-    return Resolver(build_authority(_paths()).entities)
 
 
 def _found(resolver: Resolver, text: str) -> list[tuple[str, str, str | None]]:
