@@ -308,7 +308,7 @@ class IndexFeed:
             writer, self.writer = self.writer, None
             writer.commit()
             writer.wait_merging_threads()
-            self.index._changed()
+            self.index.reload_after_commit()
 
     def abandon(self) -> None:
         """Drop uncommitted additions (and the index lock); nothing is marked done."""

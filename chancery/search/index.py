@@ -378,7 +378,7 @@ class SearchIndex:
         if writer is not None:
             writer.commit()
             writer.wait_merging_threads()
-            self._changed()
+            self.reload_after_commit()
         return added
 
     def clear(self) -> None:
@@ -386,9 +386,10 @@ class SearchIndex:
         writer.delete_all_documents()
         writer.commit()
         writer.wait_merging_threads()
-        self._changed()
+        self.reload_after_commit()
 
-    def _changed(self) -> None:
+    def reload_after_commit(self) -> None:
+        """See a commit made by this index or by an outside writer (bumps the cache generation)."""
         self.index.reload()
         self.generation += 1
 
