@@ -112,6 +112,34 @@ def test_words_are_anded_and_hits_carry_summary(archive: Archive) -> None:
     assert result.total == 1 and result.query == "soong moscow"
 
 
+HIT_KEYS = ["id", "score", "title", "date", "doc_type", "collection", "senders", "recipients", "snippet"]
+NO_DATE = {"when": None, "not_before": None, "not_after": None, "precision": None, "basis": None}
+
+
+def test_hit_json_shape_and_an_undated_hit(archive: Archive) -> None:
+    dated = archive.search("soong moscow").to_dict()
+    assert list(dated) == ["query", "mode", "sort", "total", "total_approximate", "hits"] + [
+        "facets",
+        "histogram",
+        "facets_approximate",
+        "facets_sample",
+        "variants",
+    ]
+    hit = dated["hits"][0]
+    assert list(hit) == HIT_KEYS
+    assert hit["date"] == {**NO_DATE, "when": "1945-06-28", "not_before": "1945-06-28"} | {
+        "not_after": "1945-06-28",
+        "precision": "day",
+    }
+    assert hit["senders"] == [
+        {"name": "Harriman", "role": "Ambassador in the Soviet Union", "entity_id": None}
+    ]
+    undated = archive.search("id:d4", facets=False).to_dict()
+    assert "facets" not in undated and undated["hits"][0]["date"] == NO_DATE  # an object of nulls, not null
+    assert undated["hits"][0]["score"] is not None
+    assert archive.search("id:d4", sort="date").hits[0].score is None
+
+
 def test_phrase_or_not_prefix(archive: Archive) -> None:
     assert ids(archive.search('"marshal stalin"')) == ["d1"]
     assert set(ids(archive.search("yalta OR canberra"))) == {"d5", "d6"}

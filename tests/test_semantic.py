@@ -7,7 +7,7 @@ from conftest import SEEDS, corpus_path
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
-from chancery.search.hybrid import rrf, split_query
+from chancery.search.hybrid import hit_from_document, rrf, split_query
 from chancery.search.query import parse
 from chancery.search.semantic import DISABLE_ENV, SemanticUnavailable, vectors_path_for
 
@@ -63,6 +63,24 @@ def test_paraphrase_finds_the_soong_cable(archive: Archive):
     assert named.hits[0].id == SOONG_CABLE
     # bm25 cannot: the cable never says "foreign minister" or "Soviet leader"
     assert SOONG_CABLE not in [h.id for h in archive.search(query, limit=5).hits]
+
+
+def test_every_mode_returns_the_same_shapes(archive: Archive) -> None:
+    results = {
+        m: archive.search("Soong Stalin", mode=m, limit=50).to_dict() for m in ("bm25", "semantic", "hybrid")
+    }
+    keys = {m: [k for k in r if k != "embedded"] for m, r in results.items()}
+    assert keys["bm25"] == keys["semantic"] == keys["hybrid"]
+    assert "embedded" not in results["bm25"] and results["semantic"]["embedded"] == len(EMBEDDED)
+    hit_keys = {tuple(hit) for r in results.values() for hit in r["hits"]}
+    date_keys = {tuple(hit["date"]) for r in results.values() for hit in r["hits"]}
+    assert hit_keys == {
+        ("id", "score", "title", "date", "doc_type", "collection", "senders", "recipients", "snippet")
+    }
+    assert date_keys == {("when", "not_before", "not_after", "precision", "basis")}
+    undated = {"when": None, "not_before": None, "not_after": None, "precision": None, "basis": None}
+    hit = hit_from_document({"id": "x", "title": "T", "text": "Some text.", "date": undated}, 0.5)
+    assert hit.to_dict()["date"] == undated  # was null in semantic mode, an object of nulls in bm25
 
 
 def test_semantic_applies_the_query_filters(archive: Archive):
