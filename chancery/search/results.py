@@ -15,7 +15,7 @@ from typing import Any
 from chancery.model import DocDate, Party
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CollectionRef:
     """The collection a hit belongs to, as `{id, title}`."""
 
@@ -26,7 +26,7 @@ class CollectionRef:
         return {"id": self.id, "title": self.title}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """One matching document: what a result list shows, and a snippet (HTML, matches in <mark>)."""
 
@@ -46,16 +46,16 @@ class Hit:
     ) -> Hit:
         """A hit from a document's summary fields (an export dict, or the index's stored `meta`)."""
         coll = summary.get("collection") or {}
-        return cls(
-            id=doc_id,
-            score=score,
-            title=title,
-            date=date_of(summary.get("date")),
-            doc_type=summary.get("doc_type"),
-            collection=CollectionRef(coll.get("id"), coll.get("title")),
-            senders=parties_of(summary.get("senders")),
-            recipients=parties_of(summary.get("recipients")),
-            snippet=snippet,
+        return cls(  # positional: this runs for every hit
+            doc_id,
+            score,
+            title,
+            date_of(summary.get("date")),
+            summary.get("doc_type"),
+            CollectionRef(coll.get("id"), coll.get("title")),
+            parties_of(summary.get("senders")),
+            parties_of(summary.get("recipients")),
+            snippet,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,7 +79,7 @@ class Hit:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FacetValue:
     """One value of a facet and how many matching documents have it (scaled when sampled)."""
 
@@ -90,7 +90,7 @@ class FacetValue:
         return {"value": self.value, "count": self.count}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class YearCount:
     """One bar of the year histogram: matching documents by year of their earliest possible date."""
 
