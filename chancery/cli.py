@@ -172,9 +172,9 @@ def _print_facets(result: SearchResult) -> None:
     if histogram:
         peak = max(b.count for b in histogram)
         out.print("[bold]by year[/bold]")
-        for bucket in histogram:
-            bar = "█" * max(1, round(30 * bucket.count / peak))
-            out.print(f"{bucket.year}  {bar} {bucket.count}", highlight=False)
+        for year in histogram:
+            bar = "█" * max(1, round(30 * year.count / peak))
+            out.print(f"{year.year}  {bar} {year.count}", highlight=False)
 
 
 @app.command()

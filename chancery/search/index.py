@@ -29,6 +29,7 @@ from chancery.search.schema import (
     ENTITY,
     FROM,
     ID,
+    MENTION_FIELDS,
     META,
     NOT_AFTER,
     NOT_BEFORE,
@@ -259,17 +260,14 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-MENTION_FIELDS = {"person": PERSON, "place": PLACE, "organization": ORG}  # mention type -> name field
-
-
 def index_fields(doc: Mapping[str, Any]) -> IndexFields:
     """The fields one document (an export dict) contributes to the index (see schema.FIELDS)."""
     date = doc.get("date") or {}
     markings = doc.get("markings") or {}
     senders = doc.get("senders") or []
     recipients = doc.get("recipients") or []
-    named: dict[str, list[str]] = {PERSON: [], PLACE: [], ORG: []}  # resolved name, else the text
-    written: dict[str, list[str]] = {PERSON: [], PLACE: [], ORG: []}  # the text as written
+    named: dict[str, list[str]] = {f: [] for f in MENTION_FIELDS.values()}  # resolved name, else the text
+    written: dict[str, list[str]] = {f: [] for f in MENTION_FIELDS.values()}  # the text as written
     entity_ids = []
     for m in doc.get("mentions") or []:
         entity_ids.append(m.get("entity_id") or "")

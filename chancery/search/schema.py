@@ -44,6 +44,7 @@ class SearchField:
     lowercase: bool = False  # keyword values are lowercased when indexed and when queried
     entities: bool = False  # `field:TYPE:ID` (an id with a colon) finds documents naming that entity
     default_facet: bool = True  # counted unless the caller names the facets it wants
+    mentions: str | None = None  # a name field filled from the document's mentions of this type
 
     @property
     def tokenizer(self) -> str | None:
@@ -73,9 +74,11 @@ FIELDS: tuple[SearchField, ...] = (
     SearchField(TEXT_PAIRS, Kind.PAIRS),
     SearchField(FROM, Kind.NAME, query=("from", "sender")),
     SearchField(TO, Kind.NAME, query=("to", "recipient")),
-    SearchField(PERSON, Kind.NAME, query=("person", "persons"), entities=True),
-    SearchField(PLACE, Kind.NAME, query=("place", "places"), entities=True),
-    SearchField(ORG, Kind.NAME, query=("org", "organization", "organisation"), entities=True),
+    SearchField(PERSON, Kind.NAME, query=("person", "persons"), entities=True, mentions="person"),
+    SearchField(PLACE, Kind.NAME, query=("place", "places"), entities=True, mentions="place"),
+    SearchField(
+        ORG, Kind.NAME, query=("org", "organization", "organisation"), entities=True, mentions="organization"
+    ),
     SearchField(COLLECTION, Kind.KEYWORD, query=("collection",), facet="collection"),
     SearchField(TYPE, Kind.KEYWORD, query=("type", "doc_type"), facet="type", lowercase=True),
     SearchField(YEAR, Kind.INTEGER, facet="year", filter="date"),  # the facet is the histogram's top
@@ -97,6 +100,8 @@ FIELDS: tuple[SearchField, ...] = (
 )
 BY_NAME: dict[str, SearchField] = {f.name: f for f in FIELDS}
 
+# mention type -> the name field its mentions fill
+MENTION_FIELDS: dict[str, str] = {f.mentions: f.name for f in FIELDS if f.mentions}
 # `date:`, `before:` and `after:` are ranges over the interval [NOT_BEFORE, NOT_AFTER].
 DATE_QUERIES = ("date", "before", "after")
 # query-language name (canonical or alias) -> its field
