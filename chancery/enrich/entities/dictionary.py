@@ -131,17 +131,18 @@ class Resolver:
             self._add(ent)
         for role in ROLES:
             self.keys[tuple(role.split())]["role"].add(role)
-        # Plain dicts (picklable, no accidental inserts on lookup) and a token trie over the keys.
+        # Plain dicts (picklable, no accidental inserts on lookup) and a token trie over the keys
+        # (a complete name's node holds its key: a leaf holds no container, which the GC skips).
         self.keys = {key: dict(kinds) for key, kinds in self.keys.items()}
         self.volumes = dict(self.volumes)
         self.offices = dict(self.offices)
         self.terms = dict(self.terms)
         self.trie: dict[str, Any] = {}
-        for key, kinds in self.keys.items():
+        for key in self.keys:
             node = self.trie
             for tok in key:
                 node = node.setdefault(tok, {})
-            node[END] = (key, kinds)
+            node[END] = key
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
         self._unlisted: dict[str, bool] = {}
@@ -160,7 +161,11 @@ class Resolver:
     # -- compiling -------------------------------------------------------------------------
     def _add(self, ent: dict[str, Any]) -> None:
         ent_id, kind = ent["id"], ent["type"]
-        self.entities[ent_id] = ent
+        # Scalar fields only (name, birth, death...): the lists stay with the store, and a dict of
+        # plain values is one object the cyclic GC need not walk.
+        self.entities[ent_id] = {
+            k: v for k, v in ent.items() if v is None or isinstance(v, (str, int, float))
+        }
         names = [ent["name"], *ent.get("variants", [])]
         if kind == "person":
             for src in ent.get("sources", []):
@@ -283,11 +288,11 @@ class Resolver:
             if node is None:
                 i += 1
                 continue
-            ends = []  # (length, key, kinds) of every name starting here, shortest first
+            ends = []  # (length, key) of every name starting here, shortest first
             j = i
             while True:
                 if END in node:
-                    ends.append((j - i + 1, *node[END]))
+                    ends.append((j - i + 1, node[END]))
                 j += 1
                 if j >= size or j - i >= MAX_TOKENS:
                     break
@@ -295,9 +300,9 @@ class Resolver:
                 if node is None:
                     break
             found = None
-            for n, key, kinds in reversed(ends):
+            for n, key in reversed(ends):
                 if self._joined(text, toks, i, n) and self._cased(text, toks, i, n, key, all_caps):
-                    found = self._match(i, n, kinds, key)
+                    found = self._match(i, n, self.keys[key], key)
                     if found:
                         break
             if found:
