@@ -6,7 +6,7 @@ import gc
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -49,7 +49,7 @@ PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bi
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
 
-Kinds = dict[str, set[str]]  # kind (person | surname | place | organization | role) -> entity ids
+Kinds = dict[str, tuple[str, ...]]  # kind (person | surname | place | organization | role) -> sorted ids
 Office = tuple[str, str, str | None, str]  # start, end ("9999" when open), country, entity id
 
 
@@ -119,7 +119,7 @@ class Resolver:
 
     def _build(self, entities: Iterable[dict[str, Any]]) -> None:
         self.entities: dict[str, dict[str, Any]] = {}
-        self.keys: dict[tuple[str, ...], Kinds] = defaultdict(lambda: defaultdict(set))
+        self._draft: dict[tuple[str, ...], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.by_source: dict[str, str] = {}
         self.volumes: dict[str, set[str]] = defaultdict(set)  # entity -> FRUS volume ids
         self.offices: dict[str, list[Office]] = defaultdict(list)  # role -> terms
@@ -130,10 +130,15 @@ class Resolver:
         for ent in entities:
             self._add(ent)
         for role in ROLES:
-            self.keys[tuple(role.split())]["role"].add(role)
-        # Plain dicts (picklable, no accidental inserts on lookup) and a token trie over the keys
-        # (a complete name's node holds its key: a leaf holds no container, which the GC skips).
-        self.keys = {key: dict(kinds) for key, kinds in self.keys.items()}
+            self._draft[tuple(role.split())]["role"].add(role)
+        # Plain dicts of sorted tuples (picklable, no accidental inserts on lookup) and a token trie
+        # over the keys (a complete name's node holds its key). Dicts of strings and tuples of
+        # strings hold no container: the cyclic GC stops walking them after one pass.
+        self.keys: dict[tuple[str, ...], Kinds] = {
+            key: {kind: tuple(sorted(ids)) for kind, ids in kinds.items()}
+            for key, kinds in self._draft.items()
+        }
+        del self._draft
         self.volumes = dict(self.volumes)
         self.offices = dict(self.offices)
         self.terms = dict(self.terms)
@@ -146,7 +151,7 @@ class Resolver:
         self._holders: dict[tuple[str, str, str | None], str | None] = {}
         self._near: dict[tuple[str, int], float] = {}
         self._unlisted: dict[str, bool] = {}
-        self._nationals: dict[str, set[str]] = {}
+        self._nationals: dict[str, Collection[str]] = {}
         self.given = {
             g
             for g in self.given
@@ -187,11 +192,11 @@ class Resolver:
                 for variant in full:
                     toks = tuple(normalize(variant).split())
                     if len(toks) > 1 or (len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS):
-                        self.keys[toks]["person"].add(ent_id)
+                        self._draft[toks]["person"].add(ent_id)
                 if surname:
                     toks = tuple(normalize(surname).split())
                     if toks and len(toks[-1]) > 2 and " ".join(toks) not in COMMON_WORDS:
-                        self.keys[toks]["surname"].add(ent_id)
+                        self._draft[toks]["surname"].add(ent_id)
             return
         plain = {normalize(n) for n in names if not n.isupper()}
         for name in names:
@@ -208,10 +213,10 @@ class Resolver:
                 self.acronyms.add(toks)
             elif len(toks) == 1 and len(toks[0]) < 4:
                 continue
-            self.keys[toks][kind].add(ent_id)
+            self._draft[toks][kind].add(ent_id)
 
     def _unique_full(self, name: str) -> str | None:
-        found = self.keys.get(tuple(name.split()), {}).get("person", set())
+        found = self.keys.get(tuple(name.split()), {}).get("person", ())
         return next(iter(found)) if len(found) == 1 else None
 
     # -- lookups (remembered per resolver) -------------------------------------------------
@@ -236,14 +241,14 @@ class Resolver:
             self._holders[key] = next(iter(found)) if len(found) == 1 else None
         return self._holders[key]
 
-    def nationals(self, word: str) -> set[str]:
+    def nationals(self, word: str) -> Collection[str]:
         """Place ids of a nationality word or its plural ("SOVIETS", "ISRAELIS"; "SWEDES" are not)."""
         found = self._nationals.get(word)
         if found is None:
             found = self._nationals[word] = self._nationals_of(word)
         return found
 
-    def _nationals_of(self, word: str) -> set[str]:
+    def _nationals_of(self, word: str) -> Collection[str]:
         if word in self.demonyms:
             return self.demonyms[word]
         if word.endswith("s") and len(word) > 4:
@@ -251,8 +256,8 @@ class Resolver:
             if single in self.demonyms:
                 return self.demonyms[single]
             if single.endswith(("an", "i", "ot")):
-                return self.keys.get((single,), {}).get("place", set())
-        return set()
+                return self.keys.get((single,), {}).get("place", ())
+        return ()
 
     def unlisted(self, word: str) -> bool:
         """A (normalised) word that could be a name nobody listed: not English, not jargon, not in a

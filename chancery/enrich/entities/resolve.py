@@ -125,8 +125,8 @@ class DocumentResolver:
         return self.holder(what or "")
 
     def _about(self, country: str) -> bool:
-        ids = self.r.keys.get(tuple(country.split()), {}).get("place", set())
-        return bool(ids & self.places) or any(
+        ids = self.r.keys.get(tuple(country.split()), {}).get("place", ())
+        return not self.places.isdisjoint(ids) or any(
             normalize(self.r.entities[e]["name"]).startswith(country) for e in self.in_doc
         )
 
@@ -149,7 +149,7 @@ class DocumentResolver:
                     j += 1
                 for n in (4, 3, 2, 1):
                     name = " ".join(t.norm for t in toks[j + 1 : j + 1 + n])
-                    ids = self.r.keys.get(tuple(name.split()), {}).get("place", set())
+                    ids = self.r.keys.get(tuple(name.split()), {}).get("place", ())
                     if len(name.split()) == n and ids:
                         country = COUNTRY_ALIASES.get(name, name)
                         if foreign and toks[i].norm == "ambassador":
