@@ -96,6 +96,9 @@ def test_entity_step_leaves_its_input_unchanged(resolver):
     assert out is not doc and out.mentions[0].entity_id != doc.mentions[0].entity_id
     assert len(out.mentions) > len(doc.mentions) and out.senders[0].entity_id and not doc.senders[0].entity_id
     assert out.text is doc.text  # what the step does not touch is shared, not copied
+    plain = _document("nothing to link here")
+    plain.senders = plain.recipients = []
+    assert entity_step(plain, Context(resolver=resolver)) is plain  # nothing found: no copy
     assert steps(DEEP) == [entity_step]  # the public registry of declared steps
 
 

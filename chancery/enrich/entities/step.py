@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,8 @@ def _iso(document: Document) -> str | None:
 def entity_step(document: Document, context: Context) -> Document:
     """Link mentions, TEI-marked mentions and parties to authority entities.
 
-    Returns a new Document; `document` and its mentions and parties are left as they were
-    (unchanged ones are shared).
+    Returns a new Document when something was found or linked (unchanged mentions and parties
+    shared), else `document` itself; `document` and its mentions and parties are left as they were.
     """
     resolver = context.resolver
     if resolver is None:
@@ -56,9 +57,18 @@ def entity_step(document: Document, context: Context) -> Document:
                     party = replace(party, entity_id=ent)
             linked.append(party)
         parties.append(linked)
-    return replace(
-        document,
-        mentions=sorted(marked, key=lambda m: m.start),
-        senders=parties[0],
-        recipients=parties[1],
-    )
+    mentions = sorted(marked, key=lambda m: m.start)
+    if all(
+        _same(new, old)
+        for new, old in (
+            (mentions, document.mentions),
+            (parties[0], document.senders),
+            (parties[1], document.recipients),
+        )
+    ):
+        return document  # nothing found or linked: no copy
+    return replace(document, mentions=mentions, senders=parties[0], recipients=parties[1])
+
+
+def _same(new: Sequence[object], old: Sequence[object]) -> bool:
+    return len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True))
