@@ -1,0 +1,221 @@
+"""OCR of page images with Debian's `tesseract`, cached by page-image hash, pages in parallel.
+
+One `tesseract` process per page (OMP_THREAD_LIMIT=1), as many at once as there are cores.
+Each result (text and mean word confidence) is stored under its page image's hash in the
+cache directory (`configure(cache_dir=...)`: the command line puts it beside the archive), so a
+re-ingest, or an ingest resumed after an interruption, never OCRs the same page twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import orjson
+from PIL import Image
+
+from chancery.errors import SourceError
+
+MODES = ("auto", "force", "never")
+DPI = 300  # PDF pages are rendered at this resolution for OCR
+CACHE_VERSION = 1  # bump when the way a page is OCR'd changes its text
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How pages are OCR'd: `mode` auto|force|never, tesseract `langs` ("eng+rus"), cache, jobs."""
+
+    mode: str = "auto"
+    langs: str = "eng"
+    cache_dir: Path | None = None
+    jobs: int = 0  # 0: one per core
+    psm: int = 3
+
+
+@dataclass
+class PageOcr:
+    """One page's OCR result: text, mean word confidence (0..100), and whether it came from cache."""
+
+    text: str
+    confidence: float | None
+    cached: bool = False
+
+
+@dataclass
+class Counters:
+    """Pages OCR'd by tesseract and pages answered from the cache, in this process."""
+
+    ocr: int = 0
+    cached: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+COUNTERS = Counters()
+
+
+def _from_env() -> OcrOptions:
+    cache = os.environ.get("CHANCERY_OCR_CACHE")
+    return OcrOptions(
+        mode=os.environ.get("CHANCERY_OCR", "auto"),
+        langs=os.environ.get("CHANCERY_OCR_LANG", "eng"),
+        cache_dir=Path(cache) if cache else None,
+    )
+
+
+_options = _from_env()
+
+
+def configure(**changes: object) -> OcrOptions:
+    """Set OCR options for this process and the ingest workers it forks; returns the new options."""
+    global _options
+    if "mode" in changes and changes["mode"] not in MODES:
+        raise ValueError(f"--ocr must be one of {', '.join(MODES)}, not {changes['mode']!r}")
+    if isinstance(changes.get("cache_dir"), str):
+        changes["cache_dir"] = Path(str(changes["cache_dir"]))
+    _options = replace(_options, **changes)  # type: ignore[arg-type]
+    return _options
+
+
+def options() -> OcrOptions:
+    return _options
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "chancery" / "ocr"
+
+
+def tesseract_path() -> str:
+    """The `tesseract` executable, or a SourceError saying how to install it."""
+    found = shutil.which("tesseract")
+    if not found:
+        raise SourceError(
+            "tesseract",
+            "OCR needs tesseract: apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus",
+        )
+    return found
+
+
+def image_key(image: Image.Image, opts: OcrOptions) -> str:
+    """The cache key of a page image: its pixels, size and mode, and the OCR settings."""
+    digest = hashlib.sha256()
+    digest.update(f"v{CACHE_VERSION}|{opts.langs}|psm{opts.psm}|{image.mode}|{image.size}|".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
+
+
+def _cache_file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.json"
+
+
+def _cache_get(cache_dir: Path, key: str) -> PageOcr | None:
+    try:
+        data = orjson.loads(_cache_file(cache_dir, key).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return PageOcr(text=data["text"], confidence=data.get("confidence"), cached=True)
+
+
+def _cache_put(cache_dir: Path, key: str, result: PageOcr, langs: str) -> None:
+    path = _cache_file(cache_dir, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    tmp.write_bytes(orjson.dumps({"text": result.text, "confidence": result.confidence, "langs": langs}))
+    os.replace(tmp, path)  # atomic: an interrupted ingest never leaves half an entry
+
+
+def run_tesseract(png: bytes, langs: str, psm: int = 3) -> PageOcr:
+    """OCR one PNG-encoded page with the `tesseract` command: text and mean word confidence."""
+    exe = tesseract_path()
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    with tempfile.TemporaryDirectory(prefix="chancery-ocr-") as tmp:
+        base = Path(tmp) / "page"
+        proc = subprocess.run(
+            [exe, "stdin", str(base), "-l", langs, "--psm", str(psm), "txt", "tsv"],
+            input=png,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise SourceError("tesseract", f"OCR failed: {message[-1] if message else proc.returncode}")
+        text = base.with_suffix(".txt").read_text("utf-8")
+        tsv = base.with_suffix(".tsv").read_text("utf-8")
+    return PageOcr(text=clean_ocr_text(text), confidence=_mean_confidence(tsv))
+
+
+def _mean_confidence(tsv: str) -> float | None:
+    """Mean confidence of the recognised words (tesseract's TSV `conf` column, -1 for non-words)."""
+    confs = []
+    for line in tsv.splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) >= 12 and cols[11].strip():
+            try:
+                conf = float(cols[10])
+            except ValueError:
+                continue
+            if conf >= 0:
+                confs.append(conf)
+    return round(sum(confs) / len(confs), 1) if confs else None
+
+
+def clean_ocr_text(text: str) -> str:
+    """Tesseract's text without the form feed it ends pages with, and without trailing blanks."""
+    lines = [line.rstrip() for line in text.replace("\f", "").replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def to_png(image: Image.Image) -> bytes:
+    """PNG bytes of a page, stating its resolution (the image's own, else 300 dpi) for tesseract."""
+    dpi = image.info.get("dpi") or (DPI, DPI)
+    if not dpi[0] or dpi[0] < 50:
+        dpi = (DPI, DPI)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1, dpi=(round(dpi[0]), round(dpi[1])))
+    return buf.getvalue()
+
+
+def _jobs(opts: OcrOptions) -> int:
+    return opts.jobs or max(1, os.cpu_count() or 1)
+
+
+def ocr_images(
+    images: Iterable[Image.Image],
+    opts: OcrOptions | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> list[PageOcr]:
+    """OCR page images in parallel (one tesseract per core), answering from the cache when it can."""
+    opts = opts or _options
+    cache_dir = opts.cache_dir or default_cache_dir()
+    pages = list(images)
+    keys = [image_key(img, opts) for img in pages]
+    results: list[PageOcr | None] = [_cache_get(cache_dir, k) for k in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    with COUNTERS.lock:
+        COUNTERS.cached += len(pages) - len(todo)
+
+    def work(i: int) -> PageOcr:
+        result = run_tesseract(to_png(pages[i]), opts.langs, opts.psm)
+        _cache_put(cache_dir, keys[i], result, opts.langs)
+        with COUNTERS.lock:
+            COUNTERS.ocr += 1
+        if on_page:
+            on_page(i)
+        return result
+
+    if len(todo) == 1:
+        results[todo[0]] = work(todo[0])
+    elif todo:
+        with ThreadPoolExecutor(min(_jobs(opts), len(todo))) as pool:
+            for i, result in zip(todo, pool.map(work, todo), strict=True):
+                results[i] = result
+    return [r for r in results if r is not None]
