@@ -85,6 +85,13 @@ def configure(**changes: object) -> OcrOptions:
     return _options
 
 
+def configure_for_archive(archive: object, mode: str, langs: str) -> OcrOptions:
+    """Options for an ingest into `archive`: its OCR cache lives beside its search index."""
+    index_path = getattr(getattr(archive, "index", None), "path", None)
+    cache_dir = Path(str(index_path) + ".ocr") if index_path else _options.cache_dir
+    return configure(mode=mode, langs=langs, cache_dir=cache_dir)
+
+
 def options() -> OcrOptions:
     return _options
 

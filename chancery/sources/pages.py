@@ -176,7 +176,7 @@ def read_head(doc: Document) -> None:
     for line in lines:
         m = _FROM_FOR.search(line)
         if m and line.isupper():
-            doc.senders, doc.recipients = _parties(m["from"]), _parties(m["to"])
+            doc.senders, doc.recipients = _parties(_caps(m["from"])), _parties(_caps(m["to"]))
             return
     if title_line:
         m = _TITLE_TO.match(
@@ -196,6 +196,15 @@ def clean_dateline(line: str) -> str:
     if m and not _TIME_TAIL.match(line[m.end() :]):
         line = line[: m.end()]
     return line
+
+
+_SMALL = {"of", "the", "and", "for", "in", "to", "on", "at"}
+
+
+def _caps(text: str) -> str:
+    """ "THE ACTING SECRETARY OF STATE" → "the Acting Secretary of State" (a typed cable's capitals)."""
+    words = text.lower().split()
+    return " ".join(w if i and w in _SMALL else w.capitalize() for i, w in enumerate(words))
 
 
 def _parties(text: str) -> list[Party]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from chancery.errors import SourceError
@@ -71,13 +72,41 @@ def page_texts(data: bytes, path: str, opts: ocr.OcrOptions | None = None) -> li
 
 
 def render(pdf: pdfium.PdfDocument, index: int, dpi: int = ocr.DPI) -> Image.Image:
-    """A page as a grayscale image at `dpi`."""
+    """A page as a grayscale image: a scan's own image at its own resolution when the page is
+    one upright image covering it (most scanned PDFs), else the page rendered at `dpi`."""
     page = pdf[index]
     try:
+        scan = _page_scan(page)
+        if scan is not None:
+            return scan
         bitmap = page.render(scale=dpi / 72, grayscale=True)
-        return bitmap.to_pil().convert("L")
+        image = bitmap.to_pil().convert("L")
+        image.info["dpi"] = (dpi, dpi)
+        return image
     finally:
         page.close()
+
+
+def _page_scan(page: pdfium.PdfPage) -> Image.Image | None:
+    images = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    if len(images) != 1 or page.get_rotation():
+        return None
+    width, height = page.get_size()
+    left, bottom, right, top = images[0].get_bounds()
+    if (right - left) < 0.9 * width or (top - bottom) < 0.9 * height:
+        return None
+    matrix = images[0].get_matrix()
+    if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
+        return None  # rotated or mirrored: let pdfium render it upright
+    try:
+        image = images[0].get_bitmap(render=False).to_pil().convert("L")
+    except pdfium.PdfiumError:
+        return None
+    dpi = round(image.width / ((right - left) / 72))
+    if dpi < 100 or dpi > 1200:
+        return None
+    image.info["dpi"] = (dpi, dpi)
+    return image
 
 
 def _normalise(text: str) -> str:
