@@ -45,7 +45,7 @@ def _run(
         try:
             results = download(Fetcher(interval=interval), on_bytes)
         except FetchError as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     counts = {s: sum(1 for r in results if r.status == s) for s in ("fetched", "resumed", "unchanged")}
     size = sum(r.bytes for r in results)
