@@ -139,15 +139,15 @@ def _cache_put(cache_dir: Path, key: str, result: PageOcr, langs: str) -> None:
     os.replace(tmp, path)  # atomic: an interrupted ingest never leaves half an entry
 
 
-def run_tesseract(png: bytes, langs: str, psm: int = 3) -> PageOcr:
-    """OCR one PNG-encoded page with the `tesseract` command: text and mean word confidence."""
+def run_tesseract(image: bytes, langs: str, psm: int = 3, dpi: int = DPI) -> PageOcr:
+    """OCR one encoded page image with the `tesseract` command: text and mean word confidence."""
     exe = tesseract_path()
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="chancery-ocr-") as tmp:
         base = Path(tmp) / "page"
         proc = subprocess.run(
-            [exe, "stdin", str(base), "-l", langs, "--psm", str(psm), "txt", "tsv"],
-            input=png,
+            [exe, "stdin", str(base), "-l", langs, "--psm", str(psm), "--dpi", str(dpi), "txt", "tsv"],
+            input=image,
             capture_output=True,
             env=env,
             check=False,
@@ -181,13 +181,16 @@ def clean_ocr_text(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def to_png(image: Image.Image) -> bytes:
-    """PNG bytes of a page, stating its resolution (the image's own, else 300 dpi) for tesseract."""
+def page_dpi(image: Image.Image) -> int:
+    """The resolution a page image states, else 300 dpi."""
     dpi = image.info.get("dpi") or (DPI, DPI)
-    if not dpi[0] or dpi[0] < 50:
-        dpi = (DPI, DPI)
+    return round(dpi[0]) if dpi[0] and dpi[0] >= 50 else DPI
+
+
+def to_pnm(image: Image.Image) -> bytes:
+    """The page as uncompressed PGM/PPM bytes (PNG compression of a noisy scan costs more than OCR)."""
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1, dpi=(round(dpi[0]), round(dpi[1])))
+    image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16", "P") else "RGB").save(buf, format="PPM")
     return buf.getvalue()
 
 
@@ -211,7 +214,7 @@ def ocr_images(
         COUNTERS.cached += len(pages) - len(todo)
 
     def work(i: int) -> PageOcr:
-        result = run_tesseract(to_png(pages[i]), opts.langs, opts.psm)
+        result = run_tesseract(to_pnm(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]))
         _cache_put(cache_dir, keys[i], result, opts.langs)
         with COUNTERS.lock:
             COUNTERS.ocr += 1
