@@ -228,3 +228,15 @@ def cer(reference: str, hypothesis: str) -> float:
     ref = " ".join(reference.split())
     hyp = " ".join(hypothesis.split())
     return Levenshtein.distance(ref, hyp) / max(1, len(ref))
+
+
+def merge_pdfs(parts: list[bytes]) -> bytes:
+    """One PDF holding the pages of each part in turn (e.g. a typed page, then a scanned one)."""
+    import pypdfium2 as pdfium
+
+    merged = pdfium.PdfDocument.new()
+    for data in parts:
+        merged.import_pages(pdfium.PdfDocument(data))
+    buf = io.BytesIO()
+    merged.save(buf)
+    return buf.getvalue()

@@ -134,3 +134,27 @@ def test_seed_transcript_sample_fields():
     assert doc.date.when == "1945-07-01"
     assert [p.name for p in doc.senders] == ["Harriman"]
     assert doc.markings.classification and doc.markings.classification.lower() == "top secret"
+
+
+def test_auto_ocrs_only_the_pages_without_text(telegram, ocr_cache):
+    typed = pm.text_pdf([telegram.pages[0]])
+    scanned = pm.scanned_pdf(
+        [pm.render_page(["Kohler", "", "End of telegram 1042."], dpi=200).crop((0, 0, 1700, 600))]
+    )
+    data = pm.merge_pdfs([typed, scanned])
+    before = ocr.COUNTERS.ocr
+    (doc,) = read_item(SourceItem(path="mixed.pdf", data=data, name="mixed.pdf"))
+    assert ocr.COUNTERS.ocr == before + 1  # page 2 only
+    assert doc.credits and doc.credits.startswith("OCR of 1 of 2 pages")
+    assert doc.text[: doc.pages[1].offset].startswith("DECLASSIFIED")
+    assert "Kohler" in doc.text[doc.pages[1].offset :]
+
+
+def test_russian_page_with_rus_language(ocr_cache):
+    ocr.configure(langs="eng+rus")
+    line = "Мао Цзэдун рассказал следующее."
+    image = pm.render_page([line], dpi=200).crop((0, 0, 1700, 500))
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", dpi=(200, 200))
+    (doc,) = read_item(SourceItem(path="mao.png", data=buf.getvalue(), name="mao.png"))
+    assert pm.cer(line, doc.text) < 0.05, doc.text
