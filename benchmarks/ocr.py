@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,15 +49,22 @@ def russian_sample() -> pm.Sample:
     return sample
 
 
-def bare_tesseract(image_png: Path, langs: str) -> tuple[str, float]:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: steadier than wall time on a busy machine."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bare_tesseract(image_png: Path, langs: str) -> tuple[str, float, float]:
+    """The bare command on a PNG page: (text, wall seconds, CPU seconds)."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     out = subprocess.run(
         ["tesseract", str(image_png), "stdout", "-l", langs],
         capture_output=True,
         env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         check=True,
     ).stdout.decode()
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def fields_right(sample: pm.Sample, doc) -> dict[str, bool]:
@@ -88,18 +96,17 @@ def ocr_levels(samples: list[pm.Sample], levels: list[str], tmp: Path) -> list[d
             opts = ocr.OcrOptions(
                 mode="auto", langs=langs, cache_dir=tmp / f"cache-{level}-{sample.name}", jobs=1
             )
-            bare_text, bare_s = [], 0.0
-            ours_s = 0.0
+            bare_text, bare_s, bare_cpu, ours_s, ours_cpu = [], 0.0, 0.0, 0.0, 0.0
             for i, img in enumerate(images):  # alternate bare and ours, page by page
                 png = tmp / f"{sample.name}-{level}-{i}.png"
                 img.save(png, dpi=(dpi, dpi))
-                text, seconds = bare_tesseract(png, langs)
+                text, seconds, cpu = bare_tesseract(png, langs)
                 bare_text.append(text)
-                bare_s += seconds
+                bare_s, bare_cpu = bare_s + seconds, bare_cpu + cpu
                 one = pm.scanned_pdf([img], dpi=dpi)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), cpu_seconds()
                 pdf.page_texts(one, "bench.pdf", opts)
-                ours_s += time.perf_counter() - start
+                ours_s, ours_cpu = ours_s + time.perf_counter() - start, ours_cpu + cpu_seconds() - cpu
             ocr.configure(langs=langs, cache_dir=opts.cache_dir, mode="auto")
             start = time.perf_counter()
             (doc,) = pdf.read(SourceItem(path=f"{sample.name}.pdf", data=data, name=f"{sample.name}.pdf"))
@@ -114,6 +121,9 @@ def ocr_levels(samples: list[pm.Sample], levels: list[str], tmp: Path) -> list[d
                 "ours_s_per_page": round(ours_s / len(images), 3),
                 "bare_s_per_page": round(bare_s / len(images), 3),
                 "ratio": round(ours_s / bare_s, 3),
+                "ours_cpu_per_page": round(ours_cpu / len(images), 3),
+                "bare_cpu_per_page": round(bare_cpu / len(images), 3),
+                "cpu_ratio": round(ours_cpu / bare_cpu, 3),
                 "cached_read_s": round(cached_s, 3),
             }
             if sample.date:

@@ -151,10 +151,24 @@ def test_auto_ocrs_only_the_pages_without_text(telegram, ocr_cache):
 
 
 def test_russian_page_with_rus_language(ocr_cache):
-    ocr.configure(langs="eng+rus")
-    line = "Мао Цзэдун рассказал следующее."
+    ocr.configure(langs="rus")
+    line = "По указанию министра иностранных дел СССР тов. Вышинского"
     image = pm.render_page([line], dpi=200).crop((0, 0, 1700, 500))
     buf = io.BytesIO()
     image.save(buf, format="PNG", dpi=(200, 200))
     (doc,) = read_item(SourceItem(path="mao.png", data=buf.getvalue(), name="mao.png"))
     assert pm.cer(line, doc.text) < 0.05, doc.text
+
+
+def test_ocr_noise_in_stamp_lines_is_put_right():
+    from chancery.sources.pages import clean_marking_lines
+
+    text = "PARAPHRASE OF NAVY CABLE\nTOP, SECRET\nT0P SECRFT\nSECREI\nTop Secret\nSECRETARY OF STATE"
+    assert clean_marking_lines(text).split("\n") == [
+        "PARAPHRASE OF NAVY CABLE",
+        "TOP SECRET",
+        "TOP SECRET",
+        "SECRET",
+        "Top Secret",
+        "SECRETARY OF STATE",
+    ]

@@ -15,7 +15,7 @@ from chancery.errors import SourceError
 from chancery.model import Collection, Document
 from chancery.sources import ocr
 from chancery.sources.files import SourceItem
-from chancery.sources.pages import PageText, build_document, ocr_summary
+from chancery.sources.pages import PageText, build_document, clean_marking_lines, ocr_summary
 
 FORMAT = "image"
 COLLECTION = Collection(id="images", title="Page images", archive="image")
@@ -49,7 +49,7 @@ def read(item: SourceItem) -> list[Document]:
     if opts.mode == "never":
         raise SourceError(item.path, "an image has no text layer and OCR is off (--ocr never)")
     results = ocr.ocr_images(frames, opts)
-    pages = [PageText(text=r.text, method="ocr", confidence=r.confidence) for r in results]
+    pages = [PageText(clean_marking_lines(r.text), "ocr", r.confidence) for r in results]
     if not any(p.text.strip() for p in pages):
         raise SourceError(item.path, "no text found on any page by OCR")
     doc = build_document(item, pages, FORMAT, COLLECTION)

@@ -139,15 +139,18 @@ def _cache_put(cache_dir: Path, key: str, result: PageOcr, langs: str) -> None:
     os.replace(tmp, path)  # atomic: an interrupted ingest never leaves half an entry
 
 
-def run_tesseract(image: bytes, langs: str, psm: int = 3, dpi: int = DPI) -> PageOcr:
+def run_tesseract(image: bytes, langs: str, psm: int = 3, dpi: int | None = DPI) -> PageOcr:
     """OCR one encoded page image with the `tesseract` command: text and mean word confidence."""
     exe = tesseract_path()
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="chancery-ocr-") as tmp:
         base = Path(tmp) / "page"
+        source = Path(tmp) / "page.tif"  # a file, as the bare command reads it (stdin is slower)
+        source.write_bytes(image)
         proc = subprocess.run(
-            [exe, "stdin", str(base), "-l", langs, "--psm", str(psm), "--dpi", str(dpi), "txt", "tsv"],
-            input=image,
+            [exe, str(source), str(base), "-l", langs, "--psm", str(psm)]
+            + (["--dpi", str(dpi)] if dpi else [])
+            + ["txt", "tsv"],
             capture_output=True,
             env=env,
             check=False,
@@ -181,16 +184,19 @@ def clean_ocr_text(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def page_dpi(image: Image.Image) -> int:
-    """The resolution a page image states, else 300 dpi."""
-    dpi = image.info.get("dpi") or (DPI, DPI)
-    return round(dpi[0]) if dpi[0] and dpi[0] >= 50 else DPI
+def page_dpi(image: Image.Image) -> int | None:
+    """The resolution a page image states when it is plausible for a scan (150-1200 dpi), else None
+    (tesseract then estimates it: a phone photo's "72 dpi" says nothing about its text)."""
+    dpi = image.info.get("dpi")
+    value = float(dpi[0]) if dpi else 0.0
+    return round(value) if 150 <= value <= 1200 else None
 
 
-def to_pnm(image: Image.Image) -> bytes:
-    """The page as uncompressed PGM/PPM bytes (PNG compression of a noisy scan costs more than OCR)."""
+def to_tiff(image: Image.Image) -> bytes:
+    """The page as uncompressed TIFF bytes: the fastest for Pillow to write and tesseract to read
+    (PNG compression of a noisy scan costs more than the OCR; PGM is slower for tesseract)."""
     buf = io.BytesIO()
-    image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16", "P") else "RGB").save(buf, format="PPM")
+    image.convert("L" if image.mode in ("1", "L", "LA", "I", "I;16", "P") else "RGB").save(buf, format="TIFF")
     return buf.getvalue()
 
 
@@ -214,7 +220,7 @@ def ocr_images(
         COUNTERS.cached += len(pages) - len(todo)
 
     def work(i: int) -> PageOcr:
-        result = run_tesseract(to_pnm(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]))
+        result = run_tesseract(to_tiff(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]))
         _cache_put(cache_dir, keys[i], result, opts.langs)
         with COUNTERS.lock:
             COUNTERS.ocr += 1

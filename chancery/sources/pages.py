@@ -188,6 +188,41 @@ def read_head(doc: Document) -> None:
             doc.senders, doc.recipients = _parties(m["from"]), _parties(m["to"])
 
 
+_MARKING_PHRASES = (
+    "TOP SECRET",
+    "SECRET",
+    "MOST SECRET",
+    "CONFIDENTIAL",
+    "RESTRICTED",
+    "UNCLASSIFIED",
+    "EYES ONLY",
+    "LIMITED OFFICIAL USE",
+    "PERSONAL AND CONFIDENTIAL",
+    "TOP SECRET EYES ONLY",
+)
+
+
+def clean_marking_lines(text: str) -> str:
+    """OCR'd stamp lines put right: "TOP, SECRET" or "T0P SECRFT" alone on a line → "TOP SECRET".
+
+    Only a short line that is nothing but a near-exact classification phrase changes; the rest of
+    the OCR text stays as read.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    out = []
+    for line in text.split("\n"):
+        letters = " ".join(re.sub(r"[^A-Za-z0-9]+", " ", line).split()).upper().replace("0", "O")
+        if 5 <= len(letters) <= 30 and line.strip() and not line.strip().islower():
+            best = min(_MARKING_PHRASES, key=lambda p: Levenshtein.distance(p, letters))
+            allowed = 1 if len(best) <= 12 else 2
+            if best != line.strip().upper() and Levenshtein.distance(best, letters) <= allowed:
+                indent = line[: len(line) - len(line.lstrip())]
+                line = indent + best
+        out.append(line)
+    return "\n".join(out)
+
+
 def clean_dateline(line: str) -> str:
     """A dateline without OCR debris: stray brackets and bars go, a garbled time after the year is cut."""
     line = re.sub(r"[|\\{}\[\]()]", "", line).strip()

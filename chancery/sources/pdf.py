@@ -20,7 +20,7 @@ from chancery.errors import SourceError
 from chancery.model import Collection, Document
 from chancery.sources import ocr
 from chancery.sources.files import SourceItem
-from chancery.sources.pages import PageText, build_document, ocr_summary
+from chancery.sources.pages import PageText, build_document, clean_marking_lines, ocr_summary
 
 FORMAT = "pdf"
 COLLECTION = Collection(id="pdf", title="PDF documents", archive="pdf")
@@ -65,7 +65,7 @@ def page_texts(data: bytes, path: str, opts: ocr.OcrOptions | None = None) -> li
             batch = need_ocr[start : start + RENDER_BATCH]
             images = [render(pdf, i) for i in batch]
             for i, result in zip(batch, ocr.ocr_images(images, opts), strict=True):
-                pages[i] = PageText(text=result.text, method="ocr", confidence=result.confidence)
+                pages[i] = PageText(clean_marking_lines(result.text), "ocr", result.confidence)
     finally:
         pdf.close()
     return pages
