@@ -172,3 +172,25 @@ def test_ocr_noise_in_stamp_lines_is_put_right():
         "Top Secret",
         "SECRETARY OF STATE",
     ]
+
+
+def test_telegraphic_cable_head_and_no_false_headers():
+    from chancery.model import Collection, Document, Source
+    from chancery.sources.pages import read_head
+
+    def head(text: str) -> Document:
+        doc = Document(
+            id="x", collection=Collection(id="x"), source=Source(format="pdf", path="x"), text=text
+        )
+        read_head(doc)
+        return enrich(doc)
+
+    cable = head(
+        "SECRET\nFM AMEMBASSY MOSCOW\nTO SECSTATE WASHDC\n231700Z OCT 62\nSUBJECT: Khrushchev letter\nText."
+    )
+    assert cable.title == "Khrushchev letter" and cable.dateline == "231700Z OCT 62"
+    assert cable.date.when == "1962-10-23T17:00Z" and cable.markings.classification == "SECRET"
+    assert [p.name for p in cable.senders] == ["AMEMBASSY MOSCOW"]
+    assert [p.name for p in cable.recipients] == ["SECSTATE WASHDC"]
+    letter = head("Dear Sir,\nTo my surprise the talks went well.\nFrom what I hear, more will follow.")
+    assert letter.senders == [] and letter.recipients == []

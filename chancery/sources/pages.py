@@ -142,7 +142,7 @@ def read_head(doc: Document) -> None:
     for line in lines:
         m = _HEADER.match(line)
         key = _HEADER_KEYS.get(m["key"].upper()) if m else None
-        if m and key:
+        if m and key and (":" in line[: m.end("key") + 2] or line.isupper()):  # "To my surprise" is no header
             header_lines.add(line)
             headers.setdefault(key, m["value"])
     kind = next((m[1].capitalize() for ln in lines if (m := _KIND.match(ln))), None)
@@ -228,7 +228,7 @@ def clean_dateline(line: str) -> str:
     line = re.sub(r"[|\\{}\[\]()]", "", line).strip()
     line = re.sub(r"(?<=\d)[lI](?=\d)|(?<=\s)[lI](?=\d{3}\b)", "1", line)
     m = _DATE_LINE.search(line)
-    if m and not _TIME_TAIL.match(line[m.end() :]):
+    if m and re.search(r"[1l]\d{3}$", m.group()) and not _TIME_TAIL.match(line[m.end() :]):
         line = line[: m.end()]
     return line
 
