@@ -78,6 +78,10 @@ def fetch_dfat(
     tree = None
     if tree_url or base == DEFAULT_BASE:
         tree = orjson.loads(fetcher.get_bytes(tree_url or DEFAULT_TREE))
+        if tree.get("truncated"):
+            raise FetchError(
+                "the repository's file listing came back truncated; fetch from a mirror with --from"
+            )
     done: list[Downloaded] = []
     for volume in volumes:
         if not volume.isdigit():
