@@ -27,7 +27,7 @@ def ocr_cache(tmp_path: Path):
     before = ocr.options()
     ocr.configure(cache_dir=tmp_path / "ocr-cache", mode="auto", langs="eng")
     yield tmp_path / "ocr-cache"
-    ocr.configure(**{k: getattr(before, k) for k in ("mode", "langs", "cache_dir")})
+    ocr.configure(**{k: getattr(before, k) for k in ("mode", "langs", "cache_dir", "timeout")})
 
 
 def _counts() -> tuple[int, int]:
@@ -194,3 +194,16 @@ def test_telegraphic_cable_head_and_no_false_headers():
     assert [p.name for p in cable.recipients] == ["SECSTATE WASHDC"]
     letter = head("Dear Sir,\nTo my surprise the talks went well.\nFrom what I hear, more will follow.")
     assert letter.senders == [] and letter.recipients == []
+
+
+def test_a_page_that_takes_too_long_is_left_empty_and_not_cached(telegram, ocr_cache):
+    image = _header_image(telegram)
+    opts = ocr.configure(timeout=0.01)
+    (result,) = ocr.ocr_images([image], opts)
+    assert result.timed_out and result.text == ""
+    assert not list(ocr_cache.rglob("*.json"))  # tried again next time
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    with pytest.raises(SourceError, match="no text found"):
+        read_item(SourceItem(path="slow.png", data=buf.getvalue(), name="slow.png"))
+    ocr.configure(timeout=300.0)

@@ -49,7 +49,7 @@ def read(item: SourceItem) -> list[Document]:
     if opts.mode == "never":
         raise SourceError(item.path, "an image has no text layer and OCR is off (--ocr never)")
     results = ocr.ocr_images(frames, opts)
-    pages = [PageText(clean_marking_lines(r.text), "ocr", r.confidence) for r in results]
+    pages = [PageText(clean_marking_lines(r.text), "ocr", r.confidence, r.timed_out) for r in results]
     if not any(p.text.strip() for p in pages):
         raise SourceError(item.path, "no text found on any page by OCR")
     doc = build_document(item, pages, FORMAT, COLLECTION)

@@ -39,6 +39,7 @@ class OcrOptions:
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one per core
     psm: int = 3
+    timeout: float = float(os.environ.get("CHANCERY_OCR_TIMEOUT", 300))  # seconds a page may take
 
 
 @dataclass
@@ -48,6 +49,7 @@ class PageOcr:
     text: str
     confidence: float | None
     cached: bool = False
+    timed_out: bool = False
 
 
 @dataclass
@@ -139,22 +141,32 @@ def _cache_put(cache_dir: Path, key: str, result: PageOcr, langs: str) -> None:
     os.replace(tmp, path)  # atomic: an interrupted ingest never leaves half an entry
 
 
-def run_tesseract(image: bytes, langs: str, psm: int = 3, dpi: int | None = DPI) -> PageOcr:
-    """OCR one encoded page image with the `tesseract` command: text and mean word confidence."""
+def run_tesseract(
+    image: bytes, langs: str, psm: int = 3, dpi: int | None = DPI, timeout: float | None = None
+) -> PageOcr:
+    """OCR one encoded page image with the `tesseract` command: text and mean word confidence.
+
+    A page that takes longer than `timeout` seconds (tesseract can spend minutes on heavy noise)
+    comes back empty with `timed_out` set, rather than holding up the ingest.
+    """
     exe = tesseract_path()
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="chancery-ocr-") as tmp:
         base = Path(tmp) / "page"
         source = Path(tmp) / "page.tif"  # a file, as the bare command reads it (stdin is slower)
         source.write_bytes(image)
-        proc = subprocess.run(
-            [exe, str(source), str(base), "-l", langs, "--psm", str(psm)]
-            + (["--dpi", str(dpi)] if dpi else [])
-            + ["txt", "tsv"],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
+        try:
+            proc = subprocess.run(
+                [exe, str(source), str(base), "-l", langs, "--psm", str(psm)]
+                + (["--dpi", str(dpi)] if dpi else [])
+                + ["txt", "tsv"],
+                capture_output=True,
+                env=env,
+                check=False,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return PageOcr(text="", confidence=None, timed_out=True)
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise SourceError("tesseract", f"OCR failed: {message[-1] if message else proc.returncode}")
@@ -220,8 +232,9 @@ def ocr_images(
         COUNTERS.cached += len(pages) - len(todo)
 
     def work(i: int) -> PageOcr:
-        result = run_tesseract(to_tiff(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]))
-        _cache_put(cache_dir, keys[i], result, opts.langs)
+        result = run_tesseract(to_tiff(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]), opts.timeout)
+        if not result.timed_out:  # a timed-out page is tried again next time
+            _cache_put(cache_dir, keys[i], result, opts.langs)
         with COUNTERS.lock:
             COUNTERS.ocr += 1
         if on_page:

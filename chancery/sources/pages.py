@@ -77,6 +77,7 @@ class PageText:
     text: str
     method: str = "text"
     confidence: float | None = None
+    timed_out: bool = False
 
 
 def build_document(item: SourceItem, pages: list[PageText], fmt: str, collection: Collection) -> Document:
@@ -106,7 +107,11 @@ def build_document(item: SourceItem, pages: list[PageText], fmt: str, collection
         conf = "unknown" if page.confidence is None else f"{page.confidence:.0f}"
         if page.confidence is not None and page.confidence < 60:
             doc.warnings.append(f"ocr: page {n} read with low confidence ({conf})")
-        if not page.text.strip():
+        if page.timed_out:
+            doc.warnings.append(
+                f"ocr: page {n} took too long and was left without text (CHANCERY_OCR_TIMEOUT)"
+            )
+        elif not page.text.strip():
             doc.warnings.append(f"ocr: page {n} has no text")
     return doc
 

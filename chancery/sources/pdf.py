@@ -65,7 +65,9 @@ def page_texts(data: bytes, path: str, opts: ocr.OcrOptions | None = None) -> li
             batch = need_ocr[start : start + RENDER_BATCH]
             images = [render(pdf, i) for i in batch]
             for i, result in zip(batch, ocr.ocr_images(images, opts), strict=True):
-                pages[i] = PageText(clean_marking_lines(result.text), "ocr", result.confidence)
+                pages[i] = PageText(
+                    clean_marking_lines(result.text), "ocr", result.confidence, result.timed_out
+                )
     finally:
         pdf.close()
     return pages
