@@ -14,8 +14,10 @@ from rich.table import Table
 
 from chancery.archive import Archive
 from chancery.errors import ChanceryError
+from chancery.fetch.cli import fetch_app
 from chancery.search.results import SearchResult
 from chancery.sources.files import count_source_files
+from chancery.sources.ocr import configure_for_archive as configure_ocr
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
@@ -46,10 +48,18 @@ def ingest(
     db: str | None = DbOption,
     format: str | None = typer.Option(None, "--format", help="Reader to use instead of detecting one"),
     json: bool = JsonOption,
+    ocr: str = typer.Option(
+        "auto", "--ocr", help="OCR of PDF pages and images: auto (pages without text), force, never"
+    ),
+    ocr_lang: str = typer.Option("eng", "--ocr-lang", help="Tesseract languages for OCR, e.g. eng+rus"),
 ) -> None:
     """Read documents into the archive; exits 1 if any file failed."""
     total = count_source_files(paths)
     with Archive.open(db) as archive:
+        try:
+            configure_ocr(archive, ocr, ocr_lang)
+        except ValueError as exc:
+            _fail(str(exc))
         with Progress(
             TextColumn("[bold]ingest"),
             BarColumn(),
@@ -267,6 +277,7 @@ def serve(
     serve_web(db, host=host, port=port)
 
 
+app.add_typer(fetch_app, name="fetch")
 authority_app = typer.Typer(no_args_is_help=True, help="Authority records: people, places, organisations.")
 app.add_typer(authority_app, name="authority")
 

@@ -11,6 +11,13 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Debian's tesseract (English and Russian) for OCR, and a typewriter font for the test pages.
+if ! command -v tesseract >/dev/null || [ ! -e /usr/share/fonts/truetype/freefont/FreeMono.ttf ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus fonts-freefont-ttf >/dev/null
+fi
+
 # PostgreSQL 15 on 127.0.0.1:5432 (trust auth, database `test`): start it if it is down.
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if command -v pg_ctlcluster >/dev/null; then

@@ -14,7 +14,7 @@ from chancery.errors import SourceError
 
 MAX_BYTES = int(os.environ.get("CHANCERY_MAX_FILE_BYTES", 512 * 1024 * 1024))
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
-SKIP_SUFFIXES = {".tsv", ".xlsx", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".rnc", ".sch", ".py"}
+SKIP_SUFFIXES = {".tsv", ".xlsx", ".gif", ".rnc", ".sch", ".py"}
 
 
 @dataclass
