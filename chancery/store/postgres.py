@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,49 +30,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
+from chancery.store import schema as ddl
 from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT COLLATE "C" PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER,
-    ingested_at TEXT
-);
-CREATE TABLE IF NOT EXISTS collections (
-    id TEXT COLLATE "C" PRIMARY KEY, archive TEXT COLLATE "C", title TEXT, body JSONB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT COLLATE "C" PRIMARY KEY,
-    collection_id TEXT COLLATE "C",
-    file_path TEXT COLLATE "C",
-    title TEXT,
-    doc_type TEXT COLLATE "C",
-    date_when TEXT COLLATE "C",
-    not_before TEXT COLLATE "C",
-    not_after TEXT COLLATE "C",
-    ord BIGINT,
-    body JSONB {compression} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents (file_path);
-CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
-CREATE INDEX IF NOT EXISTS documents_collection
-    ON documents (collection_id NULLS FIRST, ord NULLS FIRST, id);
-CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
-CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT COLLATE "C" PRIMARY KEY, op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entities (
-    id TEXT COLLATE "C" PRIMARY KEY, type TEXT COLLATE "C", name TEXT, body JSONB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entities_type ON entities (type, id);
-CREATE TABLE IF NOT EXISTS entity_names (
-    norm TEXT COLLATE "C" NOT NULL, entity_id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (norm, entity_id)
-);
-CREATE TABLE IF NOT EXISTS links (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    src TEXT COLLATE "C" NOT NULL, dst TEXT COLLATE "C" NOT NULL, kind TEXT NOT NULL, text TEXT
-);
-CREATE INDEX IF NOT EXISTS links_src ON links (src, seq);
-CREATE INDEX IF NOT EXISTS links_dst ON links (dst, seq);
-"""
 
 # Bodies are fetched this many at a time when iterating, so the connection stays free between
 # chunks (callers may write while they iterate, as they can with SQLite).
@@ -161,7 +122,8 @@ class PostgresStore:
             lz4 = self.conn.execute(
                 "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
             ).fetchone()
-            self.conn.execute(SCHEMA.replace("{compression}", "COMPRESSION lz4" if lz4 and lz4[0] else ""))
+            dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
+            self.conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:

@@ -10,43 +10,9 @@ from typing import Any
 
 import orjson
 
+from chancery.store import schema as ddl
 from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER, ingested_at TEXT
-);
-CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
-CREATE TABLE IF NOT EXISTS collections (
-    id TEXT PRIMARY KEY, archive TEXT, title TEXT, body BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    collection_id TEXT,
-    file_path TEXT,
-    title TEXT,
-    doc_type TEXT,
-    date_when TEXT,
-    not_before TEXT,
-    not_after TEXT,
-    ord INTEGER,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents(file_path);
-CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection_id, ord);
-CREATE INDEX IF NOT EXISTS documents_date ON documents(not_before);
-CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT PRIMARY KEY, op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entities (id TEXT PRIMARY KEY, type TEXT, name TEXT, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS entity_names (
-    norm TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (norm, entity_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS links (
-    src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, text TEXT
-);
-CREATE INDEX IF NOT EXISTS links_src ON links(src);
-CREATE INDEX IF NOT EXISTS links_dst ON links(dst);
-"""
 
 
 def _now() -> str:
@@ -63,7 +29,7 @@ class SQLiteStore:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
-        self.conn.executescript(SCHEMA)
+        self._create_schema()
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
@@ -283,11 +249,11 @@ class SQLiteStore:
             )
 
     def links_from(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ?", (doc_id,))
+        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ? ORDER BY seq", (doc_id,))
         return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
 
     def links_to(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ?", (doc_id,))
+        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ? ORDER BY seq", (doc_id,))
         return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
 
     # -- summary -----------------------------------------------------------------------------
@@ -322,6 +288,25 @@ class SQLiteStore:
         self.conn.close()
 
     # -- helpers -------------------------------------------------------------------------------
+    def _create_schema(self) -> None:
+        """Create the tables and indexes, first bringing an older archive's schema up to date."""
+        self.conn.executescript(ddl.drops())
+        links = [r[1] for r in self.conn.execute("PRAGMA table_info(links)")]
+        if links and "seq" not in links:  # older archives: links without their insertion number
+            with self._transaction() as cur:
+                cur.execute(ddl.links_table(ddl.SQLITE, "links_with_seq"))
+                cur.execute(
+                    "INSERT INTO links_with_seq (seq, src, dst, kind, text) "
+                    "SELECT rowid, src, dst, kind, text FROM links ORDER BY rowid"
+                )
+                cur.execute("DROP TABLE links")
+                cur.execute("ALTER TABLE links_with_seq RENAME TO links")
+        for name, columns in ddl.INDEX_COLUMNS.items():
+            have = tuple(r[2] for r in self.conn.execute(f"PRAGMA index_info({name})"))
+            if have and have != columns:  # an older definition: rebuilt below
+                self.conn.execute(f"DROP INDEX {name}")
+        self.conn.executescript(ddl.tables(ddl.SQLITE) + ddl.indexes(ddl.SQLITE))
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
 
