@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chancery.archive import Archive  # noqa: E402
-from chancery.search.related import related  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FRUS = ["frus1958-60v05", "frus1958-60v12", "frus1955-57v25"]
@@ -190,7 +189,7 @@ def main() -> None:
     for use_links in (True, False):
         t0, found = time.perf_counter(), 0
         for src, dst in pairs:
-            found += dst in {h["id"] for h in related(archive, src, limit=10, use_links=use_links)}
+            found += dst in {h["id"] for h in archive.related(src, limit=10, use_links=use_links)}
         ms = 1000 * (time.perf_counter() - t0) / max(len(pairs), 1)
         label = "with store links" if use_links else "content only (links ignored)"
         with_vectors = embedded and any(archive.vectors().has(src) for src, _ in pairs)

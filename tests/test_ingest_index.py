@@ -60,10 +60,10 @@ def test_index_from_memory_matches_a_rebuild_from_the_store(ingested: Archive) -
     for query in QUERIES[:4]:
         assert after_ingest["hits"][query][0] > 0, query  # the queries do match something
     # linking inferred dates after the documents were indexed: the index holds the new ones
-    inferred = [d for d in archive.documents() if (d.get("date") or {}).get("basis") == "inferred"]
+    inferred = [d for d in archive.documents() if d.date.basis == "inferred"]
     assert inferred
     for doc in inferred:
-        assert after_ingest["stored"][doc["id"]][0]["date"] == doc["date"]
+        assert after_ingest["stored"][doc.id][0]["date"] == doc.to_dict()["date"]
     archive.reindex()
     assert index_snapshot(archive) == after_ingest
 

@@ -11,8 +11,19 @@ from typing import Any
 import orjson
 
 from chancery.store import schema as ddl
-from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
-
+from chancery.store.base import (
+    CollectionData,
+    DocumentData,
+    EntityData,
+    FileRecord,
+    Link,
+    LinkTriple,
+    ReplaceResult,
+    Serialized,
+    as_serialized,
+    document_row,
+    link_of,
+)
 
 
 def _now() -> str:
@@ -49,8 +60,8 @@ class SQLiteStore:
         path: str,
         sha256: str,
         format: str,
-        collections: list[dict[str, Any]],
-        documents: list[dict[str, Any] | Serialized],
+        collections: list[CollectionData],
+        documents: list[DocumentData] | list[Serialized],
     ) -> ReplaceResult:
         rows = as_serialized(documents)
         cur = self.conn.cursor()
@@ -58,7 +69,7 @@ class SQLiteStore:
         try:
             old = {r[0] for r in cur.execute("SELECT id FROM documents WHERE file_path = ?", (path,))}
             new_ids = [d.id for d in rows]
-            existing = set()
+            existing: set[str] = set()
             for i in range(0, len(new_ids), 500):
                 chunk = new_ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -93,7 +104,7 @@ class SQLiteStore:
             raise
         return ReplaceResult(added=len(set(new_ids) - existing), replaced=len(existing), removed=len(gone))
 
-    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+    def update_documents(self, documents: list[DocumentData]) -> None:
         with self._transaction() as cur:
             cur.executemany(
                 "UPDATE documents SET title = ?, doc_type = ?, date_when = ?, not_before = ?, "
@@ -116,11 +127,11 @@ class SQLiteStore:
                 [(d["id"],) for d in documents],
             )
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
+    def document(self, doc_id: str) -> DocumentData | None:
         row = self.conn.execute("SELECT body FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def documents(self, doc_ids: Iterable[str]) -> list[DocumentData]:
         ids = list(doc_ids)
         found: dict[str, dict[str, Any]] = {}
         for i in range(0, len(ids), 500):
@@ -132,7 +143,7 @@ class SQLiteStore:
                 found[doc_id] = orjson.loads(body)
         return [found[i] for i in ids if i in found]
 
-    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[DocumentData]:
         if collection_id:
             cur = self.conn.execute(
                 "SELECT body FROM documents WHERE collection_id = ? ORDER BY ord, id", (collection_id,)
@@ -165,11 +176,11 @@ class SQLiteStore:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
     # -- collections ---------------------------------------------------------------------
-    def collection(self, collection_id: str) -> dict[str, Any] | None:
+    def collection(self, collection_id: str) -> CollectionData | None:
         row = self.conn.execute("SELECT body FROM collections WHERE id = ?", (collection_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def collections(self) -> list[dict[str, Any]]:
+    def collections(self) -> list[CollectionData]:
         rows = self.conn.execute(
             "SELECT c.body, count(d.id) FROM collections c LEFT JOIN documents d "
             "ON d.collection_id = c.id GROUP BY c.id ORDER BY c.id"
@@ -200,7 +211,7 @@ class SQLiteStore:
             return cur.rowcount
 
     # -- entities --------------------------------------------------------------------------
-    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None:
+    def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
         with self._transaction() as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO entities (id, type, name, body) VALUES (?, ?, ?, ?)",
@@ -208,18 +219,18 @@ class SQLiteStore:
             )
             cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
 
-    def entity(self, entity_id: str) -> dict[str, Any] | None:
+    def entity(self, entity_id: str) -> EntityData | None:
         row = self.conn.execute("SELECT body FROM entities WHERE id = ?", (entity_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]:
+    def entities_by_name(self, norm_name: str) -> list[EntityData]:
         rows = self.conn.execute(
             "SELECT e.body FROM entity_names n JOIN entities e ON e.id = n.entity_id WHERE n.norm = ?",
             (norm_name,),
         )
         return [orjson.loads(r[0]) for r in rows]
 
-    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_entities(self, type: str | None = None) -> Iterator[EntityData]:
         if type:
             cur = self.conn.execute("SELECT body FROM entities WHERE type = ? ORDER BY id", (type,))
         else:
@@ -231,7 +242,7 @@ class SQLiteStore:
         return self.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
 
     # -- links -------------------------------------------------------------------------------
-    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+    def put_links(self, src_id: str, links: list[LinkTriple]) -> None:
         with self._transaction() as cur:
             cur.execute("DELETE FROM links WHERE src = ?", (src_id,))
             cur.executemany(
@@ -239,7 +250,7 @@ class SQLiteStore:
                 [(src_id, dst, kind, text) for dst, kind, text in links],
             )
 
-    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    def put_links_many(self, batch: list[tuple[str, list[LinkTriple]]]) -> None:
         last = dict(batch)  # a source given twice keeps its last links, as with put_links
         with self._transaction() as cur:
             cur.executemany("DELETE FROM links WHERE src = ?", [(src,) for src in last])
@@ -248,13 +259,17 @@ class SQLiteStore:
                 [(src, dst, kind, text) for src, links in last.items() for dst, kind, text in links],
             )
 
-    def links_from(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ? ORDER BY seq", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
+    def links_from(self, doc_id: str) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT src, dst, kind, text FROM links WHERE src = ? ORDER BY seq", (doc_id,)
+        )
+        return [link_of(*r) for r in rows]
 
-    def links_to(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ? ORDER BY seq", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
+    def links_to(self, doc_id: str) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT src, dst, kind, text FROM links WHERE dst = ? ORDER BY seq", (doc_id,)
+        )
+        return [link_of(*r) for r in rows]
 
     # -- summary -----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -322,5 +337,5 @@ class _Transaction:
         self.cur.execute("BEGIN IMMEDIATE")
         return self.cur
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.cur.execute("ROLLBACK" if exc_type else "COMMIT")

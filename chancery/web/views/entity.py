@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from chancery.archive import Archive
-from chancery.errors import NotFound, QueryError
+from chancery.errors import QueryError
 from chancery.web.render import archive_of, page
 from chancery.web.views.search import run_search
 
@@ -23,12 +23,8 @@ DOCUMENT_CAP = 500
 
 
 def find_entity(archive: Archive, entity_id: str) -> dict[str, Any]:
-    """The entity record (via `archive.entity` when the archive has it, else the store)."""
-    lookup = getattr(archive, "entity", None)
-    found = lookup(entity_id) if lookup else archive.store.entity(entity_id)
-    if not found:
-        raise NotFound(f"no entity with id {entity_id!r}")
-    return dict(found)
+    """The entity record as a dict (NotFound for an unknown id)."""
+    return archive.entity(entity_id).to_dict()
 
 
 def entity_queries(entity: dict[str, Any]) -> list[str]:

@@ -48,7 +48,7 @@ def month_buckets(hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int
         return [], undated
     first, last = min(months), max(months)
     year, month = int(first[:4]), int(first[5:7])
-    buckets = []
+    buckets: list[dict[str, Any]] = []
     while f"{year:04d}-{month:02d}" <= last and len(buckets) < 1200:
         key = f"{year:04d}-{month:02d}"
         buckets.append({"month": key, "count": months.get(key, 0)})
