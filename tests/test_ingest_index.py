@@ -11,7 +11,7 @@ import pytest
 import tantivy
 from conftest import corpus_path
 
-from chancery import linking
+from chancery import ingest, linking
 from chancery.archive import Archive
 from chancery.ingest import IndexFeed, fields_digest
 from chancery.search.index import index_fields
@@ -112,7 +112,7 @@ def test_crash_between_store_and_index_commit_is_replayed(
 def test_failed_index_writer_is_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an ingest dies mid-way, the same archive can still write its index."""
     with Archive.open(tmp_path / "a.db") as archive:
-        monkeypatch.setattr(archive, "link", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
+        monkeypatch.setattr(ingest, "link_documents", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
         with pytest.raises(KeyError):
             archive.ingest([_volumes()[1]], workers=1)
         monkeypatch.undo()

@@ -81,9 +81,7 @@ def test_references_count_both_ways(archive: Archive):
 
 
 def test_dated_documents_get_a_date_window(archive: Archive):
-    doc = next(
-        d for d in archive.documents() if d.id.startswith("dfat") and d.date.when
-    )
+    doc = next(d for d in archive.documents() if d.id.startswith("dfat") and d.date.when)
     hits = archive.related(doc.id, limit=10)
     assert hits and all(h["id"] != doc.id for h in hits)
     assert any("date" in " ".join(h["why"]) or "days apart" in " ".join(h["why"]) for h in hits)
