@@ -101,8 +101,8 @@ def evaluate(archive: Archive, runs: dict, queries, within: set[str] | None = No
         nd, rc, t0 = [], [], time.perf_counter()
         for text, relevant in queries:
             query = f"({shape(text)}) {scope}".strip() if scope else shape(text)
-            hits = archive.search(query, limit=1000 if within else 100, facets=False, mode=mode)["hits"]
-            ranked = [h["id"] for h in hits if within is None or h["id"] in within][:100]
+            hits = archive.search(query, limit=1000 if within else 100, facets=False, mode=mode).hits
+            ranked = [h.id for h in hits if within is None or h.id in within][:100]
             nd.append(ndcg10(ranked, relevant))
             rc.append(recall100(ranked, relevant))
         ms = 1000 * (time.perf_counter() - t0) / max(len(queries), 1)

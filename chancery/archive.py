@@ -21,6 +21,7 @@ from chancery.model import Collection, Document, Entity
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
+from chancery.search.results import SearchResult
 from chancery.search.variants import Variants
 from chancery.settings import Settings
 from chancery.store import Store, open_store
@@ -270,8 +271,10 @@ class Archive:
         sort: str = "relevance",
         facets: bool = True,
         mode: str = "bm25",
-    ) -> dict[str, Any]:
-        """Search in the query language (chancery/search/README-query.md): hits, facets, variants."""
+    ) -> SearchResult:
+        """Search in the query language (chancery/search/README-query.md): hits, facets, variants.
+
+        The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`."""
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import orjson
 import typer
@@ -15,6 +15,7 @@ from rich.table import Table
 
 from chancery.archive import Archive
 from chancery.errors import ChanceryError
+from chancery.search.results import SearchResult
 from chancery.sources.files import count_source_files
 
 app = typer.Typer(
@@ -143,38 +144,38 @@ def search(
         except ChanceryError as exc:
             _fail(str(exc))
     if json:
-        _print_json(result)
+        _print_json(result.to_dict())
         return
-    table = Table(title=f"{result['total']} documents match {query!r}")
+    table = Table(title=f"{result.total} documents match {query!r}")
     for col in ("id", "date", "title"):
         table.add_column(col)
-    for hit in result["hits"]:
-        table.add_row(hit["id"], (hit.get("date") or {}).get("when") or "", hit.get("title") or "")
+    for hit in result.hits:
+        table.add_row(hit.id, hit.date.when or "", hit.title or "")
     out.print(table)
-    for word, spellings in (result.get("variants") or {}).items():
+    for word, spellings in result.variants.items():
         out.print(f"also searched for {word!r} as: {', '.join(spellings)}", highlight=False)
     if facets:
         _print_facets(result)
 
 
-def _print_facets(result: dict[str, Any]) -> None:
+def _print_facets(result: SearchResult) -> None:
     """Each facet as a small table of value and count, then the year histogram."""
-    for name, buckets in (result.get("facets") or {}).items():
+    for name, buckets in (result.facets or {}).items():
         if not buckets:
             continue
         table = Table(title=name, title_justify="left")
         table.add_column("value")
         table.add_column("count", justify="right")
         for bucket in buckets:
-            table.add_row(str(bucket["value"]), str(bucket["count"]))
+            table.add_row(str(bucket.value), str(bucket.count))
         out.print(table)
-    histogram = result.get("histogram") or []
+    histogram = result.histogram or []
     if histogram:
-        peak = max(b["count"] for b in histogram)
+        peak = max(b.count for b in histogram)
         out.print("[bold]by year[/bold]")
-        for bucket in histogram:
-            bar = "█" * max(1, round(30 * bucket["count"] / peak))
-            out.print(f"{bucket['year']}  {bar} {bucket['count']}", highlight=False)
+        for year in histogram:
+            bar = "█" * max(1, round(30 * year.count / peak))
+            out.print(f"{year.year}  {bar} {year.count}", highlight=False)
 
 
 @app.command()

@@ -51,8 +51,8 @@ def test_changed_file_replaces_its_documents(archive: Archive, tmp_path: Path) -
     report = archive.ingest([volume])
     assert report.ok and report.replaced == 2 and report.added == 0
     assert "Declined." in archive.document("frus9999v01/d2").text
-    assert archive.search("declined")["total"] == 1
-    assert archive.search("agreed")["total"] == 0
+    assert archive.search("declined").total == 1
+    assert archive.search("agreed").total == 0
     # a document that disappears from the file disappears from the archive and the index
     text = volume.read_text()
     start = text.index('<div type="document" xml:id="d2"')
@@ -61,7 +61,7 @@ def test_changed_file_replaces_its_documents(archive: Archive, tmp_path: Path) -
     report = archive.ingest([volume])
     assert report.removed == 1
     assert archive.store.count_documents() == 1
-    assert archive.search("declined")["total"] == 0
+    assert archive.search("declined").total == 0
 
 
 def test_failed_file_leaves_stored_documents_untouched(archive: Archive, tmp_path: Path) -> None:
@@ -179,9 +179,9 @@ def test_index_catches_up_after_interrupted_ingest(tmp_path: Path) -> None:
         doc = archive.document("frus9999v01/d2")
         doc.text = "A wholly new sentence about zanzibar."
         archive.store.update_documents([doc.to_dict()])  # as if the process died before syncing the index
-        assert archive.search("zanzibar")["total"] == 0
+        assert archive.search("zanzibar").total == 0
     with Archive.open(db) as archive:
-        assert archive.search("zanzibar")["total"] == 1
+        assert archive.search("zanzibar").total == 1
         assert archive.stats()["pending_index"] == 0
 
 
@@ -200,8 +200,8 @@ def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_p
     assert ids == ["dfat-v20/d484", "dfat-v20/d484~484-cablegram-to-canberra"]
     assert any("already used" in w for w in report.warnings)
     # the renamed document is indexed under its new id, the first one under its own
-    assert {h["id"] for h in archive.search("cable")["hits"]} == {"dfat-v20/d484~484-cablegram-to-canberra"}
-    assert {h["id"] for h in archive.search("minute")["hits"]} == {"dfat-v20/d484"}
+    assert {h.id for h in archive.search("cable").hits} == {"dfat-v20/d484~484-cablegram-to-canberra"}
+    assert {h.id for h in archive.search("minute").hits} == {"dfat-v20/d484"}
     assert archive.index.count() == 2
     again = archive.ingest([folder])
     assert again.unchanged == 2 and archive.store.count_documents() == 2

@@ -598,9 +598,9 @@ def test_archive_over_postgres_matches_sqlite(pg_schema: str, tmp_path: Path) ->
             report = archive.ingest([str(p) for p in seeds])
             assert report.ok, report.failures
             assert (report.files, report.added) == (2, 2)
-            hits = archive.search("harriman soong")["hits"]
-            assert len(hits) >= 1 and all(h["title"] for h in hits)
-            assert {h["id"] for h in archive.search("harriman")["hits"]} == set(archive.store.document_ids())
+            hits = archive.search("harriman soong").hits
+            assert len(hits) >= 1 and all(h.title for h in hits)
+            assert {h.id for h in archive.search("harriman").hits} == set(archive.store.document_ids())
             assert archive.stats()["index_documents"] == 2
             again = archive.ingest([str(p) for p in seeds])
             assert (again.unchanged, again.added) == (2, 0)

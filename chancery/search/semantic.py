@@ -27,6 +27,7 @@ except ImportError:  # core install without the `semantic` extra
     np = None  # type: ignore[assignment]
 
 from chancery.errors import ChanceryError
+from chancery.store.base import Store
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
@@ -142,6 +143,8 @@ class VectorStore:
         self.owners = np.zeros(0, dtype=np.int32)  # passage -> document row
         self.spans = np.zeros((0, 2), dtype=np.int32)
         self._loaded_mtime: float | None = None
+        self._row: dict[str, int] = {}
+        self._starts = np.zeros(0, dtype=np.int64)  # row -> index of its first passage
         self.reload()
 
     # -- persistence -----------------------------------------------------------------------
@@ -158,8 +161,7 @@ class VectorStore:
         self.owners = np.load(self.path / "owners.npy")
         self.spans = np.load(self.path / "spans.npy")
         self._loaded_mtime = mtime
-        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids))) if len(self.ids) else None
+        self._index_rows()
 
     def save(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -181,7 +183,7 @@ class VectorStore:
         return len(self.ids)
 
     def has(self, doc_id: str) -> bool:
-        return doc_id in getattr(self, "_row", {})
+        return doc_id in self._row
 
     # -- changes ---------------------------------------------------------------------------
     def replace(
@@ -205,8 +207,12 @@ class VectorStore:
         self.vectors = np.concatenate(vectors)
         self.owners = np.concatenate(owners).astype(np.int32)
         self.spans = np.concatenate(spans)
+        self._index_rows()
+
+    def _index_rows(self) -> None:
+        """Document id -> row, and each row's first passage."""
         self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids))) if self.ids else None
+        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids)))
 
     # -- search ----------------------------------------------------------------------------
     def doc_scores(self, query: np.ndarray) -> np.ndarray:
@@ -250,7 +256,7 @@ class VectorStore:
 
 
 def update_vectors(
-    store: Any,
+    store: Store,
     vectors: VectorStore,
     doc_ids: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
