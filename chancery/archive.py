@@ -21,7 +21,7 @@ from chancery.model import Collection, Document, Entity
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
-from chancery.search.results import SearchResult
+from chancery.search.results import Hit, SearchResult
 from chancery.search.variants import Variants
 from chancery.settings import Settings
 from chancery.store import Store, open_store
@@ -255,6 +255,19 @@ class Archive:
     def cite(self, doc_id: str, format: str, permalink: str | None = None) -> str:
         """The document's citation in `format` (`chancery.citations.FORMATS`; CSL-JSON as text)."""
         return citations.cite(self.document(doc_id).to_dict(), format, permalink)
+
+    def matches(self, query: str, cap: int = 5000, page: int = 1000) -> tuple[list[Hit], int]:
+        """Up to `cap` matches of `query` by relevance (no facets; `page` hits a call) and the
+        total number of matches: what the timeline and correspondence pages count."""
+        hits: list[Hit] = []
+        total: int | None = None
+        while total is None or len(hits) < min(total, cap):
+            result = self.search(query, limit=min(page, cap - len(hits)), offset=len(hits), facets=False)
+            total = result.total
+            if not result.hits:
+                break
+            hits += result.hits
+        return hits, total or 0
 
     def stats(self) -> dict[str, Any]:
         data = self.store.stats()
