@@ -572,6 +572,21 @@ def test_older_sqlite_archive_is_brought_up_to_date(tmp_path: Path) -> None:
         again.close()
 
 
+def test_older_postgres_archive_loses_only_the_unused_meta_table(
+    pg_admin: psycopg.Connection, pg_schema: str
+) -> None:
+    pg_admin.execute(f'CREATE TABLE "{pg_schema}".meta (key TEXT PRIMARY KEY, value TEXT)')
+    store = PostgresStore(with_schema(PG_URL, pg_schema))
+    try:
+        store.replace_file("f1", "s", "test", [coll("c1")], [doc("a")])
+        store.close()
+        store = PostgresStore(with_schema(PG_URL, pg_schema))  # reopening keeps the documents
+        assert "meta" not in _postgres_layout(store)["tables"]
+        assert store.document_ids() == ["a"]
+    finally:
+        store.close()
+
+
 def test_postgres_url_schema_and_password_masking(pg_schema: str) -> None:
     store = PostgresStore(with_schema(PG_URL, pg_schema))
     try:
