@@ -23,7 +23,7 @@ _SENTENCE = re.compile(r"(^|[.!?:]\s+|\n\s*)([a-z])")
 
 def available() -> bool:
     try:
-        import spacy  # noqa: F401
+        import spacy  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
 
         return True
     except ImportError:
@@ -50,7 +50,7 @@ class SpacyDetector:
     @property
     def nlp(self) -> Any:
         if self._nlp is None:
-            import spacy
+            import spacy  # type: ignore[import-not-found, unused-ignore]
 
             self._nlp = spacy.load(self.model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
         return self._nlp
