@@ -157,12 +157,13 @@ class Archive:
 
     def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
         """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""
-        from chancery.enrich import DEEP, _steps  # private: enrich is to give it a public name
+        from chancery.enrich import DEEP
+        from chancery.enrich import steps as enrich_steps
 
         context = self.enrich_context()
         if context.resolver is None:
             return 0
-        steps = _steps(tuple(DEEP))
+        steps = enrich_steps(tuple(DEEP))
         ids = self.store.document_ids()
         collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
         for first in range(0, len(ids), batch):
