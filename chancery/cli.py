@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 import typer
@@ -26,7 +27,7 @@ console = Console(stderr=True)
 out = Console()
 
 DbOption = typer.Option(
-    None, "--db", envvar="CHANCERY_DB", help="SQLite path or postgresql:// URL (default ./chancery.db)"
+    None, "--db", help="SQLite path or postgresql:// URL (default $CHANCERY_DB, else ./chancery.db)"
 )
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
@@ -35,7 +36,7 @@ def _print_json(data: object) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -54,7 +55,8 @@ def ingest(
     ocr_lang: str = typer.Option("eng", "--ocr-lang", help="Tesseract languages for OCR, e.g. eng+rus"),
 ) -> None:
     """Read documents into the archive; exits 1 if any file failed."""
-    total = count_source_files(paths)
+    sources: list[str | Path] = list(paths)
+    total = count_source_files(sources)
     with Archive.open(db) as archive:
         try:
             configure_ocr(archive, ocr, ocr_lang)
@@ -77,7 +79,7 @@ def ingest(
                     progress.advance(task)
                 progress.update(task, description=Path(path.split("!")[-1]).name[:40])
 
-            report = archive.ingest(list(paths), format=format, on_item=advance)
+            report = archive.ingest(sources, format=format, on_item=advance)
     if json:
         _print_json(report.to_dict())
     else:
@@ -105,15 +107,14 @@ def show(
         except ChanceryError as exc:
             _fail(str(exc), 1)
     if format == "json":
-        _print_json(doc)
+        _print_json(doc.to_dict())
         return
-    date = (doc.get("date") or {}).get("when") or "undated"
-    out.print(f"[bold]{doc.get('title')}[/bold]", highlight=False)
-    out.print(f"{doc['id']} · {date} · {doc.get('doc_type') or ''}", highlight=False)
+    out.print(f"[bold]{doc.title}[/bold]", highlight=False)
+    out.print(f"{doc.id} · {doc.date.when or 'undated'} · {doc.doc_type or ''}", highlight=False)
     out.print()
-    out.print(doc.get("text") or "", highlight=False, markup=False)
-    for note in doc.get("footnotes") or []:
-        out.print(f"[{note['n']}] {note['text']}", highlight=False, markup=False)
+    out.print(doc.text, highlight=False, markup=False)
+    for note in doc.footnotes:
+        out.print(f"[{note.n}] {note.text}", highlight=False, markup=False)
 
 
 @app.command()
@@ -334,16 +335,16 @@ def entity(
         except ChanceryError as exc:
             _fail(str(exc), 1)
     if json:
-        _print_json(ent)
+        _print_json(ent.to_dict())
         return
-    out.print(f"[bold]{ent['name']}[/bold] ({ent['type']}) {ent['id']}", highlight=False)
-    if ent.get("birth") or ent.get("death"):
-        out.print(f"{ent.get('birth') or '?'}–{ent.get('death') or ''}", highlight=False)
-    if ent.get("variants"):
-        out.print("also: " + "; ".join(ent["variants"][:20]), highlight=False, markup=False)
-    if ent.get("description"):
-        out.print(ent["description"], highlight=False, markup=False)
-    for office in ent.get("offices") or []:
+    out.print(f"[bold]{ent.name}[/bold] ({ent.type}) {ent.id}", highlight=False)
+    if ent.birth or ent.death:
+        out.print(f"{ent.birth or '?'}–{ent.death or ''}", highlight=False)
+    if ent.variants:
+        out.print("also: " + "; ".join(ent.variants[:20]), highlight=False, markup=False)
+    if ent.description:
+        out.print(ent.description, highlight=False, markup=False)
+    for office in ent.offices:
         where = f" ({office['country']})" if office.get("country") else ""
         out.print(
             f"  {office.get('start') or '?'} – {office.get('end') or ''}: {office['title']}{where}",

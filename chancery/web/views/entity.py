@@ -25,8 +25,8 @@ _QUERY_WORD = re.compile(r'[^\s()"*]+')  # an id the query language reads as one
 
 
 def find_entity(archive: Archive, entity_id: str) -> dict[str, Any]:
-    """The entity record (a copy: the view adds to it); NotFound for an unknown id."""
-    return dict(archive.entity(entity_id))
+    """The entity record as a dict (a copy: the view adds to it); NotFound for an unknown id."""
+    return archive.entity(entity_id).to_dict()
 
 
 def entity_queries(entity: dict[str, Any]) -> list[str]:
