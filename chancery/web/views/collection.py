@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from chancery.archive import Archive
+from chancery.web.coverage import with_coverage
 from chancery.web.render import archive_of, page
 
 api = APIRouter()
@@ -47,7 +48,7 @@ def table_of_contents(archive: Archive, collection: dict[str, Any]) -> list[dict
 
 
 def collection_data(archive: Archive, collection_id: str) -> dict[str, Any]:
-    collection = dict(archive.collection(collection_id))
+    collection = with_coverage(archive, dict(archive.collection(collection_id)))
     toc = table_of_contents(archive, collection)
     collection["toc"] = toc
     counts = {c["id"]: c.get("document_count") for c in archive.collections()}
@@ -59,7 +60,7 @@ def collection_data(archive: Archive, collection_id: str) -> dict[str, Any]:
 def collections_data(archive: Archive) -> list[dict[str, Any]]:
     return [
         {k: c.get(k) for k in ("id", "title", "archive", "coverage", "document_count")}
-        for c in archive.collections()
+        for c in (with_coverage(archive, c) for c in archive.collections())
     ]
 
 

@@ -13,6 +13,7 @@ from chancery.archive import Archive
 from chancery.errors import QueryError
 from chancery.web.render import archive_of, page, search_url
 from chancery.web.views.search import run_search, with_filter
+from chancery.web.years import archive_years
 
 api = APIRouter()
 pages = APIRouter()
@@ -108,7 +109,7 @@ async def api_correspondence(
 async def timeline_page(request: Request, q: str = "") -> HTMLResponse:
     context: dict[str, Any] = {"q": q}
     if not q.strip():
-        return page(request, "timeline.html", context)
+        return page(request, "timeline.html", {**context, **archive_years(archive_of(request))})
     try:
         data = timeline_data(archive_of(request), q)
     except QueryError as exc:
