@@ -20,8 +20,6 @@ from test_api import client, web_archive_path  # noqa: F401  (the shared web-tes
 from chancery.archive import Archive
 from chancery.web import create_app
 
-LONG_ID = "frus-text/000_e45dc6676497ee2e"
-
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -m chancery ARGS` with stdout and stderr piped (not a terminal)."""
@@ -117,17 +115,27 @@ def test_snippets_do_not_highlight_stop_words_beside_other_words(client: TestCli
 
 
 # -- CLI ------------------------------------------------------------------------------------
-def test_piped_search_prints_whole_ids(tmp_path_factory: pytest.TempPathFactory) -> None:
-    db = str(web_archive_path(tmp_path_factory))
+def test_piped_search_prints_whole_ids(tmp_path: Path) -> None:
+    name = "000_harriman_to_truman_" + "_".join(f"part{i}" for i in range(16))  # a 100-character id
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copyfile(SEEDS / "000_e45dc6676497ee2e.txt", sources / f"{name}.txt")
+    shutil.copyfile(SEEDS / "001_5cfb9ea65f8fb897.txt", sources / "001_5cfb9ea65f8fb897.txt")
+    db = str(tmp_path / "piped.db")
+    assert run_cli("ingest", str(sources), "--db", db).returncode == 0
+    long_id = f"frus-text/{name}"
+    assert len(long_id) > 100
+
     result = run_cli("search", "soong", "--db", db)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("# ") and "documents match 'soong'" in lines[0]
+    assert lines[0] == "# 2 documents match 'soong'"
     assert lines[1].split("\t") == ["id", "date", "title"]
-    ids = [line.split("\t")[0] for line in lines[2:]]
-    assert LONG_ID in ids
-    assert all(len(line.split("\t")) == 3 for line in lines[1:])
-    one = run_cli("search", f"id:{LONG_ID}", "--db", db).stdout
+    rows = [line.split("\t") for line in lines[2:]]
+    assert {row[0] for row in rows} == {long_id, "wilson/123402"}
+    assert all(len(row) == 3 for row in rows)
+    assert "The Ambassador in the Soviet Union (Harriman) to President Truman" in {row[2] for row in rows}
+    one = run_cli("search", "id:wilson/123402", "--db", db).stdout
     assert one.startswith("# 1 document matches")
 
 
