@@ -1,14 +1,36 @@
 #!/usr/bin/env bash
-# Set up and run the full test suite on a fresh machine (Debian, Python 3.11+, root or sudo).
+# Set up and run the tests on a fresh machine (Debian, Python 3.11+, root or sudo).
+#   bash scripts/test.sh               checks (ruff, mypy, import contract), then the full suite
+#   bash scripts/test.sh --fast        checks, then the fast lane: -m "not slow and not browser" on 2 workers
+#   bash scripts/test.sh --no-checks   skip the checks (also CHANCERY_CHECKS=0)
+# Other arguments go to pytest (e.g. `-m pg`, `tests/test_query.py`, `-k citation`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+FAST=0
+CHECKS="${CHANCERY_CHECKS:-1}"
+ARGS=()
+for arg in "$@"; do
+    case "$arg" in
+        --fast) FAST=1 ;;
+        --no-checks) CHECKS=0 ;;
+        *) ARGS+=("$arg") ;;
+    esac
+done
+
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
-# Debian's chromium for the browser tests (never a downloaded browser build).
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's chromium for the browser tests (never a downloaded browser build) and tesseract with
+# its English and Russian data for OCR.
+APT=()
+[ -x /usr/bin/chromium ] || APT+=(chromium)
+command -v tesseract >/dev/null || APT+=(tesseract-ocr)
+for lang in eng rus; do
+    [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/"$lang".traineddata 2>/dev/null)" ] || APT+=("tesseract-ocr-$lang")
+done
+if [ "${#APT[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
 fi
 
 # PostgreSQL 15 on 127.0.0.1:5432 (trust auth, database `test`): start it if it is down.
@@ -21,6 +43,21 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test,semantic]"
 
+# Checks before the tests; any failure fails the run.
+if [ "$CHECKS" != 0 ]; then
+    echo "== ruff check, ruff format --check"
+    python3 -m ruff check chancery tests benchmarks scripts
+    python3 -m ruff format --check chancery tests benchmarks scripts
+    echo "== import contract (lint-imports)"
+    lint-imports --no-cache
+    echo "== mypy (pyproject.toml [tool.mypy])"
+    python3 -m mypy
+fi
+
 export CHANCERY_CORPUS="${CHANCERY_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-# pytest exits 5 when it collected no tests: that is a failure here too.
-python3 -m pytest -q -p no:cacheprovider "$@"
+PYTEST=(python3 -m pytest -q -p no:cacheprovider)
+if [ "$FAST" = 1 ]; then
+    PYTEST+=(-m "not slow and not browser" -n 2 --dist loadfile)
+fi
+# pytest exits 5 when it collected no tests: with `set -e` that fails the run too.
+"${PYTEST[@]}" ${ARGS[@]+"${ARGS[@]}"}
