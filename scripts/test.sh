@@ -41,7 +41,29 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test,semantic]"
+# The fast lane skips pip when every requirement in pyproject.toml (core, test, semantic) is met.
+requirements_met() {
+    python3 - <<'PY' 2>/dev/null
+import sys, tomllib
+from importlib.metadata import PackageNotFoundError, version
+from packaging.requirements import Requirement
+
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+extras = project["optional-dependencies"]
+for line in project["dependencies"] + extras["test"] + extras["semantic"]:
+    req = Requirement(line)
+    try:
+        if not req.specifier.contains(version(req.name), prereleases=True):
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PY
+}
+if [ "$FAST" = 0 ] || ! requirements_met; then
+    python3 -m pip install -q --disable-pip-version-check -e ".[test,semantic]"
+fi
+# This checkout's code, also in subprocesses, whichever checkout pip installed last.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 # Checks before the tests; any failure fails the run.
 if [ "$CHECKS" != 0 ]; then
@@ -57,7 +79,7 @@ fi
 export CHANCERY_CORPUS="${CHANCERY_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 PYTEST=(python3 -m pytest -q -p no:cacheprovider)
 if [ "$FAST" = 1 ]; then
-    PYTEST+=(-m "not slow and not browser" -n 2 --dist loadfile)
+    PYTEST+=(-m "not slow and not browser" -n 2 --dist loadgroup)
 fi
 # pytest exits 5 when it collected no tests: with `set -e` that fails the run too.
 "${PYTEST[@]}" ${ARGS[@]+"${ARGS[@]}"}

@@ -134,8 +134,19 @@ def _uses_postgres(item: pytest.Item) -> bool:
     return '"postgres"' in inspect.getsource(function)
 
 
+# With pytest-xdist (`-n 2 --dist loadgroup`), each module runs on one worker, so its module fixtures
+# are built once; modules sharing a costly session fixture run on the same worker too.
+XDIST_GROUPS = {
+    "test_api.py": "web-archive",
+    "test_web_browser.py": "web-archive",
+    "test_entities.py": "resolver",
+    "test_entities_cables.py": "resolver",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     corpus_modules: dict[str, bool] = {}
+    xdist = config.pluginmanager.hasplugin("xdist")
     for item in items:
         module = getattr(item, "module", None)
         name = item.path.name
@@ -150,6 +161,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if name in SLOW_MODULES or _base_id(item) in SLOW_TESTS or SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+        if xdist:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS.get(name, name)))
 
 
 def _base_id(item: pytest.Item) -> str:
