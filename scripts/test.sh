@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the tests on a fresh machine (Debian, Python 3.11+, root or sudo).
 #   bash scripts/test.sh               checks (ruff, mypy, import contract), then the full suite
-#   bash scripts/test.sh --fast        checks, then the fast lane: -m "not slow and not browser" on 2 workers
+#   bash scripts/test.sh --fast        checks, then the fast lane: -m "not slow and not browser"
 #   bash scripts/test.sh --no-checks   skip the checks (also CHANCERY_CHECKS=0)
 # Other arguments go to pytest (e.g. `-m pg`, `tests/test_query.py`, `-k citation`).
 set -euo pipefail
@@ -20,11 +20,12 @@ done
 
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
-# Debian's chromium for the browser tests (never a downloaded browser build) and tesseract with
-# its English and Russian data for OCR.
+# Debian's chromium for the browser tests (never a downloaded browser build), tesseract with its
+# English and Russian data for OCR, and a typewriter font for the OCR tests' pages.
 APT=()
 [ -x /usr/bin/chromium ] || APT+=(chromium)
 command -v tesseract >/dev/null || APT+=(tesseract-ocr)
+[ -e /usr/share/fonts/truetype/freefont/FreeMono.ttf ] || APT+=(fonts-freefont-ttf)  # OCR test pages
 for lang in eng rus; do
     [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/"$lang".traineddata 2>/dev/null)" ] || APT+=("tesseract-ocr-$lang")
 done
@@ -65,21 +66,28 @@ fi
 # This checkout's code, also in subprocesses, whichever checkout pip installed last.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-# Checks before the tests; any failure fails the run.
+# Checks before the tests: all of them run; any failure fails the run before pytest starts.
 if [ "$CHECKS" != 0 ]; then
+    FAILED=()
     echo "== ruff check, ruff format --check"
-    python3 -m ruff check chancery tests benchmarks scripts
-    python3 -m ruff format --check chancery tests benchmarks scripts
-    echo "== import contract (lint-imports)"
-    lint-imports --no-cache
+    python3 -m ruff check chancery tests benchmarks scripts || FAILED+=("ruff check")
+    python3 -m ruff format --check chancery tests benchmarks scripts || FAILED+=("ruff format")
+    echo "== import contract (lint-imports; contracts in pyproject.toml)"
+    lint-imports --no-cache || FAILED+=("lint-imports")
     echo "== mypy (pyproject.toml [tool.mypy])"
-    python3 -m mypy
+    python3 -m mypy || FAILED+=("mypy")
+    if [ "${#FAILED[@]}" -gt 0 ]; then
+        echo "checks failed: ${FAILED[*]} (scripts/test.sh --no-checks runs the tests anyway)" >&2
+        exit 1
+    fi
 fi
 
 export CHANCERY_CORPUS="${CHANCERY_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-PYTEST=(python3 -m pytest -q -p no:cacheprovider)
+# Two workers (pytest-xdist); tests/conftest.py groups each module, and modules sharing a costly
+# session fixture, onto one worker. CHANCERY_TEST_WORKERS=0 runs everything in one process.
+PYTEST=(python3 -m pytest -q -p no:cacheprovider -n "${CHANCERY_TEST_WORKERS:-2}" --dist loadgroup)
 if [ "$FAST" = 1 ]; then
-    PYTEST+=(-m "not slow and not browser" -n 2 --dist loadgroup)
+    PYTEST+=(-m "not slow and not browser")
 fi
 # pytest exits 5 when it collected no tests: with `set -e` that fails the run too.
 "${PYTEST[@]}" ${ARGS[@]+"${ARGS[@]}"}

@@ -90,6 +90,7 @@ SLOW_TESTS = {
     "test_inference.py::test_containment_on_a_real_frus_volume",
     "test_entities.py::test_archive_load_authority",
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
+    "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
 BROWSER_MODULES = {"test_web_browser.py"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.
