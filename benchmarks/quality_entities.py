@@ -4,7 +4,7 @@
     python benchmarks/quality_entities.py speed                        # enrichment time per 1,000 docs
     python benchmarks/quality_entities.py frus [--names]               # linked people vs persName@corresp
     python benchmarks/quality_entities.py spacy [--split dev|train]    # spaCy alone and with the gazetteer
-    python benchmarks/quality_entities.py vocabulary > words.txt       # english_words.py's source list
+    python benchmarks/quality_entities.py vocabulary [--output PATH]   # rewrites data/english_words.txt
 
 Gold: cfpf-ner/<split>/*.txt: an entity list ("N. NAME   TYPE"), "@@@", then text with
 mentions as [[mention || N]] (nested allowed). A predicted mention matches a gold one of the
@@ -13,9 +13,9 @@ same class (PER.IND* = person, GPE.* = place; pronouns and groups excluded) when
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -136,6 +136,7 @@ def speed() -> None:
         w, c = time.perf_counter(), time.process_time()
         resolver = load_resolver(entities, cache)  # the first call builds and leaves the pickle
         print(f"{label}: {time.perf_counter() - w:.2f} s wall, {time.process_time() - c:.2f} s CPU")
+    del entities  # as in Archive.enrich_context: only the resolver stays (the cyclic GC walks what stays)
     texts = [
         parse_gold(p.read_text(encoding="utf-8", errors="replace"))[0]
         for p in (CORPUS / "cfpf-ner").glob("*/*.txt")
@@ -158,7 +159,7 @@ def speed() -> None:
 
 
 # Volumes with many persName@corresp (VOLUME-STATS.tsv), none of them among the six volumes the
-# lower-case vocabulary (chancery/enrich/english_words.py) was taken from.
+# lower-case vocabulary (chancery/enrich/entities/data/english_words.txt) was taken from.
 FRUS_VOLUMES = ["frus1961-63v04", "frus1955-57v17", "frus1964-68v20"]
 
 
@@ -269,12 +270,19 @@ VOCABULARY_VOLUMES = [
 ]
 
 
-def vocabulary() -> None:
-    """Print the words seen at least three times in lower case in the documents of six FRUS volumes.
+VOCABULARY_FILE = Path(__file__).resolve().parents[1] / "chancery/enrich/entities/data/english_words.txt"
+VOCABULARY_HEADER = f"""\
+# Words that FRUS editors' running text uses in lower case: ordinary English, not names.
+# In an all-caps cable case says nothing; a word outside this list (and outside the gazetteers) is
+# a candidate name. Written by `python benchmarks/quality_entities.py vocabulary` from six FRUS volumes
+# ({", ".join(VOCABULARY_VOLUMES)}):
+# every word seen at least three times in lower case. Regenerate rather than edit.
+"""
 
-    The word list in chancery/enrich/english_words.py was made from this output (one line per word,
-    sorted, wrapped into the module's string).
-    """
+
+def vocabulary(output: Path = VOCABULARY_FILE) -> None:
+    """Write the words seen at least three times in lower case in the documents of six FRUS volumes
+    to `output` (the package's english_words.txt): a comment header, then one word a line, sorted."""
     import gzip
     from collections import Counter
 
@@ -287,19 +295,33 @@ def vocabulary() -> None:
         for div in root.iter("{http://www.tei-c.org/ns/1.0}div"):
             if div.get("type") == "document":
                 low.update(w for w in word.findall(" ".join(div.itertext())) if w.islower())
-    print("\n".join(sorted(w for w, n in low.items() if n >= 3 and len(w) > 1)))
+    words = sorted(w for w, n in low.items() if n >= 3 and len(w) > 1)
+    output.write_text(VOCABULARY_HEADER + "\n".join(words) + "\n", encoding="utf-8")
+    print(f"{len(words)} words written to {output}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "command", nargs="?", default="cables", choices=["cables", "speed", "frus", "spacy", "vocabulary"]
+    )
+    parser.add_argument("--split", default="dev", help="cfpf-ner split for cables and spacy (dev|train)")
+    parser.add_argument("--names", action="store_true", help="frus: set role-resolved mentions aside")
+    parser.add_argument("--output", type=Path, default=VOCABULARY_FILE, help="vocabulary: file to write")
+    args = parser.parse_args()
+    if args.command == "speed":
+        speed()
+    elif args.command == "frus":
+        frus(names_only=args.names)
+    elif args.command == "vocabulary":
+        vocabulary(args.output)
+    elif args.command == "spacy":
+        spacy_compare(args.split)
+    else:
+        cables(args.split)
 
 
 if __name__ == "__main__":
-    command = sys.argv[1] if len(sys.argv) > 1 else "cables"
-    split = sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "dev"
-    if command == "speed":
-        speed()
-    elif command == "frus":
-        frus(names_only="--names" in sys.argv)
-    elif command == "vocabulary":
-        vocabulary()
-    elif command == "spacy":
-        spacy_compare(split)
-    else:
-        cables(sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "dev")
+    main()

@@ -44,15 +44,15 @@ DOC_TARGET = re.compile(r"^(?P<vol>[^#\s]*)#d(?P<n>\d+)(?:fn\d+)?$")
 def score(archive: Archive) -> dict[str, dict[str, int]]:
     """Right / wrong / unresolved counts for FRUS ref targets and DFAT document references."""
     ids = set(archive.store.document_ids())
-    ingested = {c["id"] for c in archive.collections()}
+    ingested = {c.id for c in archive.collections()}
     out = {k: {"total": 0, "right": 0, "wrong": 0, "unresolved": 0, "dangling": 0} for k in ("frus", "dfat")}
     for doc in archive.documents():
-        coll = doc["collection"]["id"]
+        coll = doc.collection.id
         family = "dfat" if coll.startswith("dfat-") else "frus"
-        for ref in doc["references"]:
-            if ref["kind"] not in ("tei-ref", "document"):
+        for ref in doc.references:
+            if ref.kind not in ("tei-ref", "document"):
                 continue
-            m = DOC_TARGET.match(ref.get("target") or "")
+            m = DOC_TARGET.match(ref.target or "")
             if not m:
                 continue
             vol = m["vol"] or coll
@@ -64,7 +64,7 @@ def score(archive: Archive) -> dict[str, dict[str, int]]:
                 counts["dangling"] += 1  # the source names a document that does not exist
                 continue
             counts["total"] += 1
-            got = ref.get("target_id")
+            got = ref.target_id
             if got is None:
                 counts["unresolved"] += 1
             elif got == expected and (family == "frus" or _dfat_fits(archive, got, vol, m["n"])):
@@ -76,7 +76,7 @@ def score(archive: Archive) -> dict[str, dict[str, int]]:
 
 def _dfat_fits(archive: Archive, doc_id: str, vol: str, n: str) -> bool:
     target = archive.document(doc_id)
-    return target["collection"]["id"] == vol and str(target.get("n")) == n
+    return target.collection.id == vol and str(target.n) == n
 
 
 def main() -> None:
@@ -94,12 +94,12 @@ def main() -> None:
         n_docs = archive.store.count_documents()
         started = time.perf_counter()
         for doc in archive.documents():
-            extract(doc["text"])
-            for note in doc["footnotes"]:
-                extract(note["text"], True)
+            extract(doc.text)
+            for note in doc.footnotes:
+                extract(note.text, True)
         extract_seconds = time.perf_counter() - started
         link = archive.link()
-        frus_ids = [c["id"] for c in archive.collections() if c.get("archive") == "frus"]
+        frus_ids = [c.id for c in archive.collections() if c.archive == "frus"]
         result = {
             "documents": n_docs,
             "ingest_failures": len(ingest.failures),

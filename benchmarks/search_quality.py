@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chancery.archive import Archive  # noqa: E402
-from chancery.search.related import related  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FRUS = ["frus1958-60v05", "frus1958-60v12", "frus1955-57v25"]
@@ -44,16 +43,16 @@ def sources() -> list[Path]:
 
 
 def subset_ids(archive: Archive) -> list[str]:
-    docs = sorted(archive.documents(SUBSET_VOLUME), key=lambda d: (d.get("order") or 0, d["id"]))
-    return [d["id"] for d in docs[:SUBSET_SIZE]]
+    docs = sorted(archive.documents(SUBSET_VOLUME), key=lambda d: (d.order or 0, d.id))
+    return [d.id for d in docs[:SUBSET_SIZE]]
 
 
 def heading_queries(archive: Archive, within: set[str] | None = None) -> list[tuple[str, set[str]]]:
     queries = []
     for coll in archive.collections():
-        if coll["id"] not in FRUS:
+        if coll.id not in FRUS:
             continue
-        for entry in coll.get("toc") or []:
+        for entry in coll.toc:
             ids = set(entry.get("document_ids") or [])
             if within is not None:
                 ids &= within
@@ -65,14 +64,14 @@ def heading_queries(archive: Archive, within: set[str] | None = None) -> list[tu
 def related_pairs(archive: Archive) -> list[tuple[str, str]]:
     pairs = []
     for coll in archive.collections():
-        if coll.get("archive") != "dfat" and not coll["id"].startswith("dfat"):
+        if coll.archive != "dfat" and not coll.id.startswith("dfat"):
             continue
-        by_n = {d.get("n"): d["id"] for d in archive.documents(coll["id"])}
-        for doc in archive.documents(coll["id"]):
-            for note in doc.get("footnotes") or []:
-                for n in _DOC_REF.findall(note["text"]):
-                    if n in by_n and by_n[n] != doc["id"]:
-                        pairs.append((doc["id"], by_n[n]))
+        by_n = {d.n: d.id for d in archive.documents(coll.id)}
+        for doc in archive.documents(coll.id):
+            for note in doc.footnotes:
+                for n in _DOC_REF.findall(note.text):
+                    if n in by_n and by_n[n] != doc.id:
+                        pairs.append((doc.id, by_n[n]))
     return sorted(set(pairs))
 
 
@@ -102,8 +101,8 @@ def evaluate(archive: Archive, runs: dict, queries, within: set[str] | None = No
         nd, rc, t0 = [], [], time.perf_counter()
         for text, relevant in queries:
             query = f"({shape(text)}) {scope}".strip() if scope else shape(text)
-            hits = archive.search(query, limit=1000 if within else 100, facets=False, mode=mode)["hits"]
-            ranked = [h["id"] for h in hits if within is None or h["id"] in within][:100]
+            hits = archive.search(query, limit=1000 if within else 100, facets=False, mode=mode).hits
+            ranked = [h.id for h in hits if within is None or h.id in within][:100]
             nd.append(ndcg10(ranked, relevant))
             rc.append(recall100(ranked, relevant))
         ms = 1000 * (time.perf_counter() - t0) / max(len(queries), 1)
@@ -190,7 +189,7 @@ def main() -> None:
     for use_links in (True, False):
         t0, found = time.perf_counter(), 0
         for src, dst in pairs:
-            found += dst in {h["id"] for h in related(archive, src, limit=10, use_links=use_links)}
+            found += dst in {h["id"] for h in archive.related(src, limit=10, use_links=use_links)}
         ms = 1000 * (time.perf_counter() - t0) / max(len(pairs), 1)
         label = "with store links" if use_links else "content only (links ignored)"
         with_vectors = embedded and any(archive.vectors().has(src) for src, _ in pairs)

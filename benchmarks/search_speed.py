@@ -238,11 +238,11 @@ def measure(index: SearchIndex, queries: list[str]) -> dict[str, float]:
     errors: list[tuple[float, float, float]] = []
     for q in queries:
         t = time.perf_counter()
-        result = search(index, q, limit=20, facets=True, variants=variants)
+        result = search(index, q, limit=20, facets=True, variants=variants).to_dict()
         times["full"].append((time.perf_counter() - t) * 1000)
         approximate += bool(result["facets_approximate"])
         if result["facets_approximate"]:
-            exact = search(index, q, limit=20, exact_limit=10**9, variants=variants)
+            exact = search(index, q, limit=20, exact_limit=10**9, variants=variants).to_dict()
             errors.append(approximation_error(result, exact))
         t = time.perf_counter()
         search(index, q, limit=20, facets=False, variants=variants)

@@ -7,49 +7,77 @@ archive.search("soong stalin")
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chancery import citations
 from chancery.enrich import Context
 from chancery.errors import NotFound
-from chancery.ingest import INDEX_BATCH, IngestReport, ingest_paths
-from chancery.linking import Light, LinkReport, link_documents
-from chancery.model import Document
+from chancery.ingest import IngestReport, ingest_paths, sync_index
+from chancery.linking import LinkReport, link_documents
+from chancery.model import Collection, Document, Entity
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import SearchIndex
+from chancery.search.results import Hit, SearchResult
 from chancery.search.variants import Variants
-from chancery.store import is_postgres, open_store, resolve_db
+from chancery.settings import Settings
+from chancery.store import Store, open_store
+from chancery.store.base import DocumentData
+
+if TYPE_CHECKING:
+    from chancery.enrich.entities import Resolver
+    from chancery.search.semantic import VectorStore
 
 
-def index_path_for(db_url: str) -> Path:
-    """Where the search index lives: beside a SQLite file, or $CHANCERY_INDEX for PostgreSQL."""
-    if os.environ.get("CHANCERY_INDEX"):
-        return Path(os.environ["CHANCERY_INDEX"])
-    if is_postgres(db_url):
-        digest = hashlib.sha256(db_url.encode()).hexdigest()[:12]
-        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "chancery" / f"pg-{digest}"
-    return Path(db_url + ".index")
+@dataclass
+class CountedCollection(Collection):
+    """A collection with the number of its documents in the archive."""
+
+    document_count: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CountedCollection:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass
+class Citing:
+    """A document whose references resolve to another one (an incoming link)."""
+
+    id: str
+    kind: str
+    title: str | None
 
 
 class Archive:
     """A Chancery archive: a store plus its search index, kept in step."""
 
-    def __init__(self, store: Any, index: SearchIndex) -> None:
+    def __init__(self, store: Store, index: SearchIndex, settings: Settings | None = None) -> None:
         self.store = store
         self.index = index
+        self.settings = settings or Settings.from_env()
+        self._resolver: Resolver | None = None
+        self._vectors: VectorStore | None = None
+        self._variants: Variants | None = None
         if index.created and store.count_documents():
             store.queue_all_for_index()
         self.sync_index()
 
     @classmethod
-    def open(cls, db: str | Path | None = None, index_path: str | Path | None = None) -> Archive:
-        url = resolve_db(db)
+    def open(
+        cls,
+        db: str | Path | None = None,
+        index_path: str | Path | None = None,
+        settings: Settings | None = None,
+    ) -> Archive:
+        """The archive in `db` (default: the settings' database, $CHANCERY_DB, ./chancery.db)."""
+        settings = settings or Settings.from_env()
+        url = settings.db_url(db)
         store = open_store(url)
-        return cls(store, SearchIndex(index_path or index_path_for(url)))
+        return cls(store, SearchIndex(index_path or settings.index_path(url)), settings)
 
     def close(self) -> None:
         self.store.close()
@@ -63,7 +91,7 @@ class Archive:
     # -- ingest ----------------------------------------------------------------------------
     def ingest(
         self,
-        paths: list[str | Path],
+        paths: Iterable[str | Path],
         format: str | None = None,
         on_item: Callable[[str], None] | None = None,
         context: Context | None = None,
@@ -74,29 +102,33 @@ class Archive:
         Files are read in `workers` forked processes (default: $CHANCERY_WORKERS or one per
         core, up to 4; 1 reads in this process). Unchanged files are skipped.
         """
-        return ingest_paths(self, paths, format, on_item, context, workers)
+        return ingest_paths(
+            self.store,
+            self.index,
+            list(paths),
+            context or self.enrich_context(),
+            workers or self.settings.reader_workers(),
+            format,
+            on_item,
+        )
 
-    def link(
-        self,
-        doc_ids: list[str] | None = None,
-        known: dict[str, Light] | None = None,
-        on_changed: Callable[[list[dict[str, Any]], list[str] | None], None] | None = None,
-    ) -> LinkReport:
+    def link(self, doc_ids: list[str] | None = None) -> LinkReport:
         """Resolve references into links and infer missing dates (all documents when no ids).
 
-        `known` and `on_changed` as in `chancery.linking.link_documents` (ingest passes them).
+        Ingest links what it stored itself; this re-links on demand.
         """
-        return link_documents(self.store, doc_ids, known, on_changed)
+        report = link_documents(self.store, doc_ids)
+        self.sync_index()
+        return report
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""
-        resolver = getattr(self, "_resolver", None)
-        if resolver is None and self.store.count_entities():
+        if self._resolver is None and self.store.count_entities():
             from chancery.enrich.entities import load_resolver
 
             cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index
-            resolver = self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
-        return Context(resolver=resolver)
+            self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
+        return Context(resolver=self._resolver)
 
     # -- authority -------------------------------------------------------------------------
     def load_authority(
@@ -117,21 +149,21 @@ class Archive:
             "warnings": data.warnings,
         }
 
-    def entity(self, entity_id: str) -> dict[str, Any]:
-        ent = self.store.entity(entity_id)
-        if ent is None:
+    def entity(self, entity_id: str) -> Entity:
+        data = self.store.entity(entity_id)
+        if data is None:
             raise NotFound(f"no entity with id {entity_id!r}")
-        return ent
+        return Entity.from_dict(data)
 
     def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
         """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""
-        from chancery.enrich import DEEP, _steps
-        from chancery.model import Collection
+        from chancery.enrich import DEEP
+        from chancery.enrich import steps as enrich_steps
 
         context = self.enrich_context()
         if context.resolver is None:
             return 0
-        steps = _steps(tuple(DEEP))
+        steps = enrich_steps(tuple(DEEP))
         ids = self.store.document_ids()
         collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
         for first in range(0, len(ids), batch):
@@ -150,27 +182,9 @@ class Archive:
     def sync_index(self, fresh: Container[str] = ()) -> int:
         """Apply queued store changes to the search index (one commit); returns how many were queued.
 
-        `fresh`: ids whose stored version the index already holds (ingest added them from
-        memory and committed): their queued upserts are only cleared.
+        `fresh`: ids whose stored version the index already holds: their queued upserts are only cleared.
         """
-        pending = self.store.pending_index(None)
-        if not pending:
-            return 0
-        todo = [(doc_id, op) for doc_id, op in pending if op != "upsert" or doc_id not in fresh]
-
-        def batches() -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
-            for start in range(0, len(todo), INDEX_BATCH):
-                chunk = todo[start : start + INDEX_BATCH]
-                upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
-                docs = self.store.documents(upsert_ids)
-                found = {d["id"] for d in docs}
-                deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
-                yield docs, deletes + [i for i in upsert_ids if i not in found]
-
-        if todo:
-            self.index.apply_batches(batches())
-        self.store.clear_pending([doc_id for doc_id, _ in pending])
-        return len(pending)
+        return sync_index(self.store, self.index, fresh)
 
     def reindex(self) -> int:
         """Rebuild the search index from the store."""
@@ -179,23 +193,82 @@ class Archive:
         return self.sync_index()
 
     # -- reading ---------------------------------------------------------------------------
-    def document(self, doc_id: str) -> dict[str, Any]:
-        doc = self.store.document(doc_id)
-        if doc is None:
+    def document(self, doc_id: str) -> Document:
+        data = self.store.document(doc_id)
+        if data is None:
             raise NotFound(f"no document with id {doc_id!r}")
-        return doc
+        return Document.from_dict(data)
 
-    def documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
-        return self.store.iter_documents(collection_id)
+    def documents(self, collection_id: str | None = None) -> Iterator[Document]:
+        """Every document (or a collection's) in reading order."""
+        return (Document.from_dict(data) for data in self.store.iter_documents(collection_id))
 
-    def collections(self) -> list[dict[str, Any]]:
-        return self.store.collections()
+    def collections(self) -> list[CountedCollection]:
+        """Every collection, by id, with its document count."""
+        return [CountedCollection.from_dict(data) for data in self.store.collections()]
 
-    def collection(self, collection_id: str) -> dict[str, Any]:
-        coll = self.store.collection(collection_id)
-        if coll is None:
+    def collection(self, collection_id: str) -> Collection:
+        data = self.store.collection(collection_id)
+        if data is None:
             raise NotFound(f"no collection with id {collection_id!r}")
-        return coll
+        return Collection.from_dict(data)
+
+    def table_of_contents(self, collection: Collection) -> list[dict[str, Any]]:
+        """The collection's `toc` with each entry's documents ({id, title, date, doc_type, n}; a
+        listed document not in the archive as {id, missing: True}).
+
+        Without a `toc`, one entry per chapter in reading order (or a single untitled entry).
+        """
+        if collection.toc:
+            ids = [doc_id for entry in collection.toc for doc_id in entry.get("document_ids") or []]
+            found = {d["id"]: _summary(d) for d in self.store.documents(ids)}
+            return [
+                {
+                    "title": entry.get("title"),
+                    "level": entry.get("level") or 1,
+                    "documents": [
+                        found.get(i) or {"id": i, "missing": True} for i in entry.get("document_ids") or []
+                    ],
+                }
+                for entry in collection.toc
+            ]
+        chapters: list[dict[str, Any]] = []
+        for data in self.store.iter_documents(collection.id):
+            if not chapters or chapters[-1]["title"] != data.get("chapter"):
+                chapters.append({"title": data.get("chapter"), "level": 1, "documents": []})
+            chapters[-1]["documents"].append(_summary(data))
+        return chapters
+
+    def titles(self, doc_ids: Iterable[str]) -> dict[str, str | None]:
+        """The title of each stored document among `doc_ids` (unknown ids left out)."""
+        return {d["id"]: d.get("title") for d in self.store.documents(dict.fromkeys(doc_ids))}
+
+    def cited_by(self, doc_id: str) -> list[Citing]:
+        """Documents whose references resolve to this one (incoming links), in link order."""
+        links = self.store.links_to(doc_id)
+        titles = self.titles(link["src"] for link in links)
+        return [Citing(link["src"], link["kind"], titles.get(link["src"])) for link in links]
+
+    def citations(self, doc_id: str, permalink: str | None = None) -> dict[str, str]:
+        """The document's citation in every format, keyed by format name."""
+        return citations.all_citations(self.document(doc_id).to_dict(), permalink)
+
+    def cite(self, doc_id: str, format: str, permalink: str | None = None) -> str:
+        """The document's citation in `format` (`chancery.citations.FORMATS`; CSL-JSON as text)."""
+        return citations.cite(self.document(doc_id).to_dict(), format, permalink)
+
+    def matches(self, query: str, cap: int = 5000, page: int = 1000) -> tuple[list[Hit], int]:
+        """Up to `cap` matches of `query` by relevance (no facets; `page` hits a call) and the
+        total number of matches: what the timeline and correspondence pages count."""
+        hits: list[Hit] = []
+        total: int | None = None
+        while total is None or len(hits) < min(total, cap):
+            result = self.search(query, limit=min(page, cap - len(hits)), offset=len(hits), facets=False)
+            total = result.total
+            if not result.hits:
+                break
+            hits += result.hits
+        return hits, total or 0
 
     def stats(self) -> dict[str, Any]:
         data = self.store.stats()
@@ -212,8 +285,10 @@ class Archive:
         sort: str = "relevance",
         facets: bool = True,
         mode: str = "bm25",
-    ) -> dict[str, Any]:
-        """Search in the query language (chancery/search/README-query.md): hits, facets, variants."""
+    ) -> SearchResult:
+        """Search in the query language (chancery/search/README-query.md): hits, facets, variants.
+
+        The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`."""
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
 
@@ -225,11 +300,22 @@ class Archive:
 
     def vectors(self) -> Any:
         """The passage vectors kept beside the search index (empty until `embed`)."""
-        if getattr(self, "_vectors", None) is None:
+        if self._vectors is None:
             from chancery.search.semantic import VectorStore, vectors_path_for
 
             self._vectors = VectorStore(vectors_path_for(self.index.path))
         return self._vectors
+
+    def _vectors_if_any(self) -> VectorStore | None:
+        """The vector store when the semantic extra is installed and vectors exist, else None."""
+        from chancery.search.semantic import SemanticUnavailable
+
+        try:
+            vectors = self.vectors()
+        except SemanticUnavailable:
+            return None
+        vectors.reload()
+        return vectors if len(vectors) else None
 
     def embed(
         self, progress: Callable[[int, int], None] | None = None, doc_ids: list[str] | None = None
@@ -240,24 +326,33 @@ class Archive:
         require_semantic()
         return update_vectors(self.store, self.vectors(), doc_ids, progress)
 
-    def related(self, doc_id: str, limit: int = 10) -> list[dict[str, Any]]:
-        """Documents about the same event or exchange, each with a score and a short "why" list."""
+    def related(self, doc_id: str, limit: int = 10, use_links: bool = True) -> list[dict[str, Any]]:
+        """Documents about the same event or exchange, each with a score and a short "why" list.
+
+        `use_links=False` ignores the store's links (to measure what the content alone finds).
+        """
         from chancery.search.related import related
 
-        self.document(doc_id)  # NotFound for an unknown id
-        return related(self, doc_id, limit=limit)
+        source = self.store.document(doc_id)
+        if source is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return related(self.store, self.index, source, self._vectors_if_any(), limit, use_links)
 
     def variants(self) -> Variants:
         """The name-variant finder for this archive (authority records in the store, fuzzy)."""
-        if getattr(self, "_variants", None) is None:
+        if self._variants is None:
             self._variants = Variants(self.store)
         return self._variants
 
-    def export(self, query: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every document (or every match of `query`) as export dicts."""
+    def export(self, query: str | None = None) -> Iterator[DocumentData]:
+        """Every document (or every match of `query`) as export dicts, read as stored."""
         if not query:
             yield from self.store.iter_documents()
             return
         ids = matching_ids(self.index, query, self.variants())
         for i in range(0, len(ids), 500):
             yield from self.store.documents(ids[i : i + 500])
+
+
+def _summary(doc: DocumentData) -> dict[str, Any]:
+    return {k: doc.get(k) for k in ("id", "title", "date", "doc_type", "n")}

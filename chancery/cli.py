@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 import typer
@@ -14,7 +15,10 @@ from rich.table import Table
 
 from chancery.archive import Archive
 from chancery.errors import ChanceryError
+from chancery.fetch.cli import fetch_app
+from chancery.search.results import SearchResult
 from chancery.sources.files import count_source_files
+from chancery.sources.ocr import configure_for_archive as configure_ocr
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
@@ -23,7 +27,7 @@ console = Console(stderr=True)
 out = Console()
 
 DbOption = typer.Option(
-    None, "--db", envvar="CHANCERY_DB", help="SQLite path or postgresql:// URL (default ./chancery.db)"
+    None, "--db", help="SQLite path or postgresql:// URL (default $CHANCERY_DB, else ./chancery.db)"
 )
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
@@ -32,7 +36,7 @@ def _print_json(data: object) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -45,10 +49,19 @@ def ingest(
     db: str | None = DbOption,
     format: str | None = typer.Option(None, "--format", help="Reader to use instead of detecting one"),
     json: bool = JsonOption,
+    ocr: str = typer.Option(
+        "auto", "--ocr", help="OCR of PDF pages and images: auto (pages without text), force, never"
+    ),
+    ocr_lang: str = typer.Option("eng", "--ocr-lang", help="Tesseract languages for OCR, e.g. eng+rus"),
 ) -> None:
     """Read documents into the archive; exits 1 if any file failed."""
-    total = count_source_files(paths)
+    sources: list[str | Path] = list(paths)
+    total = count_source_files(sources)
     with Archive.open(db) as archive:
+        try:
+            configure_ocr(archive, ocr, ocr_lang)
+        except ValueError as exc:
+            _fail(str(exc))
         with Progress(
             TextColumn("[bold]ingest"),
             BarColumn(),
@@ -66,7 +79,7 @@ def ingest(
                     progress.advance(task)
                 progress.update(task, description=Path(path.split("!")[-1]).name[:40])
 
-            report = archive.ingest(list(paths), format=format, on_item=advance)
+            report = archive.ingest(sources, format=format, on_item=advance)
     if json:
         _print_json(report.to_dict())
     else:
@@ -94,15 +107,14 @@ def show(
         except ChanceryError as exc:
             _fail(str(exc), 1)
     if format == "json":
-        _print_json(doc)
+        _print_json(doc.to_dict())
         return
-    date = (doc.get("date") or {}).get("when") or "undated"
-    out.print(f"[bold]{doc.get('title')}[/bold]", highlight=False)
-    out.print(f"{doc['id']} · {date} · {doc.get('doc_type') or ''}", highlight=False)
+    out.print(f"[bold]{doc.title}[/bold]", highlight=False)
+    out.print(f"{doc.id} · {doc.date.when or 'undated'} · {doc.doc_type or ''}", highlight=False)
     out.print()
-    out.print(doc.get("text") or "", highlight=False, markup=False)
-    for note in doc.get("footnotes") or []:
-        out.print(f"[{note['n']}] {note['text']}", highlight=False, markup=False)
+    out.print(doc.text, highlight=False, markup=False)
+    for note in doc.footnotes:
+        out.print(f"[{note.n}] {note.text}", highlight=False, markup=False)
 
 
 @app.command()
@@ -142,38 +154,38 @@ def search(
         except ChanceryError as exc:
             _fail(str(exc))
     if json:
-        _print_json(result)
+        _print_json(result.to_dict())
         return
-    table = Table(title=f"{result['total']} documents match {query!r}")
+    table = Table(title=f"{result.total} documents match {query!r}")
     for col in ("id", "date", "title"):
         table.add_column(col)
-    for hit in result["hits"]:
-        table.add_row(hit["id"], (hit.get("date") or {}).get("when") or "", hit.get("title") or "")
+    for hit in result.hits:
+        table.add_row(hit.id, hit.date.when or "", hit.title or "")
     out.print(table)
-    for word, spellings in (result.get("variants") or {}).items():
+    for word, spellings in result.variants.items():
         out.print(f"also searched for {word!r} as: {', '.join(spellings)}", highlight=False)
     if facets:
         _print_facets(result)
 
 
-def _print_facets(result: dict) -> None:
+def _print_facets(result: SearchResult) -> None:
     """Each facet as a small table of value and count, then the year histogram."""
-    for name, buckets in (result.get("facets") or {}).items():
+    for name, buckets in (result.facets or {}).items():
         if not buckets:
             continue
         table = Table(title=name, title_justify="left")
         table.add_column("value")
         table.add_column("count", justify="right")
         for bucket in buckets:
-            table.add_row(str(bucket["value"]), str(bucket["count"]))
+            table.add_row(str(bucket.value), str(bucket.count))
         out.print(table)
-    histogram = result.get("histogram") or []
+    histogram = result.histogram or []
     if histogram:
-        peak = max(b["count"] for b in histogram)
+        peak = max(b.count for b in histogram)
         out.print("[bold]by year[/bold]")
-        for bucket in histogram:
-            bar = "█" * max(1, round(30 * bucket["count"] / peak))
-            out.print(f"{bucket['year']}  {bar} {bucket['count']}", highlight=False)
+        for year in histogram:
+            bar = "█" * max(1, round(30 * year.count / peak))
+            out.print(f"{year.year}  {bar} {year.count}", highlight=False)
 
 
 @app.command()
@@ -266,6 +278,7 @@ def serve(
     serve_web(db, host=host, port=port)
 
 
+app.add_typer(fetch_app, name="fetch")
 authority_app = typer.Typer(no_args_is_help=True, help="Authority records: people, places, organisations.")
 app.add_typer(authority_app, name="authority")
 
@@ -322,16 +335,16 @@ def entity(
         except ChanceryError as exc:
             _fail(str(exc), 1)
     if json:
-        _print_json(ent)
+        _print_json(ent.to_dict())
         return
-    out.print(f"[bold]{ent['name']}[/bold] ({ent['type']}) {ent['id']}", highlight=False)
-    if ent.get("birth") or ent.get("death"):
-        out.print(f"{ent.get('birth') or '?'}–{ent.get('death') or ''}", highlight=False)
-    if ent.get("variants"):
-        out.print("also: " + "; ".join(ent["variants"][:20]), highlight=False, markup=False)
-    if ent.get("description"):
-        out.print(ent["description"], highlight=False, markup=False)
-    for office in ent.get("offices") or []:
+    out.print(f"[bold]{ent.name}[/bold] ({ent.type}) {ent.id}", highlight=False)
+    if ent.birth or ent.death:
+        out.print(f"{ent.birth or '?'}–{ent.death or ''}", highlight=False)
+    if ent.variants:
+        out.print("also: " + "; ".join(ent.variants[:20]), highlight=False, markup=False)
+    if ent.description:
+        out.print(ent.description, highlight=False, markup=False)
+    for office in ent.offices:
         where = f" ({office['country']})" if office.get("country") else ""
         out.print(
             f"  {office.get('start') or '?'} – {office.get('end') or ''}: {office['title']}{where}",

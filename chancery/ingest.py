@@ -13,27 +13,24 @@ is repaired by replaying the queue (`Archive.sync_index`) when the archive is ne
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
-import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-import tantivy
 
 from chancery.enrich import Context, enrich
 from chancery.errors import SourceError
-from chancery.linking import Light, light
+from chancery.linking import Light, light, link_documents
 from chancery.model import Document
-from chancery.search.index import index_fields
+from chancery.search.index import IndexWriter, SearchIndex, fields_digest, index_fields
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
-from chancery.store.base import Serialized, serialize
+from chancery.store.base import DocumentData, Serialized, Store, serialize
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
@@ -65,13 +62,6 @@ class IngestReport:
         } | {"failures": self.failures, "warnings": self.warnings}
 
 
-def default_workers() -> int:
-    """Worker processes for reading: $CHANCERY_WORKERS, else one per core up to 4 (1 = in-process)."""
-    if os.environ.get("CHANCERY_WORKERS"):
-        return max(1, int(os.environ["CHANCERY_WORKERS"]))
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def read_and_enrich(item: SourceItem, format: str | None, context: Context) -> list[Document] | str:
     """One file's documents, enriched; or a one-line failure naming the file."""
     try:
@@ -98,15 +88,6 @@ class PreparedFile(NamedTuple):
     format: str | None  # the reader's format (None when the file held no documents)
     collections: list[dict[str, Any]]
     documents: list[Prepared]
-
-
-def _plain(value: Any) -> Any:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
-
-
-def fields_digest(fields: dict[str, Any]) -> bytes:
-    """A digest of a document's index fields (equal fields, equal digest)."""
-    return hashlib.blake2b(orjson.dumps(fields, default=_plain), digest_size=16).digest()
 
 
 def prepare(doc: dict[str, Any]) -> Prepared:
@@ -182,19 +163,23 @@ class _Readers:
 
 
 def ingest_paths(
-    archive: Any,
+    store: Store,
+    index: SearchIndex,
     paths: list[str | Path],
+    context: Context,
+    workers: int,
     format: str | None = None,
     on_item: Callable[[str], None] | None = None,
-    context: Context | None = None,
-    workers: int | None = None,
 ) -> IngestReport:
-    """Ingest every file under `paths` into `archive` (see `Archive.ingest`)."""
+    """Ingest every file under `paths` into `store` and `index` (see `Archive.ingest`).
+
+    `context` enriches the documents; `workers` processes read the files (1 reads here).
+    """
     report = IngestReport()
-    feed = IndexFeed(archive.index)
-    writer = _Writer(archive, format, report, feed)
+    feed = index.writer()
+    writer = _Writer(store, format, report, feed)
     try:
-        readers = _Readers(workers or default_workers(), format, context or archive.enrich_context())
+        readers = _Readers(workers, format, context)
         try:
             for entry, result in readers.results(writer.screen(iter_source_items(paths))):
                 if isinstance(entry, SourceFailure):
@@ -210,120 +195,45 @@ def ingest_paths(
         finally:
             readers.close()
         if report.written or report.removed:
-            archive.link(report.written, known=writer.known, on_changed=feed.refresh)
+            link_documents(store, report.written, known=writer.known, on_changed=feed.refresh)
         feed.commit()
     finally:
         feed.abandon()  # after an error: the store's queue still holds what the index lacks
-    archive.sync_index(fresh=feed.digests)
+    sync_index(store, index, fresh=feed.digests)
     return report
 
 
-ALL_KEYS = "*"
+def sync_index(store: Store, index: SearchIndex, fresh: Container[str] = ()) -> int:
+    """Apply queued store changes to the search index (one commit); returns how many were queued.
 
-
-class _KeysRead(dict):
-    """A document dict that notes which top-level keys are read (ALL_KEYS: the whole of it)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        super().__init__(data)
-        self.read: set[str] = set()
-
-    def __getitem__(self, key: str) -> Any:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.read.add(key)
-        return super().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        self.read.add(str(key))
-        return super().__contains__(key)
-
-    def _everything(self, method: str) -> Any:
-        self.read.add(ALL_KEYS)
-        return getattr(super(), method)()
-
-    def keys(self) -> Any:
-        return self._everything("keys")
-
-    def values(self) -> Any:
-        return self._everything("values")
-
-    def items(self) -> Any:
-        return self._everything("items")
-
-    def __iter__(self) -> Any:
-        return self._everything("__iter__")
-
-    def copy(self) -> dict[str, Any]:
-        return self._everything("copy")
-
-
-class IndexFeed:
-    """Adds prepared documents to the search index as their files are stored; one commit.
-
-    `digests` maps each id added here to the digest of the fields it was added with: the
-    queued index work for those ids is done once `commit` has run.
+    `fresh`: ids whose stored version the index already holds (ingest added them from
+    memory and committed): their queued upserts are only cleared.
     """
+    pending = store.pending_index(None)
+    if not pending:
+        return 0
+    todo = [(doc_id, op) for doc_id, op in pending if op != "upsert" or doc_id not in fresh]
 
-    def __init__(self, index: Any, threads: int = 1, heap_mb: int = 256) -> None:
-        self.index, self.threads, self.heap = index, threads, heap_mb * 1_000_000
-        self.writer: Any = None
-        self.digests: dict[str, bytes] = {}
-        self.keys_read: set[str] | None = None
+    def batches() -> Iterator[tuple[list[DocumentData], list[str]]]:
+        for start in range(0, len(todo), INDEX_BATCH):
+            chunk = todo[start : start + INDEX_BATCH]
+            upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
+            docs = store.documents(upsert_ids)
+            found = {d["id"] for d in docs}
+            deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
+            yield docs, deletes + [i for i in upsert_ids if i not in found]
 
-    def add(self, doc_id: str, fields: dict[str, Any], digest: bytes) -> None:
-        if self.writer is None:
-            self.writer = self.index.index.writer(heap_size=self.heap, num_threads=self.threads)
-        self.writer.delete_documents_by_term("id", doc_id)
-        self.writer.add_document(tantivy.Document(**fields))
-        self.digests[doc_id] = digest
-
-    def refresh(self, documents: list[dict[str, Any]], changed_keys: Iterable[str] | None = None) -> None:
-        """Re-add rewritten documents whose index fields changed.
-
-        `changed_keys`: the only top-level keys the rewrite touched (linking that only fills in
-        reference targets passes ["references"]); when `index_fields` reads none of them, the
-        fields cannot have changed and are not recomputed.
-        """
-        if changed_keys is not None and documents and not self._reads(documents[0], changed_keys):
-            return
-        for doc in documents:
-            fields = index_fields(doc)
-            digest = fields_digest(fields)
-            if self.digests.get(doc["id"]) != digest:
-                self.add(doc["id"], fields, digest)
-
-    def _reads(self, doc: dict[str, Any], keys: Iterable[str]) -> bool:
-        """Does `index_fields` read any of these keys of a document (probed once, on `doc`)?"""
-        if self.keys_read is None:
-            probe = _KeysRead(doc)
-            index_fields(probe)
-            self.keys_read = probe.read
-        return ALL_KEYS in self.keys_read or not self.keys_read.isdisjoint(keys)
-
-    def commit(self) -> None:
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            writer.commit()
-            writer.wait_merging_threads()
-            self.index.reload_after_commit()
-
-    def abandon(self) -> None:
-        """Drop uncommitted additions (and the index lock); nothing is marked done."""
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            self.digests.clear()
-            writer.rollback()
-            writer.wait_merging_threads()
+    if todo:
+        index.apply_batches(batches())
+    store.clear_pending([doc_id for doc_id, _ in pending])
+    return len(pending)
 
 
 class _Writer:
     """Decides which items need reading and stores what the readers return."""
 
-    def __init__(self, archive: Any, format: str | None, report: IngestReport, feed: IndexFeed) -> None:
-        self.archive, self.store, self.format, self.report = archive, archive.store, format, report
+    def __init__(self, store: Store, format: str | None, report: IngestReport, feed: IndexWriter) -> None:
+        self.store, self.format, self.report = store, format, report
         self.feed = feed
         self.known: dict[str, Light] = {}  # light linking records of the documents stored here
 

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 from chancery.enrich.inference import infer_interval, resolve_dtg, to_date
 from chancery.enrich.references import message_hints, normalise_number
 from chancery.model import DocDate
+from chancery.store.base import DocumentData, LinkTriple, Store
 
 RESOLVABLE = ("tei-ref", "document", "footnote", "message", "relative", "reply")
 _TARGET = re.compile(r"^(?P<vol>[^#\s]*)#(?:(?P<doc>d\d+)(?:fn\d+)?|pg_(?P<page>[\w.-]+))$")
@@ -190,7 +191,7 @@ def _record(doc: dict[str, Any], position: int) -> Record:
     )
 
 
-def build_index(store: Any, known: dict[str, Light] | None = None) -> ArchiveIndex:
+def build_index(store: Store, known: dict[str, Light] | None = None) -> ArchiveIndex:
     """Light records and lookup tables for every stored document.
 
     `known` holds light records already made (by the ingest workers, for the documents they
@@ -334,21 +335,23 @@ def infer_date(
         return None
     stated = doc.get("date") or {}
     low, high = to_date(stated.get("not_before")), to_date(stated.get("not_after"))
-    if stated.get("basis") not in (None, "inferred") and low and high:
-        new_low = max(low, to_date(interval.not_before))
-        new_high = min(high, to_date(interval.not_after))
+    inferred_low, inferred_high = to_date(interval.not_before), to_date(interval.not_after)
+    if stated.get("basis") not in (None, "inferred") and low and high and inferred_low and inferred_high:
+        new_low, new_high = max(low, inferred_low), min(high, inferred_high)
         if new_low > new_high:
             return None
         interval = infer_interval([new_low], [new_high])
+        if interval is None:
+            return None
     return resolve_dtg(doc.get("text") or "", interval) or interval
 
 
 # -- the run ---------------------------------------------------------------------------------
 def link_documents(
-    store: Any,
+    store: Store,
     doc_ids: Iterable[str] | None = None,
     known: dict[str, Light] | None = None,
-    on_changed: Callable[[list[dict[str, Any]], list[str] | None], None] | None = None,
+    on_changed: Callable[[list[DocumentData], list[str] | None], None] | None = None,
 ) -> LinkReport:
     """Resolve and store links for `doc_ids` (all documents when None) plus pending ones.
 
@@ -373,7 +376,7 @@ def link_documents(
         chunk = ordered[start : start + 500]
         lights = {i: known[i].refs for i in chunk if i in known and known[i].refs is not None}
         loaded = {d["id"]: d for d in store.documents([i for i in chunk if i not in lights])}
-        batch: list[tuple[str, list[tuple[str, str, str]]]] = []
+        batch: list[tuple[str, list[LinkTriple]]] = []
         for doc_id in chunk:
             if doc_id in loaded:
                 doc = loaded[doc_id]
@@ -430,7 +433,7 @@ def _light_in_text(ref: dict[str, Any]) -> bool:
 
 def _link_one(
     doc: dict[str, Any], index: ArchiveIndex, report: LinkReport, not_later: dict[str, list[date]]
-) -> list[tuple[str, str, str]]:
+) -> list[LinkTriple]:
     """Resolve the document's references in place; its outgoing links as (dst, kind, text)."""
     text = doc.get("text") or ""
     links, changed_at = _link_refs(
@@ -447,7 +450,7 @@ def _link_refs(
     index: ArchiveIndex,
     report: LinkReport,
     not_later: dict[str, list[date]],
-) -> tuple[list[tuple[str, str, str]], list[int]]:
+) -> tuple[list[LinkTriple], list[int]]:
     """Set each resolvable reference's target_id; the links and the positions that changed."""
     links: dict[tuple[str, str], str] = {}
     changed_at = []
@@ -474,7 +477,7 @@ def _link_refs(
     return [(dst, kind, text) for (dst, kind), text in links.items()], changed_at
 
 
-def evaluate_inference(store: Any, collection_ids: Iterable[str] | None = None) -> dict[str, Any]:
+def evaluate_inference(store: Store, collection_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """Hide each stated day, infer it from neighbours and coverage: containment share, median width."""
     index = build_index(store)
     wanted = set(collection_ids) if collection_ids is not None else set(index.order)

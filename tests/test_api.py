@@ -249,12 +249,9 @@ def test_unknown_document_is_404(client: TestClient) -> None:
     assert error_of(client.get("/api/no-such-endpoint"), 404)
 
 
-def test_related_is_501_until_the_archive_can_relate(client: TestClient) -> None:
+def test_related_documents_api(client: TestClient) -> None:
     response = client.get("/api/documents/webtest/d1/related")
-    if hasattr(client.app.state.archive, "related"):
-        assert response.status_code == 200 and isinstance(response.json()["related"], list)
-    else:
-        assert "not available" in error_of(response, 501)
+    assert response.status_code == 200 and isinstance(response.json()["related"], list)
 
 
 @pytest.mark.parametrize(

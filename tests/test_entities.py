@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import gc
+
 import pytest
 
 from chancery.archive import Archive
-from chancery.enrich import Context
-from chancery.enrich.entities import Resolver, entity_step, find_mentions, load_resolver
+from chancery.enrich import DEEP, Context, steps
+from chancery.enrich.entities import (
+    ENGLISH,
+    Resolver,
+    ResolverCache,
+    cache_key,
+    entity_step,
+    find_mentions,
+    load_resolver,
+)
 from chancery.enrich.statistical import SpacyDetector, available, sentence_case
 from chancery.model import Collection, Document, Mention, Party, Source
 from tests.conftest import SEEDS, authority_paths
@@ -76,17 +87,30 @@ def test_entity_step_parties_and_tei(resolver):
     assert entity_step(_document("x"), Context()).senders[0].entity_id is None
 
 
+def test_entity_step_leaves_its_input_unchanged(resolver):
+    doc = _document("Soong saw Stalin.", [Mention("person", "Soong", 0, 5, "frus1945Berlinv01#p_VAY1")])
+    doc.date.when = "1945-07-01"
+    before = copy.deepcopy(doc)
+    out = entity_step(doc, Context(resolver=resolver))
+    assert doc == before  # mentions, parties and their lists as they were
+    assert out is not doc and out.mentions[0].entity_id != doc.mentions[0].entity_id
+    assert len(out.mentions) > len(doc.mentions) and out.senders[0].entity_id and not doc.senders[0].entity_id
+    assert out.text is doc.text  # what the step does not touch is shared, not copied
+    plain = _document("nothing to link here")
+    plain.senders = plain.recipients = []
+    assert entity_step(plain, Context(resolver=resolver)) is plain  # nothing found: no copy
+    assert steps(DEEP) == [entity_step]  # the public registry of declared steps
+
+
 def test_archive_load_authority(tmp_path):
     with Archive.open(tmp_path / "a.db") as archive:
         archive.ingest([SEEDS])
         report = archive.load_authority(authority_paths())
         assert report["entities"] > 20000
-        seed = next(
-            d for d in archive.documents() if "Summary of Averell Harriman" in (d.get("title") or d["text"])
-        )
-        ids = {p.get("entity_id") for p in seed["senders"] + seed["recipients"]}
+        seed = next(d for d in archive.documents() if "Summary of Averell Harriman" in (d.title or d.text))
+        ids = {p.entity_id for p in seed.senders + seed.recipients}
         assert {"person:harriman-william-averell", "person:harry-s-truman", "person:grew-joseph-clark"} <= ids
-        assert archive.entity("person:grew-joseph-clark")["name"] == "Joseph C. Grew"
+        assert archive.entity("person:grew-joseph-clark").name == "Joseph C. Grew"
 
 
 CABLE = (
@@ -141,6 +165,32 @@ def test_load_resolver_caches_by_content(tmp_path):
     assert len(list(tmp_path.glob("resolver-*.pickle"))) == 1  # the stale pickle is gone
     (next(tmp_path.glob("resolver-*.pickle"))).write_bytes(b"garbage")
     assert "place:chongqing" in load_resolver(changed, tmp_path).entities  # a broken pickle: rebuilt
+
+
+def test_resolver_cache_api(tmp_path):
+    cache = ResolverCache(tmp_path / "cache")
+    key = cache_key(SMALL)
+    assert key == cache_key(list(SMALL)) and key != cache_key(SMALL[:1])
+    assert cache.load(key) is None  # nothing saved yet
+    assert cache.save(key, Resolver(SMALL))
+    loaded = cache.load(key)
+    assert loaded is not None and set(loaded.entities) == {"person:t-v-soong", "place:moscow"}
+    assert cache.load(cache_key(SMALL[:1])) is None  # another key: not this pickle
+    (tmp_path / "file").write_text("not a directory")
+    assert not ResolverCache(tmp_path / "file").save(key, loaded)  # an unwritable place: False, no error
+
+
+def test_no_gc_freeze_and_gc_restored():
+    frozen = gc.get_freeze_count()
+    was = gc.isenabled()
+    Resolver(SMALL)
+    assert gc.get_freeze_count() == frozen  # building a resolver freezes nothing process-wide
+    assert gc.isenabled() == was
+
+
+def test_word_lists_are_package_data():
+    assert len(ENGLISH) > 10000 and {"abandon", "yesterday", "said"} <= ENGLISH
+    assert not any(w.startswith("#") for w in ENGLISH)  # the data file's comment header is not a word
 
 
 class FakeDetector:

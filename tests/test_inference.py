@@ -48,7 +48,7 @@ def test_loose_text_file_gets_no_inferred_date(tmp_path: Path) -> None:
     with Archive.open(tmp_path / "seed.db") as archive:
         archive.ingest([SEEDS / "000_e45dc6676497ee2e.txt"])
         (doc,) = list(archive.documents())
-        assert doc["date"].get("basis") != "inferred"
+        assert doc.date.basis != "inferred"
 
 
 def test_containment_on_a_real_frus_volume(tmp_path: Path) -> None:

@@ -27,11 +27,11 @@ def test_seeds_ingest_once_and_reingest_changes_nothing(archive: Archive, seeds:
     first = archive.ingest([seeds])
     assert first.ok, first.failures
     assert first.added == 2
-    before = {d["id"]: d for d in archive.documents()}
+    before = {d.id: d for d in archive.documents()}
     second = archive.ingest([seeds])
     assert second.ok
     assert (second.unchanged, second.added, second.replaced) == (2, 0, 0)
-    after = {d["id"]: d for d in archive.documents()}
+    after = {d.id: d for d in archive.documents()}
     assert after == before
     assert archive.store.count_documents() == 2
     assert archive.index.count() == 2
@@ -50,9 +50,9 @@ def test_changed_file_replaces_its_documents(archive: Archive, tmp_path: Path) -
     )
     report = archive.ingest([volume])
     assert report.ok and report.replaced == 2 and report.added == 0
-    assert "Declined." in archive.document("frus9999v01/d2")["text"]
-    assert archive.search("declined")["total"] == 1
-    assert archive.search("agreed")["total"] == 0
+    assert "Declined." in archive.document("frus9999v01/d2").text
+    assert archive.search("declined").total == 1
+    assert archive.search("agreed").total == 0
     # a document that disappears from the file disappears from the archive and the index
     text = volume.read_text()
     start = text.index('<div type="document" xml:id="d2"')
@@ -61,7 +61,7 @@ def test_changed_file_replaces_its_documents(archive: Archive, tmp_path: Path) -
     report = archive.ingest([volume])
     assert report.removed == 1
     assert archive.store.count_documents() == 1
-    assert archive.search("declined")["total"] == 0
+    assert archive.search("declined").total == 0
 
 
 def test_failed_file_leaves_stored_documents_untouched(archive: Archive, tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def _bad_inputs(folder: Path) -> dict[str, Path]:
 
 def test_bad_input_is_named_and_loses_nothing(archive: Archive, tmp_path: Path, seeds: Path) -> None:
     archive.ingest([seeds])
-    before = {d["id"]: d for d in archive.documents()}
+    before = {d.id: d for d in archive.documents()}
     files = _bad_inputs(tmp_path / "bad")
     report = archive.ingest([tmp_path / "bad"])
     failed = "\n".join(report.failures)
@@ -145,9 +145,9 @@ def test_bad_input_is_named_and_loses_nothing(archive: Archive, tmp_path: Path, 
     assert f"{files['latin1']}:3" in failed
     # hostile XML: refused, or read without expanding anything
     for doc in archive.documents():
-        assert "root:" not in doc["text"]
-        assert "lollollol" not in doc["text"]
-    after = {d["id"]: d for d in archive.documents() if d["id"] in before}
+        assert "root:" not in doc.text
+        assert "lollollol" not in doc.text
+    after = {d.id: d for d in archive.documents() if d.id in before}
     assert after == before
 
 
@@ -177,11 +177,11 @@ def test_index_catches_up_after_interrupted_ingest(tmp_path: Path) -> None:
     with Archive.open(db) as archive:
         archive.ingest([SMALL_VOLUME])
         doc = archive.document("frus9999v01/d2")
-        doc["text"] = "A wholly new sentence about zanzibar."
-        archive.store.update_documents([doc])  # as if the process died before syncing the index
-        assert archive.search("zanzibar")["total"] == 0
+        doc.text = "A wholly new sentence about zanzibar."
+        archive.store.update_documents([doc.to_dict()])  # as if the process died before syncing the index
+        assert archive.search("zanzibar").total == 0
     with Archive.open(db) as archive:
-        assert archive.search("zanzibar")["total"] == 1
+        assert archive.search("zanzibar").total == 1
         assert archive.stats()["pending_index"] == 0
 
 
@@ -196,12 +196,12 @@ def test_reused_number_in_two_files_keeps_both_documents(archive: Archive, tmp_p
     )
     report = archive.ingest([folder])
     assert report.ok, report.failures
-    ids = sorted(d["id"] for d in archive.documents())
+    ids = sorted(d.id for d in archive.documents())
     assert ids == ["dfat-v20/d484", "dfat-v20/d484~484-cablegram-to-canberra"]
     assert any("already used" in w for w in report.warnings)
     # the renamed document is indexed under its new id, the first one under its own
-    assert {h["id"] for h in archive.search("cable")["hits"]} == {"dfat-v20/d484~484-cablegram-to-canberra"}
-    assert {h["id"] for h in archive.search("minute")["hits"]} == {"dfat-v20/d484"}
+    assert {h.id for h in archive.search("cable").hits} == {"dfat-v20/d484~484-cablegram-to-canberra"}
+    assert {h.id for h in archive.search("minute").hits} == {"dfat-v20/d484"}
     assert archive.index.count() == 2
     again = archive.ingest([folder])
     assert again.unchanged == 2 and archive.store.count_documents() == 2

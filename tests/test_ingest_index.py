@@ -11,10 +11,9 @@ import pytest
 import tantivy
 from conftest import corpus_path
 
-from chancery import linking
+from chancery import ingest, linking
 from chancery.archive import Archive
-from chancery.ingest import IndexFeed, fields_digest
-from chancery.search.index import index_fields
+from chancery.search.index import IndexWriter, fields_digest, index_fields
 
 VOLUMES = ("frus1952-54Guat.xml.gz", "frus1961-63v07-09mSupp.xml.gz")
 QUERIES = ("date:1954", "date:1953-06", "telegram", "guatemala", "before:1954-01-01", "from:dulles")
@@ -39,7 +38,7 @@ def index_snapshot(archive: Archive) -> dict[str, Any]:
     hits = {}
     for query in QUERIES:
         result = archive.search(query, limit=1000)
-        hits[query] = (result["total"], sorted(h["id"] for h in result["hits"]))
+        hits[query] = (result.total, sorted(h.id for h in result.hits))
     return {"num_docs": searcher.num_docs, "stored": stored, "hits": hits}
 
 
@@ -60,10 +59,10 @@ def test_index_from_memory_matches_a_rebuild_from_the_store(ingested: Archive) -
     for query in QUERIES[:4]:
         assert after_ingest["hits"][query][0] > 0, query  # the queries do match something
     # linking inferred dates after the documents were indexed: the index holds the new ones
-    inferred = [d for d in archive.documents() if (d.get("date") or {}).get("basis") == "inferred"]
+    inferred = [d for d in archive.documents() if d.date.basis == "inferred"]
     assert inferred
     for doc in inferred:
-        assert after_ingest["stored"][doc["id"]][0]["date"] == doc["date"]
+        assert after_ingest["stored"][doc.id][0]["date"] == doc.to_dict()["date"]
     archive.reindex()
     assert index_snapshot(archive) == after_ingest
 
@@ -86,11 +85,11 @@ def test_crash_between_store_and_index_commit_is_replayed(
     volume = _volumes()[0]
     db = tmp_path / "crash.db"
 
-    def crash(self: IndexFeed) -> None:
+    def crash(self: IndexWriter) -> None:
         raise RuntimeError("killed before the index commit")
 
     with Archive.open(db) as archive:
-        monkeypatch.setattr(IndexFeed, "commit", crash)
+        monkeypatch.setattr(IndexWriter, "commit", crash)
         with pytest.raises(RuntimeError, match="killed"):
             archive.ingest([volume], workers=1)
         monkeypatch.undo()
@@ -112,7 +111,7 @@ def test_crash_between_store_and_index_commit_is_replayed(
 def test_failed_index_writer_is_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an ingest dies mid-way, the same archive can still write its index."""
     with Archive.open(tmp_path / "a.db") as archive:
-        monkeypatch.setattr(archive, "link", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
+        monkeypatch.setattr(ingest, "link_documents", lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
         with pytest.raises(KeyError):
             archive.ingest([_volumes()[1]], workers=1)
         monkeypatch.undo()
@@ -120,8 +119,8 @@ def test_failed_index_writer_is_released(tmp_path: Path, monkeypatch: pytest.Mon
         assert archive.index.count() == archive.store.count_documents()
 
 
-def _feed(archive: Archive, docs: list[dict[str, Any]]) -> tuple[IndexFeed, list[str]]:
-    feed = IndexFeed(archive.index)
+def _feed(archive: Archive, docs: list[dict[str, Any]]) -> tuple[IndexWriter, list[str]]:
+    feed = archive.index.writer()
     for doc in docs:
         feed.digests[doc["id"]] = fields_digest(index_fields(doc))
     added: list[str] = []
@@ -152,7 +151,7 @@ def test_refresh_re_adds_only_documents_whose_index_fields_changed(ingested: Arc
 def test_reference_only_changes_skip_the_fields_unless_the_index_reads_references(
     ingested: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import chancery.ingest
+    import chancery.search.index
 
     store = ingested.store
     docs = store.documents(store.document_ids()[:2])
@@ -169,7 +168,7 @@ def test_reference_only_changes_skip_the_fields_unless_the_index_reads_reference
         targets = [r.get("target_id") or "" for r in doc.get("references") or []]
         return {**index_fields(doc), "entity": targets}
 
-    monkeypatch.setattr(chancery.ingest, "index_fields", fields_with_targets)
+    monkeypatch.setattr(chancery.search.index, "index_fields", fields_with_targets)
     feed, added = _feed(ingested, store.documents([d["id"] for d in docs]))
     for doc in docs:  # digests as if added with the targets before linking
         stored = store.document(doc["id"])

@@ -20,8 +20,8 @@ def archive(tmp_path: Path):
         yield arc
 
 
-def _refs(doc: dict) -> dict[str, str | None]:
-    return {r["target"]: r["target_id"] for r in doc["references"] if r["kind"] in ("document", "footnote")}
+def _refs(doc: Document) -> dict[str | None, str | None]:
+    return {r.target: r.target_id for r in doc.references if r.kind in ("document", "footnote")}
 
 
 def test_dfat_document_and_supra_references_resolve(archive: Archive) -> None:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import tantivy
 
 from chancery.errors import QueryError
 from chancery.search.query import And, DateRange, Flag, Not, Or, Phrase, Term, parse
+from chancery.search.schema import (
+    DATE_QUERIES,
+    FACETS,
+    FIELDS,
+    QUERY_FIELDS,
+    Kind,
+    build_schema,
+    canonical,
+    facet_filter,
+)
 
 
 def test_words_are_anded() -> None:
@@ -102,3 +113,19 @@ def test_errors_name_the_position(query: str, position: int | None, words: str) 
     assert words in str(info.value)
     if position is not None:
         assert f"position {position + 1}" in str(info.value)
+
+
+def test_the_schema_declares_each_query_field_once() -> None:
+    names = [name for f in FIELDS for name in f.query] + list(DATE_QUERIES)
+    assert len(names) == len(set(names))  # no name or alias reaches two fields
+    assert len(QUERY_FIELDS) + len(DATE_QUERIES) == len(names)
+    for facet in FACETS:  # every facet's links narrow by a field the language knows
+        assert canonical(facet_filter(facet)) == facet_filter(facet)
+    assert (
+        canonical("sender") == "from" and canonical("organisation") == "org" and canonical("colour") is None
+    )
+    assert isinstance(parse("org:un organization:un organisation:un"), And)
+    schema = build_schema()
+    for f in FIELDS:  # every declared, indexed field is in the tantivy schema (ValueError otherwise)
+        if f.kind is not Kind.BYTES:
+            tantivy.Query.term_query(schema, f.name, 1 if f.kind is Kind.INTEGER else "x")

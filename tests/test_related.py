@@ -44,7 +44,7 @@ def _ids(hits: list[dict]) -> list[str]:
 
 def test_soong_cable_ranks_at_the_top_for_the_harriman_telegram(archive: Archive):
     assert archive.store.count_documents() > 600
-    assert len(archive.search("Soong", limit=100, facets=False)["hits"]) > 2  # real distractors name Soong
+    assert len(archive.search("Soong", limit=100, facets=False).hits) > 2  # real distractors name Soong
     hits = archive.related(SEED_FRUS)
     assert SOONG_CABLE in _ids(hits)[:3]
     cable = next(h for h in hits if h["id"] == SOONG_CABLE)
@@ -68,9 +68,9 @@ def test_references_count_both_ways(archive: Archive):
     links = next(
         link
         for doc in archive.documents()
-        if doc["id"].startswith("dfat")
-        for link in archive.store.links_from(doc["id"])
-        if link["dst"] != doc["id"]
+        if doc.id.startswith("dfat")
+        for link in archive.store.links_from(doc.id)
+        if link["dst"] != doc.id
     )
     forward = {h["id"]: h for h in archive.related(links["src"], limit=20)}
     assert links["dst"] in forward
@@ -81,11 +81,9 @@ def test_references_count_both_ways(archive: Archive):
 
 
 def test_dated_documents_get_a_date_window(archive: Archive):
-    doc = next(
-        d for d in archive.documents() if d["id"].startswith("dfat") and (d.get("date") or {}).get("when")
-    )
-    hits = archive.related(doc["id"], limit=10)
-    assert hits and all(h["id"] != doc["id"] for h in hits)
+    doc = next(d for d in archive.documents() if d.id.startswith("dfat") and d.date.when)
+    hits = archive.related(doc.id, limit=10)
+    assert hits and all(h["id"] != doc.id for h in hits)
     assert any("date" in " ".join(h["why"]) or "days apart" in " ".join(h["why"]) for h in hits)
 
 

@@ -12,6 +12,7 @@ from chancery.errors import QueryError
 from chancery.search.engine import search
 from chancery.search.facets import ALL_FACETS
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex, index_fields, sample_bucket
+from chancery.search.results import CollectionRef, FacetValue, SearchResult, YearCount
 
 
 def make_doc(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
@@ -95,20 +96,48 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
     archive.close()
 
 
-def ids(result: dict[str, Any]) -> list[str]:
-    return [hit["id"] for hit in result["hits"]]
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
 
 
 def test_words_are_anded_and_hits_carry_summary(archive: Archive) -> None:
     result = archive.search("soong moscow")
     assert ids(result) == ["d1"]
-    hit = result["hits"][0]
-    assert hit["title"].startswith("The Ambassador")
-    assert hit["date"]["when"] == "1945-06-28"
-    assert hit["collection"] == {"id": "frus1945v07", "title": "The Far East: China"}
-    assert hit["senders"][0]["name"] == "Harriman"
-    assert hit["doc_type"] == "telegram"
-    assert result["total"] == 1 and result["query"] == "soong moscow"
+    hit = result.hits[0]
+    assert hit.title.startswith("The Ambassador")
+    assert hit.date.when == "1945-06-28"
+    assert hit.collection == CollectionRef("frus1945v07", "The Far East: China")
+    assert hit.senders[0].name == "Harriman"
+    assert hit.doc_type == "telegram"
+    assert result.total == 1 and result.query == "soong moscow"
+
+
+HIT_KEYS = ["id", "score", "title", "date", "doc_type", "collection", "senders", "recipients", "snippet"]
+NO_DATE = {"when": None, "not_before": None, "not_after": None, "precision": None, "basis": None}
+
+
+def test_hit_json_shape_and_an_undated_hit(archive: Archive) -> None:
+    dated = archive.search("soong moscow").to_dict()
+    assert list(dated) == ["query", "mode", "sort", "total", "total_approximate", "hits"] + [
+        "facets",
+        "histogram",
+        "facets_approximate",
+        "facets_sample",
+        "variants",
+    ]
+    hit = dated["hits"][0]
+    assert list(hit) == HIT_KEYS
+    assert hit["date"] == {**NO_DATE, "when": "1945-06-28", "not_before": "1945-06-28"} | {
+        "not_after": "1945-06-28",
+        "precision": "day",
+    }
+    assert hit["senders"] == [
+        {"name": "Harriman", "role": "Ambassador in the Soviet Union", "entity_id": None}
+    ]
+    undated = archive.search("id:d4", facets=False).to_dict()
+    assert "facets" not in undated and undated["hits"][0]["date"] == NO_DATE  # an object of nulls, not null
+    assert undated["hits"][0]["score"] is not None
+    assert archive.search("id:d4", sort="date").hits[0].score is None
 
 
 def test_phrase_or_not_prefix(archive: Archive) -> None:
@@ -153,22 +182,32 @@ def test_sort_by_date_and_paging(archive: Archive) -> None:
     descending = ids(archive.search("collection:frus1945* OR archive:dfat", sort="-date"))
     assert descending[:5] == ["d6", "d2", "d1", "d3", "d5"]
     page = archive.search("collection:frus1945* OR archive:dfat", sort="date", limit=2, offset=2)
-    assert ids(page) == ["d1", "d2"] and page["total"] == 6
+    assert ids(page) == ["d1", "d2"] and page.total == 6
 
 
 def test_facets_follow_the_query(archive: Archive) -> None:
     result = archive.search("from:harriman")
-    facets = result["facets"]
-    assert facets["type"] == [{"value": "memorandum", "count": 1}, {"value": "telegram", "count": 1}]
-    assert facets["sender"] == [{"value": "Harriman", "count": 2}]
+    facets = result.facets
+    assert facets is not None
+    assert facets["type"] == [FacetValue("memorandum", 1), FacetValue("telegram", 1)]
+    assert facets["sender"] == [FacetValue("Harriman", 2)]
     assert "person" not in facets  # costly: only when asked for
-    persons = search(archive.index, "from:harriman", facet_names=ALL_FACETS)["facets"]["person"]
-    assert {"value": "T. V. Soong", "count": 1} in persons
-    assert facets["classification"] == [{"value": "top secret", "count": 1}]
-    assert facets["year"] == [{"value": 1945, "count": 2}]
-    assert result["histogram"] == [{"year": 1945, "count": 2}]
-    everything = archive.search("collection:frus1945* OR archive:dfat")
+    persons = search(archive.index, "from:harriman", facet_names=ALL_FACETS).facets or {}
+    assert FacetValue("T. V. Soong", 1) in persons["person"]
+    assert facets["classification"] == [FacetValue("top secret", 1)]
+    assert facets["year"] == [FacetValue(1945, 2)]
+    assert result.histogram == [YearCount(1945, 2)]
+    everything = archive.search("collection:frus1945* OR archive:dfat").to_dict()  # the JSON contract
     assert {"value": "frus1945v07", "count": 5} in everything["facets"]["collection"]
+    assert list(everything["facets"]) == [
+        "collection",
+        "type",
+        "year",
+        "classification",
+        "sender",
+        "recipient",
+        "place",
+    ]
     assert everything["histogram"] == [
         {"year": 1944, "count": 1},
         {"year": 1945, "count": 3},
@@ -177,10 +216,10 @@ def test_facets_follow_the_query(archive: Archive) -> None:
 
 
 def test_snippets_escape_everything_but_marks(archive: Archive) -> None:
-    snippet = archive.search("script")["hits"][0]["snippet"]
+    snippet = archive.search("script").hits[0].snippet
     assert "<script>" not in snippet
     assert "&lt;<mark>script</mark>&gt;" in snippet and "&amp;" in snippet
-    fallback = archive.search("type:memorandum")["hits"][0]["snippet"]
+    fallback = archive.search("type:memorandum").hits[0].snippet
     assert "<script>" not in fallback and "&lt;script&gt;" in fallback
 
 
@@ -199,8 +238,8 @@ def test_variants_from_authority_records(archive: Archive) -> None:
     result = archive.search("Vyshinski")
     assert set(ids(result)) == {"d1", "d2", "d5"}
     assert ids(result)[0] == "d5"  # the exact spelling ranks first
-    assert set(result["variants"]["vyshinski"]) >= {"vyshinsky", "vishinsky"}
-    assert "<mark>Vishinsky</mark>" in next(h["snippet"] for h in result["hits"] if h["id"] == "d2")
+    assert set(result.variants["vyshinski"]) >= {"vyshinsky", "vishinsky"}
+    assert "<mark>Vishinsky</mark>" in next(h.snippet for h in result.hits if h.id == "d2")
 
 
 def test_variants_by_fuzzy_matching(tmp_path: Path) -> None:
@@ -210,8 +249,8 @@ def test_variants_by_fuzzy_matching(tmp_path: Path) -> None:
         result = archive.search("Vishinski")
         assert set(ids(result)) == {"d1", "d2", "d5"}
         assert ids(result)[0] == "d2"
-        assert result["variants"]["vishinski"]
-        assert archive.search("vishinski")["variants"] == {}  # lowercase: not taken for a name
+        assert result.variants["vishinski"]
+        assert archive.search("vishinski").variants == {}  # lowercase: not taken for a name
 
 
 def test_errors_and_modes(archive: Archive) -> None:
@@ -256,36 +295,36 @@ def big_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 def test_large_result_sets_are_estimated_and_flagged(big_index: SearchIndex) -> None:
     exact = search(big_index, "alpha")
     approx = search(big_index, "alpha", exact_limit=100, sample_target=600)
-    assert exact["total"] == 2000 and not exact["total_approximate"] and not exact["facets_approximate"]
-    assert approx["total_approximate"] and approx["facets_approximate"]
-    assert 0 < approx["facets_sample"] < 1
-    assert 1600 <= approx["total"] <= 2400  # a ~600-document sample: well within 20%
+    assert exact.total == 2000 and not exact.total_approximate and not exact.facets_approximate
+    assert approx.total_approximate and approx.facets_approximate
+    assert 0 < approx.facets_sample < 1
+    assert 1600 <= approx.total <= 2400  # a ~600-document sample: well within 20%
     # the page itself is exact: same hits, same order
-    assert [h["id"] for h in approx["hits"]] == [h["id"] for h in exact["hits"]]
+    assert [h.id for h in approx.hits] == [h.id for h in exact.hits]
     # facet counts are scaled back up: odd ids only, so telegram is ~100% and memorandum absent
-    types = {f["value"]: f["count"] for f in approx["facets"]["type"]}
+    types = {f.value: f.count for f in approx.facets["type"]}
     assert set(types) == {"telegram"} and 1600 <= types["telegram"] <= 2400
-    years = {b["year"]: b["count"] for b in approx["histogram"]}
+    years = {b.year: b.count for b in approx.histogram}
     assert set(years) == {1941, 1943} and all(800 <= n <= 1200 for n in years.values())
-    assert sum(years.values()) == pytest.approx(approx["total"], rel=0.1)
+    assert sum(years.values()) == pytest.approx(approx.total, rel=0.1)
 
 
 def test_small_result_sets_stay_exact(big_index: SearchIndex) -> None:
     result = search(big_index, "gamma", exact_limit=1000, sample_target=600)
-    assert result["total"] == 400 and not result["total_approximate"] and not result["facets_approximate"]
-    assert result["facets_sample"] is None
-    assert {f["value"]: f["count"] for f in result["facets"]["type"]} == {"memorandum": 200, "telegram": 200}
-    assert {b["year"]: b["count"] for b in result["histogram"]} == {1940: 200, 1942: 200}
+    assert result.total == 400 and not result.total_approximate and not result.facets_approximate
+    assert result.facets_sample is None
+    assert {f.value: f.count for f in result.facets["type"]} == {"memorandum": 200, "telegram": 200}
+    assert {b.year: b.count for b in result.histogram} == {1940: 200, 1942: 200}
 
 
 def test_approximate_total_without_facets_and_on_the_last_page(big_index: SearchIndex) -> None:
     plain = search(big_index, "alpha OR beta", facets=False, exact_limit=100, sample_target=600)
-    assert plain["total_approximate"] and "facets" not in plain and 3000 <= plain["total"] <= 5000
+    assert plain.total_approximate and plain.facets is None and 3000 <= plain.total <= 5000
     faceted = search(big_index, "alpha OR beta", exact_limit=100, sample_target=600)
-    assert plain["total"] == faceted["total"]  # the same sample counts the total, facets or not
+    assert plain.total == faceted.total  # the same sample counts the total, facets or not
     # a page that runs off the end of the results knows the total exactly
     last = search(big_index, "alpha OR beta", offset=3990, limit=50, exact_limit=100, sample_target=600)
-    assert len(last["hits"]) == 10 and last["total"] == 4000 and not last["total_approximate"]
+    assert len(last.hits) == 10 and last.total == 4000 and not last.total_approximate
 
 
 def test_sample_buckets_are_stable_and_uniform() -> None:
@@ -298,7 +337,7 @@ def test_sample_buckets_are_stable_and_uniform() -> None:
 
 def test_phrases_count_exactly_and_sample_facets(big_index: SearchIndex) -> None:
     result = search(big_index, '"beta gamma"', exact_limit=100, sample_target=100)
-    assert result["total"] == 400 and not result["total_approximate"]  # counted with the hits
-    assert result["facets_approximate"] and 0 < result["facets_sample"] < 1
-    years = {b["year"]: b["count"] for b in result["histogram"]}
+    assert result.total == 400 and not result.total_approximate  # counted with the hits
+    assert result.facets_approximate and 0 < result.facets_sample < 1
+    years = {b.year: b.count for b in result.histogram}
     assert set(years) <= {1940, 1942} and 250 <= sum(years.values()) <= 550

@@ -124,7 +124,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
 
 def found(index: SearchIndex, query: str, **options: Any) -> set[str]:
-    return {hit["id"] for hit in search(index, query, limit=1000, **options)["hits"]}
+    return {hit.id for hit in search(index, query, limit=1000, **options).hits}
 
 
 def positional(index: SearchIndex, text: str, fields: tuple[str, ...] = ("title", "text")) -> set[str]:
@@ -160,9 +160,9 @@ def test_title_field_negation_and_longer_phrases(index: SearchIndex) -> None:
 
 def test_phrases_are_highlighted(index: SearchIndex) -> None:
     result = search(index, '"soviet government"', limit=100)
-    snippet = next(hit["snippet"] for hit in result["hits"] if hit["id"] == "adjacent")
+    snippet = next(hit.snippet for hit in result.hits if hit.id == "adjacent")
     assert "<mark>Soviet</mark> <mark>Government</mark>" in snippet
-    assert result["total"] == 5 and not result["total_approximate"]
+    assert result.total == 5 and not result.total_approximate
 
 
 def test_random_phrases_match_the_positional_phrase_query(tmp_path: Path) -> None:
@@ -196,10 +196,10 @@ def test_common_phrases_are_estimated_like_words(tmp_path: Path) -> None:
     index.apply(docs, [])
     exact = search(index, '"the state"')
     approx = search(index, '"the state"', exact_limit=100, sample_target=600)
-    assert exact["total"] == 2000 and not exact["total_approximate"]
-    assert approx["total_approximate"] and approx["facets_approximate"]
-    assert 1600 <= approx["total"] <= 2400
-    assert [h["id"] for h in approx["hits"]] == [h["id"] for h in exact["hits"]]
+    assert exact.total == 2000 and not exact.total_approximate
+    assert approx.total_approximate and approx.facets_approximate
+    assert 1600 <= approx.total <= 2400
+    assert [h.id for h in approx.hits] == [h.id for h in exact.hits]
 
 
 def test_an_index_of_the_previous_schema_is_rebuilt(tmp_path: Path) -> None:

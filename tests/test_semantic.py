@@ -7,7 +7,7 @@ from conftest import SEEDS, corpus_path
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
-from chancery.search.hybrid import rrf, split_query
+from chancery.search.hybrid import hit_from_document, rrf, split_query
 from chancery.search.query import parse
 from chancery.search.semantic import DISABLE_ENV, SemanticUnavailable, vectors_path_for
 
@@ -50,47 +50,65 @@ def test_split_query_separates_text_from_filters():
 def test_paraphrase_finds_the_soong_cable(archive: Archive):
     query = "Chinese foreign minister talks with the Soviet leader"
     result = archive.search(query, mode="semantic", limit=3)
-    assert result["mode"] == "semantic" and result["embedded"] == len(EMBEDDED)
-    ids = [h["id"] for h in result["hits"]]
+    assert result.mode == "semantic" and result.embedded == len(EMBEDDED)
+    ids = [h.id for h in result.hits]
     # MiniLM puts a 1967 Japanese analysis of the Chinese Communists and Moscow a hair (0.01) above it
     assert SOONG_CABLE in ids[:2]
-    hit = result["hits"][ids.index(SOONG_CABLE)]
-    assert hit["title"].startswith("Cable, Summary of Averell Harriman")
-    assert hit["snippet"] and hit["date"]["when"] == "1945-07-01"
+    hit = result.hits[ids.index(SOONG_CABLE)]
+    assert hit.title.startswith("Cable, Summary of Averell Harriman")
+    assert hit.snippet and hit.date.when == "1945-07-01"
     named = archive.search(
         "the Chinese minister's conversation with Stalin in Moscow", mode="semantic", limit=3
     )
-    assert named["hits"][0]["id"] == SOONG_CABLE
+    assert named.hits[0].id == SOONG_CABLE
     # bm25 cannot: the cable never says "foreign minister" or "Soviet leader"
-    assert SOONG_CABLE not in [h["id"] for h in archive.search(query, limit=5)["hits"]]
+    assert SOONG_CABLE not in [h.id for h in archive.search(query, limit=5).hits]
+
+
+def test_every_mode_returns_the_same_shapes(archive: Archive) -> None:
+    results = {
+        m: archive.search("Soong Stalin", mode=m, limit=50).to_dict() for m in ("bm25", "semantic", "hybrid")
+    }
+    keys = {m: [k for k in r if k != "embedded"] for m, r in results.items()}
+    assert keys["bm25"] == keys["semantic"] == keys["hybrid"]
+    assert "embedded" not in results["bm25"] and results["semantic"]["embedded"] == len(EMBEDDED)
+    hit_keys = {tuple(hit) for r in results.values() for hit in r["hits"]}
+    date_keys = {tuple(hit["date"]) for r in results.values() for hit in r["hits"]}
+    assert hit_keys == {
+        ("id", "score", "title", "date", "doc_type", "collection", "senders", "recipients", "snippet")
+    }
+    assert date_keys == {("when", "not_before", "not_after", "precision", "basis")}
+    undated = {"when": None, "not_before": None, "not_after": None, "precision": None, "basis": None}
+    hit = hit_from_document({"id": "x", "title": "T", "text": "Some text.", "date": undated}, 0.5)
+    assert hit.to_dict()["date"] == undated  # was null in semantic mode, an object of nulls in bm25
 
 
 def test_semantic_applies_the_query_filters(archive: Archive):
     result = archive.search(
         "Chinese foreign minister talks with the Soviet leader date:1960..2000", mode="semantic"
     )
-    ids = [h["id"] for h in result["hits"]]
+    ids = [h.id for h in result.hits]
     assert SOONG_CABLE not in ids and SEED_FRUS not in ids
     assert ids and all(i.startswith("wilson/") for i in ids)
-    assert result["facets"]["year"]
+    assert result.facets["year"]
 
 
 def test_hybrid_fuses_bm25_and_vectors(archive: Archive):
     result = archive.search("Soong Stalin negotiations", mode="hybrid", limit=5)
-    ids = [h["id"] for h in result["hits"]]
+    ids = [h.id for h in result.hits]
     assert set(ids[:2]) == {SOONG_CABLE, SEED_FRUS}
-    assert result["hits"][0]["score"] <= 2 / 61 + 1e-9
+    assert result.hits[0].score <= 2 / 61 + 1e-9
     paraphrase = archive.search(
         "Chinese foreign minister talks with the Soviet leader", mode="hybrid", limit=3
     )
-    assert SOONG_CABLE in [h["id"] for h in paraphrase["hits"]]  # the vector ranking carries it
+    assert SOONG_CABLE in [h.id for h in paraphrase.hits]  # the vector ranking carries it
 
 
 def test_embed_is_incremental(archive: Archive):
     assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 0
     doc = archive.document("wilson/300638")
-    doc["text"] += "\nA note added later."
-    archive.store.update_documents([doc])
+    doc.text += "\nA note added later."
+    archive.store.update_documents([doc.to_dict()])
     archive.sync_index()
     assert archive.embed(doc_ids=EMBEDDED)["embedded"] == 1
     assert vectors_path_for(archive.index.path).joinpath("vectors.npy").exists()
@@ -110,4 +128,4 @@ def test_missing_extra_is_a_clear_error(archive: Archive, monkeypatch: pytest.Mo
             archive.search("soong", mode=mode)
     with pytest.raises(SemanticUnavailable):
         archive.embed()
-    assert archive.search("soong")["total"] >= 2  # bm25 is unaffected
+    assert archive.search("soong").total >= 2  # bm25 is unaffected

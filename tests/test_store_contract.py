@@ -497,6 +497,96 @@ def test_backends_read_back_the_same(open_backend: Callable[[str], Any]) -> None
     assert views[0] == views[1]
 
 
+def _sqlite_layout(store: SQLiteStore) -> dict[str, Any]:
+    q = store.conn.execute
+    names = [r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    indexes = q("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    return {
+        "tables": {t: [r[1] for r in q(f"PRAGMA table_info({t})")] for t in names},
+        "indexes": {i: (t, [r[2] for r in q(f"PRAGMA index_info({i})")]) for i, t in indexes},
+    }
+
+
+def _postgres_layout(store: PostgresStore) -> dict[str, Any]:
+    q = store.conn.execute
+    columns: dict[str, list[str]] = {}
+    for table, column in q(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+    ):
+        columns.setdefault(table, []).append(column)
+    indexes = q(
+        "SELECT i.relname, t.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+        "CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n) "
+        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+        "WHERE t.relnamespace = current_schema()::regnamespace AND NOT x.indisprimary "
+        "GROUP BY i.relname, t.relname"
+    )
+    return {"tables": columns, "indexes": {i: (t, list(cols)) for i, t, cols in indexes}}
+
+
+def test_both_stores_create_the_same_schema(open_backend: Callable[[str], Any]) -> None:
+    sqlite, postgres = _sqlite_layout(open_backend("sqlite")), _postgres_layout(open_backend("postgres"))
+    assert sqlite == postgres
+    assert "meta" not in sqlite["tables"]
+    assert sqlite["tables"]["links"] == ["seq", "src", "dst", "kind", "text"]
+    assert sqlite["indexes"]["entities_type"] == ("entities", ["type", "id"])
+
+
+def test_older_sqlite_archive_is_brought_up_to_date(tmp_path: Path) -> None:
+    """An archive written before the shared schema: `meta`, links without `seq`, a shorter index."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+        "CREATE TABLE documents (id TEXT PRIMARY KEY, collection_id TEXT, file_path TEXT, title TEXT, "
+        "doc_type TEXT, date_when TEXT, not_before TEXT, not_after TEXT, ord INTEGER, body BLOB NOT NULL);"
+        "CREATE INDEX documents_collection ON documents(collection_id, ord);"
+        "CREATE TABLE links (src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, text TEXT);"
+        "CREATE INDEX links_src ON links(src);"
+        "INSERT INTO links VALUES ('a', 'z', 'reply', 'first'), ('b', 'a', 'reference', NULL),"
+        " ('a', 'y', 'message', 'second');"
+    )
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    try:
+        layout = _sqlite_layout(store)
+        assert "meta" not in layout["tables"]
+        assert layout["tables"]["links"] == ["seq", "src", "dst", "kind", "text"]
+        assert layout["indexes"]["documents_collection"] == ("documents", ["collection_id", "ord", "id"])
+        assert layout["indexes"]["links_src"] == ("links", ["src", "seq"])
+        assert [link["text"] for link in store.links_from("a")] == ["first", "second"]
+        assert store.links_to("a") == [{"src": "b", "dst": "a", "kind": "reference", "text": None}]
+        store.put_links("c", [("a", "reply", "new")])
+        assert [link["src"] for link in store.links_to("a")] == ["b", "c"]
+    finally:
+        store.close()
+    again = SQLiteStore(path)  # opening an up-to-date archive changes nothing
+    try:
+        assert _sqlite_layout(again) == layout
+    finally:
+        again.close()
+
+
+def test_older_postgres_archive_loses_only_the_unused_meta_table(
+    pg_admin: psycopg.Connection, pg_schema: str
+) -> None:
+    pg_admin.execute(f'CREATE TABLE "{pg_schema}".meta (key TEXT PRIMARY KEY, value TEXT)')
+    store = PostgresStore(with_schema(PG_URL, pg_schema))
+    try:
+        store.replace_file("f1", "s", "test", [coll("c1")], [doc("a")])
+        store.close()
+        store = PostgresStore(with_schema(PG_URL, pg_schema))  # reopening keeps the documents
+        assert "meta" not in _postgres_layout(store)["tables"]
+        assert store.document_ids() == ["a"]
+    finally:
+        store.close()
+
+
 def test_postgres_url_schema_and_password_masking(pg_schema: str) -> None:
     store = PostgresStore(with_schema(PG_URL, pg_schema))
     try:
@@ -523,9 +613,9 @@ def test_archive_over_postgres_matches_sqlite(pg_schema: str, tmp_path: Path) ->
             report = archive.ingest([str(p) for p in seeds])
             assert report.ok, report.failures
             assert (report.files, report.added) == (2, 2)
-            hits = archive.search("harriman soong")["hits"]
-            assert len(hits) >= 1 and all(h["title"] for h in hits)
-            assert {h["id"] for h in archive.search("harriman")["hits"]} == set(archive.store.document_ids())
+            hits = archive.search("harriman soong").hits
+            assert len(hits) >= 1 and all(h.title for h in hits)
+            assert {h.id for h in archive.search("harriman").hits} == set(archive.store.document_ids())
             assert archive.stats()["index_documents"] == 2
             again = archive.ingest([str(p) for p in seeds])
             assert (again.unchanged, again.added) == (2, 0)

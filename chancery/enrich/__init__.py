@@ -2,38 +2,33 @@
 
 `BASIC` runs at every ingest (dates from datelines and headers, markings, message numbers);
 `DEEP` adds entities and references when authority data is loaded. Each step is testable
-alone on a hand-made document.
+alone on a hand-made document, returns a document and leaves its input unchanged.
+`steps(DEEP)` gives the step functions of a list of names.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chancery.model import Document
+
+if TYPE_CHECKING:
+    from chancery.enrich.entities import Resolver
 
 
 @dataclass
 class Context:
     """What enrichers may consult: the authority resolver and archive-wide lookups."""
 
-    resolver: Any = None  # chancery.enrich.entities.Resolver, when authority data is loaded
+    resolver: Resolver | None = None  # when authority data is loaded
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 Enricher = Callable[[Document, Context], Document]
-
-
-@functools.cache
-def _steps(names: tuple[str, ...]) -> list[Enricher]:
-    steps = []
-    for dotted in names:
-        module_name, func = dotted.rsplit(".", 1)
-        steps.append(getattr(importlib.import_module(module_name), func))
-    return steps
 
 
 # The declared order of enrichment. Add a step by adding its dotted name here.
@@ -47,9 +42,26 @@ DEEP: list[str] = [
 ]
 
 
+@functools.cache
+def _imported(names: tuple[str, ...]) -> tuple[Enricher, ...]:
+    found = []
+    for dotted in names:
+        module_name, func = dotted.rsplit(".", 1)
+        found.append(getattr(importlib.import_module(module_name), func))
+    return tuple(found)
+
+
+def steps(names: Iterable[str]) -> list[Enricher]:
+    """The step functions named by dotted paths (`BASIC`, `DEEP`), in order; imported once."""
+    return list(_imported(tuple(names)))
+
+
+_steps = steps  # the former private name (archive.py); use `steps`
+
+
 def enrich(document: Document, context: Context | None = None, deep: bool = True) -> Document:
     """Run the pipeline on one document."""
     context = context or Context()
-    for step in _steps(tuple(BASIC + (DEEP if deep else []))):
+    for step in _imported(tuple(BASIC + (DEEP if deep else []))):
         document = step(document, context)
     return document

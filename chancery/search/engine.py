@@ -1,4 +1,4 @@
-"""Run a Chancery query over a SearchIndex: hits with HTML snippets, facets, histogram, variants.
+"""Run a Chancery query over a SearchIndex: a SearchResult with hits, HTML snippets, facets, variants.
 
 search(index, 'from:harriman date:1945-06..1945-07 "Soong"', sort="date", variants=Variants(store))
 """
@@ -9,7 +9,6 @@ import math
 import re
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 import orjson
 import tantivy
@@ -19,6 +18,8 @@ from chancery.search.compile import Compiler
 from chancery.search.facets import ALL_FACETS, about, facet_counts
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import parse
+from chancery.search.results import Facets, Hit, SearchResult, YearCount
+from chancery.search.schema import FACETS, ID, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
 from chancery.search.variants import Variants
 
 SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.Desc}
@@ -27,9 +28,8 @@ SNIPPET_CHARS = 240
 MAX_LIMIT = 1000
 EXACT_LIMIT = 5_000  # up to this many (estimated) matches, total and facets are exact
 SAMPLE_TARGET = 3_000  # above it, facets are counted on about this many matching documents
-# `person` (every person named in a document: many values each) costs more than all the other
-# facets together; it is computed when asked for (facet_names=ALL_FACETS), not by default.
-DEFAULT_FACETS = tuple(name for name in ALL_FACETS if name != "person")
+# Facets declared default_facet=False (`person`: costly) are computed when asked for (facet_names=ALL_FACETS).
+DEFAULT_FACETS = tuple(name for name in ALL_FACETS if FACETS[name].default_facet)
 PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
 
 
@@ -64,8 +64,8 @@ def search(
     exact_limit: int = EXACT_LIMIT,
     sample_target: int = SAMPLE_TARGET,
     facet_names: tuple[str, ...] = DEFAULT_FACETS,
-) -> dict[str, Any]:
-    """The result dict of `Archive.search` (see chancery/search/README-query.md).
+) -> SearchResult:
+    """The result of `Archive.search` in bm25 mode (see chancery/search/README-query.md).
 
     Up to `exact_limit` matches (estimated first on a 1% slice of the index), `total` and the
     facets are exact. Above it the top hits are still exact, but `total` is an estimate and the
@@ -92,12 +92,12 @@ def search(
         )
     except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
         raise QueryError(f"cannot run this query: {exc}") from None
-    facet_map, histogram, counted = counted or ({}, [], 0)
+    facet_map, histogram, matched = counted or ({}, [], 0)
     page = result.hits[:limit]
     if plan.counted:
-        total, total_approximate = result.count, False
+        total, total_approximate = result_count(result), False
     else:  # the facet sample counted many more matches than the 1% probe
-        total, total_approximate = about(counted * plan.scale, 3), True
+        total, total_approximate = about(matched * plan.scale, 3), True
     if total_approximate and (len(result.hits) < max(limit, 1) and (result.hits or offset == 0)):
         total, total_approximate = offset + len(result.hits), False  # ran off the end: known exactly
     elif total_approximate:
@@ -105,20 +105,19 @@ def search(
     highlighter = _highlighter(searcher, index.schema, compiler.highlight)
     window = _Window(compiler.highlight_terms)
     hits = [_hit(searcher, address, key, SORTS[sort] is None, highlighter, window) for key, address in page]
-    out: dict[str, Any] = {
-        "query": query,
-        "mode": mode,
-        "sort": sort,
-        "total": total,
-        "total_approximate": total_approximate,
-        "hits": hits,
-    }
-    if facets:
-        out["facets"], out["histogram"] = facet_map, histogram
-        out["facets_approximate"] = not plan.exact
-        out["facets_sample"] = None if plan.exact else round(plan.buckets / SAMPLE_BUCKETS, 4)
-    out["variants"] = compiler.variants_used
-    return out
+    return SearchResult(
+        query=query,
+        mode=mode,
+        sort=sort,
+        total=total,
+        total_approximate=total_approximate,
+        hits=hits,
+        facets=facet_map if facets else None,
+        histogram=histogram if facets else None,
+        facets_approximate=facets and not plan.exact,
+        facets_sample=None if not facets or plan.exact else round(plan.buckets / SAMPLE_BUCKETS, 4),
+        variants=compiler.variants_used,
+    )
 
 
 def execute(
@@ -133,11 +132,11 @@ def execute(
     exact_limit: int = EXACT_LIMIT,
     sample_target: int = SAMPLE_TARGET,
     facet_names: tuple[str, ...] = DEFAULT_FACETS,
-) -> tuple[tantivy.SearchResult, Plan, tuple[dict[str, Any], list[dict[str, int]], int] | None]:
+) -> tuple[tantivy.SearchResult, Plan, tuple[Facets, list[YearCount], int] | None]:
     """The tantivy side of a search: plan, top hits, facets (None when off)."""
     if has_phrase:  # see plan_query: count while collecting the hits, then plan
         result = top_hits(searcher, compiled, sort, limit, offset, count=True)
-        plan = plan_query(searcher, schema, compiled, exact_limit, sample_target, result.count)
+        plan = plan_query(searcher, schema, compiled, exact_limit, sample_target, result_count(result))
     else:
         plan = plan_query(searcher, schema, compiled, exact_limit, sample_target)
         result = top_hits(searcher, compiled, sort, limit, offset, count=plan.counted)
@@ -145,7 +144,9 @@ def execute(
         if plan.counted:
             return result, plan, None
         # no facets, but the total still comes from the ~sample_target-match slice, not the 1% probe
-        slice_count = searcher.search(sampled(schema, compiled, plan.buckets), limit=1, count=True).count
+        slice_count = result_count(
+            searcher.search(sampled(schema, compiled, plan.buckets), limit=1, count=True)
+        )
         return result, plan, ({}, [], slice_count)
     facet_query = compiled if plan.exact else sampled(schema, compiled, plan.buckets)
     return result, plan, facet_counts(searcher, facet_query, scale=plan.scale, names=facet_names)
@@ -189,7 +190,7 @@ def plan_query(
     elif searcher.num_docs <= exact_limit:
         return Plan(True, True, searcher.num_docs)
     else:
-        probed = searcher.search(sampled(schema, compiled, PROBE_BUCKETS), limit=1, count=True).count
+        probed = result_count(searcher.search(sampled(schema, compiled, PROBE_BUCKETS), limit=1, count=True))
         estimate, counted = probed * SAMPLE_BUCKETS / PROBE_BUCKETS, False
     buckets = min(
         SAMPLE_BUCKETS, max(PROBE_BUCKETS, math.ceil(sample_target * SAMPLE_BUCKETS / max(estimate, 1)))
@@ -201,7 +202,7 @@ def plan_query(
 
 def sampled(schema: tantivy.Schema, compiled: tantivy.Query, buckets: int) -> tantivy.Query:
     """`compiled` restricted to the documents whose `sample` bucket is below `buckets`."""
-    slice_ = tantivy.Query.term_set_query(schema, "sample", list(range(buckets)))
+    slice_ = tantivy.Query.term_set_query(schema, SAMPLE, list(range(buckets)))
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, slice_)])
 
 
@@ -213,8 +214,14 @@ def top_hits(
     if order is None:
         return searcher.search(compiled, limit=max(limit, 1), offset=offset, count=count)
     return searcher.search(
-        compiled, limit=max(limit, 1), offset=offset, count=count, order_by_field="not_before", order=order
+        compiled, limit=max(limit, 1), offset=offset, count=count, order_by_field=NOT_BEFORE, order=order
     )
+
+
+def result_count(result: tantivy.SearchResult) -> int:
+    """The number of matches tantivy counted (searched with count=True)."""
+    count: int = result.count  # type: ignore[attr-defined]  # missing from tantivy's type stub
+    return count
 
 
 def _highlighter(
@@ -227,7 +234,7 @@ def _highlighter(
         if len(terms) == 1
         else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in terms])
     )
-    generator = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
+    generator = tantivy.SnippetGenerator.create(searcher, query, schema, TEXT)
     generator.set_max_num_chars(SNIPPET_CHARS)
     return generator
 
@@ -235,25 +242,20 @@ def _highlighter(
 def _hit(
     searcher: tantivy.Searcher,
     address: tantivy.DocAddress,
-    key: Any,
+    key: float,
     by_score: bool,
     highlighter: tantivy.SnippetGenerator | None,
     window: _Window,
-) -> dict[str, Any]:
+) -> Hit:
     stored = searcher.doc(address)
-    meta = orjson.loads(stored["meta"][0]) if stored.get_first("meta") else {}
-    title = stored.get_first("title")
-    return {
-        "id": stored["id"][0],
-        "score": float(key) if by_score else None,
-        "title": title,
-        "date": meta.get("date"),
-        "doc_type": meta.get("doc_type"),
-        "collection": meta.get("collection"),
-        "senders": meta.get("senders") or [],
-        "recipients": meta.get("recipients") or [],
-        "snippet": snippet_html(window.around(stored.get_first("text") or ""), highlighter),
-    }
+    meta = stored.get_first(META)
+    return Hit.from_summary(
+        stored[ID][0],
+        float(key) if by_score else None,
+        stored.get_first(TITLE),
+        orjson.loads(meta) if meta else {},
+        snippet_html(window.around(stored.get_first(TEXT) or ""), highlighter),
+    )
 
 
 class _Window:
@@ -303,6 +305,6 @@ def snippet_html(text: str, highlighter: tantivy.SnippetGenerator | None) -> str
 def matching_ids(index: SearchIndex, query: str, variants: Variants | None = None) -> list[str]:
     """The ids of every document matching `query`, most relevant first (for export)."""
     searcher, _, compiled = compile_query(index, query, variants)
-    total = searcher.search(compiled, limit=1, count=True).count
+    total = result_count(searcher.search(compiled, limit=1, count=True))
     result = searcher.search(compiled, limit=max(total, 1), count=False)
-    return [searcher.doc(address)["id"][0] for _, address in result.hits]
+    return [searcher.doc(address)[ID][0] for _, address in result.hits]

@@ -9,6 +9,8 @@ with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -16,11 +18,16 @@ import tantivy
 
 from chancery.errors import QueryError
 from chancery.search.compile import Compiler
-from chancery.search.engine import SNIPPET_CHARS, check_options
+from chancery.search.engine import SNIPPET_CHARS, check_options, result_count
 from chancery.search.engine import search as bm25_search
 from chancery.search.facets import facets as compute_facets
+from chancery.search.index import SearchIndex
 from chancery.search.query import And, Node, Or, Phrase, Term, parse
+from chancery.search.results import Hit, SearchResult
+from chancery.search.schema import ID
 from chancery.search.semantic import SUMMARY_SPAN, Embedder, VectorHit, VectorStore, require_semantic
+from chancery.search.variants import Variants
+from chancery.store.base import Store
 
 RRF_K = 60
 FUSE_DEPTH = 100
@@ -39,7 +46,8 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
 def split_query(node: Node) -> tuple[str, Node | None]:
     """(text to embed, filter node or None): free words and phrases of a top-level AND are text."""
     children = _flatten(node)
-    words, rest = [], []
+    words: list[str] = []
+    rest: list[Node] = []
     for child in children:
         if isinstance(child, Term | Phrase) and child.field is None:
             words.append(child.text)
@@ -70,7 +78,9 @@ def _free_words(node: Node) -> list[str]:
 class SemanticSearch:
     """Runs semantic and hybrid queries for one archive (index, store, vectors)."""
 
-    def __init__(self, index: Any, store: Any, vectors: VectorStore, variants: Any = None) -> None:
+    def __init__(
+        self, index: SearchIndex, store: Store, vectors: VectorStore, variants: Variants | None = None
+    ) -> None:
         self.index = index
         self.store = store
         self.vectors = vectors
@@ -84,7 +94,7 @@ class SemanticSearch:
         offset: int = 0,
         sort: str = "relevance",
         facets: bool = True,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"unknown search mode {mode!r}; use bm25, semantic or hybrid")
         check_options(sort, limit, offset)
@@ -110,23 +120,30 @@ class SemanticSearch:
         offset: int,
         sort: str,
         facets: bool,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         searcher = self.index.searcher()
         filter_q = self._compile(searcher, filter_node)
         want = FUSE_DEPTH if sort != "relevance" else offset + limit
         hits = self.vector_hits(text, filter_q, searcher, max(want, 1))
         total = (
-            searcher.search(filter_q, limit=1, count=True).count
+            result_count(searcher.search(filter_q, limit=1, count=True))
             if filter_q is not None
             else len(self.vectors)
         )
-        out = {"query": query, "mode": "semantic", "sort": sort, "total": min(total, len(self.vectors))}
-        out["hits"] = self._page(self._hits(hits), sort, limit, offset)
-        if facets:
-            out["facets"], out["histogram"] = compute_facets(searcher, filter_q or tantivy.Query.all_query())
-        out["variants"] = {}
-        out["embedded"] = len(self.vectors)
-        return out
+        facet_map, histogram = (
+            compute_facets(searcher, filter_q or tantivy.Query.all_query()) if facets else (None, None)
+        )
+        return SearchResult(
+            query=query,
+            mode="semantic",
+            sort=sort,
+            total=min(total, len(self.vectors)),
+            total_approximate=False,
+            hits=self._page(self._hits(hits), sort, limit, offset),
+            facets=facet_map,
+            histogram=histogram,
+            embedded=len(self.vectors),
+        )
 
     def vector_hits(
         self, text: str, filter_q: tantivy.Query | None, searcher: tantivy.Searcher, want: int
@@ -155,13 +172,13 @@ class SemanticSearch:
         restricted = tantivy.Query.boolean_query(
             [
                 (tantivy.Occur.Must, filter_q),
-                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.index.schema, "id", ids)),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.index.schema, ID, list(ids))),
             ]
         )
         result = searcher.search(restricted, limit=len(ids))
-        return {searcher.doc(address)["id"][0] for _, address in result.hits}
+        return {searcher.doc(address)[ID][0] for _, address in result.hits}
 
-    def _hits(self, hits: list[VectorHit]) -> list[dict[str, Any]]:
+    def _hits(self, hits: list[VectorHit]) -> list[Hit]:
         docs = {d["id"]: d for d in self.store.documents([h.doc_id for h in hits])}
         return [hit_from_document(docs[h.doc_id], h.score, h.span) for h in hits if h.doc_id in docs]
 
@@ -175,44 +192,39 @@ class SemanticSearch:
         offset: int,
         sort: str,
         facets: bool,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
         searcher = self.index.searcher()
         vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
-        fused = rrf([[h["id"] for h in lexical["hits"]], [h.doc_id for h in vector]])
-        by_id = {h["id"]: h for h in lexical["hits"]}
+        fused = rrf([[h.id for h in lexical.hits], [h.doc_id for h in vector]])
+        by_id = {h.id: h for h in lexical.hits}
         missing = [h for h in vector if h.doc_id not in by_id]
-        by_id.update({h["id"]: h for h in self._hits(missing)})
-        hits = []
-        for doc_id, score in fused:
-            if doc_id in by_id:
-                hits.append(dict(by_id[doc_id], score=score))
-        out = {"query": query, "mode": "hybrid", "sort": sort, "total": len(hits)}
+        by_id.update({h.id: h for h in self._hits(missing)})
+        hits = [replace(by_id[doc_id], score=score) for doc_id, score in fused if doc_id in by_id]
         # `total` is the fused list's length (counted); the facets are the bm25 result's, estimated or not
-        out["total_approximate"] = False
-        out["hits"] = self._page(hits, sort, limit, offset)
-        if facets:
-            out["facets"], out["histogram"] = lexical["facets"], lexical["histogram"]
-            out["facets_approximate"] = lexical.get("facets_approximate", False)
-            out["facets_sample"] = lexical.get("facets_sample")
-        out["variants"] = lexical.get("variants") or {}
-        out["embedded"] = len(self.vectors)
-        return out
+        return SearchResult(
+            query=query,
+            mode="hybrid",
+            sort=sort,
+            total=len(hits),
+            total_approximate=False,
+            hits=self._page(hits, sort, limit, offset),
+            facets=lexical.facets,
+            histogram=lexical.histogram,
+            facets_approximate=lexical.facets_approximate,
+            facets_sample=lexical.facets_sample,
+            variants=lexical.variants,
+            embedded=len(self.vectors),
+        )
 
     @staticmethod
-    def _page(hits: list[dict[str, Any]], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    def _page(hits: list[Hit], sort: str, limit: int, offset: int) -> list[Hit]:
         if sort != "relevance":
-            hits = sorted(
-                hits,
-                key=lambda h: (h.get("date") or {}).get("not_before") or "9999",
-                reverse=sort == "-date",
-            )
+            hits = sorted(hits, key=lambda h: h.date.not_before or "9999", reverse=sort == "-date")
         return hits[offset : offset + limit]
 
 
-def hit_from_document(
-    doc: dict[str, Any], score: float, span: tuple[int, int] | None = None
-) -> dict[str, Any]:
+def hit_from_document(doc: Mapping[str, Any], score: float, span: tuple[int, int] | None = None) -> Hit:
     """A search hit (the bm25 hit shape) for a stored document; the snippet is the best passage."""
     text = doc.get("text") or ""
     if span == SUMMARY_SPAN:
@@ -220,16 +232,5 @@ def hit_from_document(
     else:
         passage = text[span[0] : span[1]] if span else text
     passage = " ".join(passage[: SNIPPET_CHARS * 2].split())
-    coll = doc.get("collection") or {}
-    date = doc.get("date") or {}
-    return {
-        "id": doc["id"],
-        "score": score,
-        "title": doc.get("title"),
-        "date": date if any(date.values()) else None,
-        "doc_type": doc.get("doc_type"),
-        "collection": {"id": coll.get("id"), "title": coll.get("title")},
-        "senders": doc.get("senders") or [],
-        "recipients": doc.get("recipients") or [],
-        "snippet": escape(passage[:SNIPPET_CHARS] + ("…" if len(passage) > SNIPPET_CHARS else "")),
-    }
+    snippet = escape(passage[:SNIPPET_CHARS] + ("…" if len(passage) > SNIPPET_CHARS else ""))
+    return Hit.from_summary(doc["id"], score, doc.get("title"), doc, snippet)

@@ -1,13 +1,11 @@
-"""The full-text search index: an embedded tantivy index kept beside the store.
+"""The full-text search index: an embedded tantivy index kept beside the store, and its one writer.
 
-The store is the source of truth; the index is rebuilt from it at will. `SearchIndex.apply`
-takes document dicts (the export contract) and deletions, and commits once per batch.
-Fields: `title`/`text` (en_stem), name fields `from`/`to`/`person`/`place` (lowercased,
-ASCII-folded words), keyword fields for filters and facets (raw, fast), dates as YYYYMMDD
-integers (`not_before`/`not_after`, fast), a `sample` bucket (0-999, a stable hash of the id,
-fast) that lets the engine estimate and facet large result sets on a uniform slice, word pairs
-`title_pairs`/`text_pairs` (see `word_pairs`: a phrase becomes a term query), and a stored
-`meta` blob with what a hit shows.
+The store is the source of truth; the index is rebuilt from it at will. The fields are declared
+in schema.py; `index_fields` fills them from a document dict (the export contract): title and
+text (en_stem), names, keywords for filters and facets, dates as YYYYMMDD integers, a `sample`
+bucket (0-999, a stable hash of the id) that lets the engine estimate and facet large result
+sets on a uniform slice, word pairs (see `word_pairs`: a phrase becomes a term query), and a
+stored `meta` blob with what a hit shows. Every change goes through an `IndexWriter`.
 """
 
 from __future__ import annotations
@@ -16,59 +14,54 @@ import hashlib
 import itertools
 import operator
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import tantivy
 
-SCHEMA_VERSION = "4"
-NAME_FIELDS = ("from", "to", "person", "place")
-KEYWORD_FIELDS = ("type", "classification", "collection", "archive", "paraphrase", "entity")
-FACET_FIELDS = ("sender_kw", "recipient_kw", "person_kw", "place_kw")
-DATE_FIELDS = ("not_before", "not_after", "year")
+from chancery.search.schema import (
+    ARCHIVE,
+    CLASSIFICATION,
+    COLLECTION,
+    CUSTOM_TOKENIZERS,
+    ENTITY,
+    FROM,
+    ID,
+    MENTION_FIELDS,
+    META,
+    NOT_AFTER,
+    NOT_BEFORE,
+    ORG,
+    PARAPHRASE,
+    PERSON,
+    PERSON_KW,
+    PLACE,
+    PLACE_KW,
+    RECIPIENT_KW,
+    SAMPLE,
+    SENDER_KW,
+    TEXT,
+    TEXT_ANALYZER,
+    TEXT_PAIRS,
+    TITLE,
+    TITLE_PAIRS,
+    TO,
+    TYPE,
+    YEAR,
+    build_schema,
+)
+
+SCHEMA_VERSION = "5"
 SAMPLE_BUCKETS = 1000  # `sample` values are 0..999: `sample < k` selects about k/1000 of the documents
-PAIR_FIELDS = {"title": "title_pairs", "text": "text_pairs"}  # en_stem field -> its word-pair field
 PAIR_JOINER = "_"  # never inside a token: the simple tokenizer splits on it
 MAX_TOKEN_BYTES = 40  # en_stem's remove_long(40) drops tokens of 40 bytes or more
 CACHE_LIMIT = 300_000  # entries in each of the word-pair caches (the 39k-document corpus has 404k
 # distinct whitespace-separated chunks; the most frequent 200k are 99.3% of its text)
-
-# Query-side twin of tantivy's built-in en_stem (simple tokenizer, remove_long 40, lowercase, stemmer).
-TEXT_ANALYZER = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.remove_long(40))
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.stemmer("english"))
-    .build()
-)
-NAME_ANALYZER = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.remove_long(40))
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.ascii_fold())
-    .build()
-)
 SIMPLE_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
 ARCHIVE_BY_FORMAT = {"frus-tei": "frus", "frus-text": "frus", "dfat": "dfat", "wilson": "wilson"}
-
-
-def build_schema() -> tantivy.Schema:
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
-    sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("text", stored=True, tokenizer_name="en_stem")
-    for name in PAIR_FIELDS.values():
-        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="basic")
-    for name in NAME_FIELDS:
-        sb.add_text_field(name, stored=False, tokenizer_name="names")
-    for name in KEYWORD_FIELDS + FACET_FIELDS:
-        sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
-    for name in DATE_FIELDS + ("sample",):
-        sb.add_integer_field(name, stored=False, indexed=True, fast=True)
-    sb.add_bytes_field("meta", stored=True, indexed=False)
-    return sb.build()
+IndexFields = dict[str, Any]  # field name -> value(s), as tantivy.Document takes them
 
 
 def day_number(iso: str | None, end: bool = False) -> int | None:
@@ -91,15 +84,13 @@ def sample_bucket(doc_id: str) -> int:
     return int.from_bytes(digest, "big") % SAMPLE_BUCKETS
 
 
-def archive_of(doc: dict[str, Any]) -> str:
-    """frus | dfat | wilson | text: from the collection, the reader format or the id prefix."""
-    coll = doc.get("collection") or {}
-    if coll.get("archive"):
-        return str(coll["archive"])
-    fmt = (doc.get("source") or {}).get("format") or ""
-    if fmt in ARCHIVE_BY_FORMAT:
-        return ARCHIVE_BY_FORMAT[fmt]
-    cid = (coll.get("id") or "").lower()
+def archive_of(collection: Mapping[str, Any], source_format: str | None) -> str:
+    """frus | dfat | wilson | text: from the collection, the reader format or the collection id."""
+    if collection.get("archive"):
+        return str(collection["archive"])
+    if source_format in ARCHIVE_BY_FORMAT:
+        return ARCHIVE_BY_FORMAT[source_format]
+    cid = (collection.get("id") or "").lower()
     for prefix in ("frus", "dfat", "wilson"):
         if cid.startswith(prefix):
             return prefix
@@ -219,6 +210,7 @@ class _Chunks(dict):
 _STEMS = _Stems()
 _CHUNKS = _Chunks()
 _RIGHT, _LEFT, _INNER = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_CONCAT = cast(Callable[[str, str], str], operator.concat)  # on str: C-level, twice as fast as str.__add__
 
 
 def stems(text: str) -> list[str | None]:
@@ -253,7 +245,7 @@ def word_pairs(text: str) -> str:
     chunks = list(map(_CHUNKS.__getitem__, text.split()))
     if None in chunks:
         chunks = [c for c in chunks if c is not None]
-    pairs = dict.fromkeys(map(operator.concat, map(_LEFT, chunks[:-1]), map(_RIGHT, chunks[1:])))
+    pairs: dict[str, None] = dict.fromkeys(map(_CONCAT, map(_LEFT, chunks[:-1]), map(_RIGHT, chunks[1:])))
     inner = list(filter(None, map(_INNER, chunks)))
     if inner:
         pairs.update(dict.fromkeys(itertools.chain.from_iterable(inner)))
@@ -268,53 +260,51 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def index_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """The fields one document contributes to the index."""
+def index_fields(doc: Mapping[str, Any]) -> IndexFields:
+    """The fields one document (an export dict) contributes to the index (see schema.FIELDS)."""
     date = doc.get("date") or {}
     markings = doc.get("markings") or {}
     senders = doc.get("senders") or []
     recipients = doc.get("recipients") or []
-    mentions = doc.get("mentions") or []
+    named: dict[str, list[str]] = {f: [] for f in MENTION_FIELDS.values()}  # resolved name, else the text
+    written: dict[str, list[str]] = {f: [] for f in MENTION_FIELDS.values()}  # the text as written
+    entity_ids = []
+    for m in doc.get("mentions") or []:
+        entity_ids.append(m.get("entity_id") or "")
+        kind = MENTION_FIELDS.get(m.get("type") or "")
+        if kind:
+            named[kind].append(_clean(m.get("entity_name") or m.get("text")))
+            written[kind].append(_clean(m.get("text")))
     sender_names = _unique([_clean(p.get("name")) for p in senders])
     recipient_names = _unique([_clean(p.get("name")) for p in recipients])
-    person_names = _unique(
-        [_clean(m.get("entity_name") or m.get("text")) for m in mentions if m.get("type") == "person"]
-        + sender_names
-        + recipient_names
-    )
-    person_texts = _unique([_clean(m.get("text")) for m in mentions if m.get("type") == "person"])
-    place_names = _unique(
-        [_clean(doc.get("place"))]
-        + [_clean(m.get("entity_name") or m.get("text")) for m in mentions if m.get("type") == "place"]
-    )
-    place_texts = _unique([_clean(m.get("text")) for m in mentions if m.get("type") == "place"])
-    entity_ids = _unique(
-        [m.get("entity_id") or "" for m in mentions]
-        + [p.get("entity_id") or "" for p in senders + recipients]
-    )
+    person_names = _unique(named[PERSON] + sender_names + recipient_names)
+    place_names = _unique([_clean(doc.get("place")), *named[PLACE]])
+    entity_ids = _unique(entity_ids + [p.get("entity_id") or "" for p in senders + recipients])
     coll = doc.get("collection") or {}
-    fields: dict[str, Any] = {
-        "id": doc["id"],
-        "sample": sample_bucket(doc["id"]),
-        "title": doc.get("title") or "",
-        "text": doc.get("text") or "",
-        "title_pairs": word_pairs(doc.get("title") or ""),
-        "text_pairs": word_pairs(doc.get("text") or ""),
-        "from": sender_names + _unique([_clean(p.get("role")) for p in senders]),
-        "to": recipient_names + _unique([_clean(p.get("role")) for p in recipients]),
-        "person": _unique(person_names + person_texts),
-        "place": _unique(place_names + place_texts),
-        "type": (doc.get("doc_type") or "").lower(),
-        "classification": _clean(markings.get("classification")).lower(),
-        "collection": coll.get("id") or "",
-        "archive": archive_of(doc),
-        "paraphrase": "true" if markings.get("paraphrase") else "false",
-        "entity": entity_ids,
-        "sender_kw": sender_names,
-        "recipient_kw": recipient_names,
-        "person_kw": person_names,
-        "place_kw": place_names,
-        "meta": orjson.dumps(
+    title, text = doc.get("title") or "", doc.get("text") or ""
+    fields: IndexFields = {
+        ID: doc["id"],
+        SAMPLE: sample_bucket(doc["id"]),
+        TITLE: title,
+        TEXT: text,
+        TITLE_PAIRS: word_pairs(title),
+        TEXT_PAIRS: word_pairs(text),
+        FROM: sender_names + _unique([_clean(p.get("role")) for p in senders]),
+        TO: recipient_names + _unique([_clean(p.get("role")) for p in recipients]),
+        PERSON: _unique(person_names + written[PERSON]),
+        PLACE: _unique(place_names + written[PLACE]),
+        ORG: _unique(named[ORG] + written[ORG]),
+        TYPE: (doc.get("doc_type") or "").lower(),
+        CLASSIFICATION: _clean(markings.get("classification")).lower(),
+        COLLECTION: coll.get("id") or "",
+        ARCHIVE: archive_of(coll, (doc.get("source") or {}).get("format")),
+        PARAPHRASE: "true" if markings.get("paraphrase") else "false",
+        ENTITY: entity_ids,
+        SENDER_KW: sender_names,
+        RECIPIENT_KW: recipient_names,
+        PERSON_KW: person_names,
+        PLACE_KW: place_names,
+        META: orjson.dumps(
             {
                 "date": date or None,
                 "doc_type": doc.get("doc_type"),
@@ -327,10 +317,19 @@ def index_fields(doc: dict[str, Any]) -> dict[str, Any]:
     not_before = day_number(date.get("not_before") or date.get("when"))
     not_after = day_number(date.get("not_after") or date.get("not_before") or date.get("when"), end=True)
     if not_before is not None:
-        fields["not_before"] = not_before
-        fields["year"] = not_before // 10000
-        fields["not_after"] = not_after if not_after is not None and not_after >= not_before else not_before
+        fields[NOT_BEFORE] = not_before
+        fields[YEAR] = not_before // 10000
+        fields[NOT_AFTER] = not_after if not_after is not None and not_after >= not_before else not_before
     return {k: v for k, v in fields.items() if v not in ("", [])}
+
+
+def _plain(value: Any) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
+
+
+def fields_digest(fields: IndexFields) -> bytes:
+    """A digest of a document's index fields (equal fields, equal digest)."""
+    return hashlib.blake2b(orjson.dumps(fields, default=_plain), digest_size=16).digest()
 
 
 class SearchIndex:
@@ -348,8 +347,13 @@ class SearchIndex:
         version_file.write_text(SCHEMA_VERSION)
         self.schema = build_schema()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        self.index.register_tokenizer("names", NAME_ANALYZER)
+        for name, analyzer in CUSTOM_TOKENIZERS.items():
+            self.index.register_tokenizer(name, analyzer)
         self.generation = 0  # bumped on every change here: caches keyed on it go stale
+
+    def writer(self, threads: int = 1, heap_mb: int = 256) -> IndexWriter:
+        """The index's writer (one at a time: tantivy locks the index while it is open)."""
+        return IndexWriter(self, threads, heap_mb)
 
     def apply(self, upserts: list[dict[str, Any]], deletes: list[str], threads: int = 1) -> None:
         """Delete and (re)add documents by id, then commit once."""
@@ -364,29 +368,24 @@ class SearchIndex:
         One commit for a whole ingest is far cheaper than one per batch (each commit flushes
         and merges segments); batches keep memory bounded while the writer runs.
         """
-        writer = None
+        writer = self.writer(threads, heap_mb=128 * threads)
         added = 0
-        for upserts, deletes in batches:
-            if writer is None:
-                writer = self.index.writer(heap_size=128_000_000 * threads, num_threads=threads)
-            for doc_id in deletes:
-                writer.delete_documents_by_term("id", doc_id)
-            for doc in upserts:
-                writer.delete_documents_by_term("id", doc["id"])
-                writer.add_document(tantivy.Document(**index_fields(doc)))
-            added += len(upserts)
-        if writer is not None:
+        try:
+            for upserts, deletes in batches:
+                for doc_id in deletes:
+                    writer.delete(doc_id)
+                for doc in upserts:
+                    writer.add(doc["id"], index_fields(doc))
+                added += len(upserts)
             writer.commit()
-            writer.wait_merging_threads()
-            self.reload_after_commit()
+        finally:
+            writer.abandon()
         return added
 
     def clear(self) -> None:
-        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
-        writer.delete_all_documents()
+        writer = self.writer(heap_mb=50)
+        writer.delete_all()
         writer.commit()
-        writer.wait_merging_threads()
-        self.reload_after_commit()
 
     def reload_after_commit(self) -> None:
         """See a commit made by this index or by an outside writer (bumps the cache generation)."""
@@ -403,8 +402,118 @@ class SearchIndex:
     def count(self) -> int:
         return self.searcher().num_docs
 
-    def search(self, query: str, limit: int = 20, offset: int = 0, **options: Any) -> dict[str, Any]:
-        """Search in the Chancery query language (see chancery/search/README-query.md)."""
-        from chancery.search.engine import search
 
-        return search(self, query, limit=limit, offset=offset, **options)
+class IndexWriter:
+    """The one way documents get into a SearchIndex: adds and deletes by id, then one commit.
+
+    Ingest adds each document's ready-made fields as its file is stored; `digests` maps every
+    id added with a digest to the digest of the fields it was added with, so that `refresh`
+    re-adds only documents whose fields a later rewrite (linking) changed. Nothing is visible
+    until `commit`; `abandon` drops what was not committed.
+    """
+
+    def __init__(self, index: SearchIndex, threads: int = 1, heap_mb: int = 256) -> None:
+        self.index, self.threads, self.heap = index, threads, heap_mb * 1_000_000
+        self.writer: tantivy.IndexWriter | None = None
+        self.digests: dict[str, bytes] = {}
+        self.keys_read: set[str] | None = None
+
+    def _open(self) -> tantivy.IndexWriter:
+        if self.writer is None:
+            self.writer = self.index.index.writer(heap_size=self.heap, num_threads=self.threads)
+        return self.writer
+
+    def add(self, doc_id: str, fields: IndexFields, digest: bytes | None = None) -> None:
+        """(Re)add one document from its `index_fields`; `digest` (of the fields) is remembered."""
+        writer = self._open()
+        writer.delete_documents_by_term(ID, doc_id)
+        writer.add_document(tantivy.Document(**fields))
+        if digest is not None:
+            self.digests[doc_id] = digest
+
+    def delete(self, doc_id: str) -> None:
+        self._open().delete_documents_by_term(ID, doc_id)
+
+    def delete_all(self) -> None:
+        self._open().delete_all_documents()
+
+    def refresh(self, documents: list[dict[str, Any]], changed_keys: Iterable[str] | None = None) -> None:
+        """Re-add rewritten documents whose index fields changed.
+
+        `changed_keys`: the only top-level keys the rewrite touched (linking that only fills in
+        reference targets passes ["references"]); when `index_fields` reads none of them, the
+        fields cannot have changed and are not recomputed.
+        """
+        if changed_keys is not None and documents and not self._reads(documents[0], changed_keys):
+            return
+        for doc in documents:
+            fields = index_fields(doc)
+            digest = fields_digest(fields)
+            if self.digests.get(doc["id"]) != digest:
+                self.add(doc["id"], fields, digest)
+
+    def _reads(self, doc: dict[str, Any], keys: Iterable[str]) -> bool:
+        """Does `index_fields` read any of these keys of a document (probed once, on `doc`)?"""
+        if self.keys_read is None:
+            probe = _KeysRead(doc)
+            index_fields(probe)
+            self.keys_read = probe.read
+        return ALL_KEYS in self.keys_read or not self.keys_read.isdisjoint(keys)
+
+    def commit(self) -> None:
+        """Commit what was added and deleted, and let the index's searchers see it."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.commit()
+            writer.wait_merging_threads()
+            self.index.reload_after_commit()
+
+    def abandon(self) -> None:
+        """Drop uncommitted additions (and the index lock); nothing is marked done."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            self.digests.clear()
+            writer.rollback()
+            writer.wait_merging_threads()
+
+
+ALL_KEYS = "*"
+
+
+class _KeysRead(dict[str, Any]):
+    """A document dict that notes which top-level keys are read (ALL_KEYS: the whole of it)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+    def _everything(self, method: str) -> Any:
+        self.read.add(ALL_KEYS)
+        return getattr(super(), method)()
+
+    def keys(self) -> Any:
+        return self._everything("keys")
+
+    def values(self) -> Any:
+        return self._everything("values")
+
+    def items(self) -> Any:
+        return self._everything("items")
+
+    def __iter__(self) -> Any:
+        return self._everything("__iter__")
+
+    def copy(self) -> dict[str, Any]:
+        return self._everything("copy")

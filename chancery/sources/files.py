@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chancery.errors import SourceError
+from chancery.settings import Settings
 
-MAX_BYTES = int(os.environ.get("CHANCERY_MAX_FILE_BYTES", 512 * 1024 * 1024))
+MAX_BYTES = Settings.from_env().max_file_bytes  # $CHANCERY_MAX_FILE_BYTES
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
-SKIP_SUFFIXES = {".tsv", ".xlsx", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".rnc", ".sch", ".py"}
+SKIP_SUFFIXES = {".tsv", ".xlsx", ".gif", ".rnc", ".sch", ".py"}
 
 
 @dataclass

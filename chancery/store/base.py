@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 import orjson
+
+DocumentData = dict[str, Any]  # a document's export dict (`Document.to_dict()`), as stored
+CollectionData = dict[str, Any]  # `Collection.to_dict()`
+EntityData = dict[str, Any]  # `Entity.to_dict()`
+LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
 
 
 class Serialized(NamedTuple):
@@ -32,7 +37,7 @@ class Serialized(NamedTuple):
     body: bytes  # orjson.dumps(doc)
 
 
-def serialize(doc: dict[str, Any]) -> Serialized:
+def serialize(doc: DocumentData) -> Serialized:
     """`doc` (an export dict) as a `Serialized` row."""
     date = doc.get("date") or {}
     return Serialized(
@@ -48,11 +53,11 @@ def serialize(doc: dict[str, Any]) -> Serialized:
     )
 
 
-def as_serialized(documents: list[dict[str, Any] | Serialized]) -> list[Serialized]:
+def as_serialized(documents: list[DocumentData] | list[Serialized]) -> list[Serialized]:
     return [d if isinstance(d, Serialized) else serialize(d) for d in documents]
 
 
-def document_row(doc: Serialized, path: str, body: Any) -> tuple:
+def document_row(doc: Serialized, path: str, body: Any) -> tuple[Any, ...]:
     """The columns both stores write for a document of file `path`, then its `body`."""
     return (
         doc.id,
@@ -86,8 +91,26 @@ class ReplaceResult:
     removed: int
 
 
+class Link(TypedDict):
+    """A link between two stored documents (a resolved reference or a reply)."""
+
+    src: str
+    dst: str
+    kind: str
+    text: str | None
+
+
+def link_of(src: str, dst: str, kind: str, text: str | None) -> Link:
+    return Link(src=src, dst=dst, kind=kind, text=text)
+
+
 class Store(Protocol):
-    """What every storage backend provides. All methods are synchronous."""
+    """What every storage backend provides. All methods are synchronous.
+
+    Bodies go in and come out as export dicts (`Document.to_dict()` and its kin): the stored JSON
+    is the export contract, and the bulk paths (indexing, linking, export) read it without
+    building models. `chancery.Archive` turns what it hands to interfaces into models.
+    """
 
     url: str
 
@@ -102,19 +125,25 @@ class Store(Protocol):
         path: str,
         sha256: str,
         format: str,
-        collections: list[dict[str, Any]],
-        documents: list[dict[str, Any] | Serialized],
+        collections: list[CollectionData],
+        documents: list[DocumentData] | list[Serialized],
     ) -> ReplaceResult:
         """In one transaction: store these documents (dicts or `Serialized`) as the whole yield of `path`."""
         ...
 
-    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+    def update_documents(self, documents: list[DocumentData]) -> None:
         """Rewrite already-stored documents (after enrichment); queues them for indexing."""
         ...
 
-    def document(self, doc_id: str) -> dict[str, Any] | None: ...
-    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]: ...
-    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]: ...
+    def document(self, doc_id: str) -> DocumentData | None: ...
+    def documents(self, doc_ids: Iterable[str]) -> list[DocumentData]:
+        """The stored documents among `doc_ids`, in the order given (unknown ids left out)."""
+        ...
+
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[DocumentData]:
+        """Every document (or a collection's), by collection, reading order, id."""
+        ...
+
     def document_ids(self) -> list[str]: ...
     def document_paths(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """The source file path of each stored document among `doc_ids` (no bodies read)."""
@@ -127,8 +156,10 @@ class Store(Protocol):
     def count_documents(self) -> int: ...
 
     # collections
-    def collection(self, collection_id: str) -> dict[str, Any] | None: ...
-    def collections(self) -> list[dict[str, Any]]: ...
+    def collection(self, collection_id: str) -> CollectionData | None: ...
+    def collections(self) -> list[CollectionData]:
+        """Every collection, by id, each with its `document_count`."""
+        ...
 
     # search-index queue
     def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]: ...
@@ -136,23 +167,23 @@ class Store(Protocol):
     def queue_all_for_index(self) -> int: ...
 
     # authority entities
-    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None: ...
-    def entity(self, entity_id: str) -> dict[str, Any] | None: ...
-    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]: ...
-    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]: ...
+    def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None: ...
+    def entity(self, entity_id: str) -> EntityData | None: ...
+    def entities_by_name(self, norm_name: str) -> list[EntityData]: ...
+    def iter_entities(self, type: str | None = None) -> Iterator[EntityData]: ...
     def count_entities(self) -> int: ...
 
     # links between documents (resolved references, replies)
-    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+    def put_links(self, src_id: str, links: list[LinkTriple]) -> None:
         """Replace the outgoing links of `src_id` with (dst_id, kind, text) triples."""
         ...
 
-    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    def put_links_many(self, batch: list[tuple[str, list[LinkTriple]]]) -> None:
         """`put_links` for many sources in one transaction."""
         ...
 
-    def links_from(self, doc_id: str) -> list[dict[str, Any]]: ...
-    def links_to(self, doc_id: str) -> list[dict[str, Any]]: ...
+    def links_from(self, doc_id: str) -> list[Link]: ...
+    def links_to(self, doc_id: str) -> list[Link]: ...
 
     def stats(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,49 +30,20 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
-from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT COLLATE "C" PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER,
-    ingested_at TEXT
-);
-CREATE TABLE IF NOT EXISTS collections (
-    id TEXT COLLATE "C" PRIMARY KEY, archive TEXT COLLATE "C", title TEXT, body JSONB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT COLLATE "C" PRIMARY KEY,
-    collection_id TEXT COLLATE "C",
-    file_path TEXT COLLATE "C",
-    title TEXT,
-    doc_type TEXT COLLATE "C",
-    date_when TEXT COLLATE "C",
-    not_before TEXT COLLATE "C",
-    not_after TEXT COLLATE "C",
-    ord BIGINT,
-    body JSONB {compression} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents (file_path);
-CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
-CREATE INDEX IF NOT EXISTS documents_collection
-    ON documents (collection_id NULLS FIRST, ord NULLS FIRST, id);
-CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
-CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT COLLATE "C" PRIMARY KEY, op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entities (
-    id TEXT COLLATE "C" PRIMARY KEY, type TEXT COLLATE "C", name TEXT, body JSONB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entities_type ON entities (type, id);
-CREATE TABLE IF NOT EXISTS entity_names (
-    norm TEXT COLLATE "C" NOT NULL, entity_id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (norm, entity_id)
-);
-CREATE TABLE IF NOT EXISTS links (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    src TEXT COLLATE "C" NOT NULL, dst TEXT COLLATE "C" NOT NULL, kind TEXT NOT NULL, text TEXT
-);
-CREATE INDEX IF NOT EXISTS links_src ON links (src, seq);
-CREATE INDEX IF NOT EXISTS links_dst ON links (dst, seq);
-"""
+from chancery.store import schema as ddl
+from chancery.store.base import (
+    CollectionData,
+    DocumentData,
+    EntityData,
+    FileRecord,
+    Link,
+    LinkTriple,
+    ReplaceResult,
+    Serialized,
+    as_serialized,
+    document_row,
+    link_of,
+)
 
 # Bodies are fetched this many at a time when iterating, so the connection stays free between
 # chunks (callers may write while they iterate, as they can with SQLite).
@@ -112,7 +84,7 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-def _columns(rows: list[tuple], n: int) -> list[list[Any]]:
+def _columns(rows: list[tuple[Any, ...]], n: int) -> list[list[Any]]:
     """Transpose rows into `n` column lists (the arrays `unnest` takes)."""
     return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
 
@@ -161,7 +133,8 @@ class PostgresStore:
             lz4 = self.conn.execute(
                 "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
             ).fetchone()
-            self.conn.execute(SCHEMA.replace("{compression}", "COMPRESSION lz4" if lz4 and lz4[0] else ""))
+            dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
+            self.conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
@@ -181,8 +154,8 @@ class PostgresStore:
         path: str,
         sha256: str,
         format: str,
-        collections: list[dict[str, Any]],
-        documents: list[dict[str, Any] | Serialized],
+        collections: list[CollectionData],
+        documents: list[DocumentData] | list[Serialized],
     ) -> ReplaceResult:
         rows = as_serialized(documents)
         new_set = {d.id for d in rows}
@@ -197,7 +170,7 @@ class PostgresStore:
         path: str,
         sha256: str,
         format: str,
-        collections: list[dict[str, Any]],
+        collections: list[CollectionData],
         documents: list[Serialized],
         new_set: set[str],
     ) -> ReplaceResult:
@@ -241,7 +214,7 @@ class PostgresStore:
             )
         return ReplaceResult(added=len(new_set - existing), replaced=len(existing), removed=len(gone))
 
-    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+    def update_documents(self, documents: list[DocumentData]) -> None:
         if not documents:
             return
         docs = _last_by_id(documents)
@@ -261,16 +234,16 @@ class PostgresStore:
             cur.execute(_UPDATE_DOCS, _columns(rows, 7))
             cur.execute(_QUEUE, [[d["id"] for d in docs], ["upsert"] * len(docs)])
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
+    def document(self, doc_id: str) -> DocumentData | None:
         row = self._one("SELECT body FROM documents WHERE id = %s", doc_id)
         return row[0] if row else None
 
-    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def documents(self, doc_ids: Iterable[str]) -> list[DocumentData]:
         ids = list(doc_ids)
         found = self._bodies("documents", ids)
         return [found[i] for i in ids if i in found]
 
-    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[DocumentData]:
         if collection_id:
             ids = self._ids(
                 "SELECT id FROM documents WHERE collection_id = %s ORDER BY ord NULLS FIRST, id",
@@ -305,14 +278,14 @@ class PostgresStore:
         ]
 
     def count_documents(self) -> int:
-        return self._one("SELECT count(*) FROM documents")[0]
+        return self._count("documents")
 
     # -- collections ---------------------------------------------------------------------
-    def collection(self, collection_id: str) -> dict[str, Any] | None:
+    def collection(self, collection_id: str) -> CollectionData | None:
         row = self._one("SELECT body FROM collections WHERE id = %s", collection_id)
         return row[0] if row else None
 
-    def collections(self) -> list[dict[str, Any]]:
+    def collections(self) -> list[CollectionData]:
         rows = self._all(
             "SELECT c.body, count(d.id) FROM collections c LEFT JOIN documents d "
             "ON d.collection_id = c.id GROUP BY c.id ORDER BY c.id"
@@ -340,7 +313,7 @@ class PostgresStore:
             return cur.rowcount
 
     # -- entities --------------------------------------------------------------------------
-    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None:
+    def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
         rows = [(e["id"], e["type"], e["name"], _dumps(e)) for e in _last_by_id(entities)]
         with self._transaction() as cur:
             if rows:
@@ -358,18 +331,18 @@ class PostgresStore:
                     _columns([tuple(n) for n in names], 2),
                 )
 
-    def entity(self, entity_id: str) -> dict[str, Any] | None:
+    def entity(self, entity_id: str) -> EntityData | None:
         row = self._one("SELECT body FROM entities WHERE id = %s", entity_id)
         return row[0] if row else None
 
-    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]:
+    def entities_by_name(self, norm_name: str) -> list[EntityData]:
         rows = self._all(
             "SELECT e.body FROM entity_names n JOIN entities e ON e.id = n.entity_id WHERE n.norm = %s",
             norm_name,
         )
         return [r[0] for r in rows]
 
-    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_entities(self, type: str | None = None) -> Iterator[EntityData]:
         if type:
             ids = self._ids("SELECT id FROM entities WHERE type = %s ORDER BY id", type)
         else:
@@ -377,10 +350,10 @@ class PostgresStore:
         yield from self._iter_bodies("entities", ids)
 
     def count_entities(self) -> int:
-        return self._one("SELECT count(*) FROM entities")[0]
+        return self._count("entities")
 
     # -- links -------------------------------------------------------------------------------
-    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+    def put_links(self, src_id: str, links: list[LinkTriple]) -> None:
         with self._transaction() as cur:
             cur.execute("DELETE FROM links WHERE src = %s", (src_id,))
             if links:
@@ -392,7 +365,7 @@ class PostgresStore:
                     (src_id, dsts, kinds, texts),
                 )
 
-    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    def put_links_many(self, batch: list[tuple[str, list[LinkTriple]]]) -> None:
         last = dict(batch)  # a source given twice keeps its last links, as with put_links
         if not last:
             return
@@ -407,10 +380,10 @@ class PostgresStore:
                     _columns(rows, 4),
                 )
 
-    def links_from(self, doc_id: str) -> list[dict[str, Any]]:
+    def links_from(self, doc_id: str) -> list[Link]:
         return self._links("SELECT src, dst, kind, text FROM links WHERE src = %s ORDER BY seq", doc_id)
 
-    def links_to(self, doc_id: str) -> list[dict[str, Any]]:
+    def links_to(self, doc_id: str) -> list[Link]:
         return self._links("SELECT src, dst, kind, text FROM links WHERE dst = %s ORDER BY seq", doc_id)
 
     # -- summary -----------------------------------------------------------------------------
@@ -427,7 +400,7 @@ class PostgresStore:
                 "ORDER BY 2 DESC, 1 LIMIT 15"
             )
         )
-        counts = self._one(
+        counts = self._row(
             "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM files), "
             "(SELECT count(*) FROM collections), (SELECT count(*) FROM entities), "
             "(SELECT count(*) FROM links), (SELECT count(*) FROM pending_index), "
@@ -453,11 +426,19 @@ class PostgresStore:
     def _transaction(self, pipeline: bool = False) -> _Transaction:
         return _Transaction(self, pipeline)
 
-    def _one(self, query: str, *params: Any) -> tuple | None:
+    def _one(self, query: str, *params: Any) -> tuple[Any, ...] | None:
         with self._lock:
             return self.conn.execute(query, params or None).fetchone()
 
-    def _all(self, query: str, *params: Any) -> list[tuple]:
+    def _row(self, query: str, *params: Any) -> tuple[Any, ...]:
+        row = self._one(query, *params)
+        assert row is not None, "an aggregate query returns one row"
+        return row
+
+    def _count(self, table: str) -> int:
+        return int(self._row(f"SELECT count(*) FROM {table}")[0])
+
+    def _all(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with self._lock:
             return self.conn.execute(query, params or None).fetchall()
 
@@ -478,8 +459,8 @@ class PostgresStore:
             found = self._bodies(table, chunk)
             yield from (found[doc_id] for doc_id in chunk if doc_id in found)
 
-    def _links(self, query: str, doc_id: str) -> list[dict[str, Any]]:
-        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in self._all(query, doc_id)]
+    def _links(self, query: str, doc_id: str) -> list[Link]:
+        return [link_of(*r) for r in self._all(query, doc_id)]
 
 
 class _Transaction:
@@ -501,5 +482,5 @@ class _Transaction:
             self.stack = stack.pop_all()
         return cur
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        return self.stack.__exit__(exc_type, exc, tb)
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        self.stack.__exit__(exc_type, exc, tb)  # never suppresses: the transaction re-raises

@@ -10,43 +10,20 @@ from typing import Any
 
 import orjson
 
-from chancery.store.base import FileRecord, ReplaceResult, Serialized, as_serialized, document_row
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER, ingested_at TEXT
-);
-CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
-CREATE TABLE IF NOT EXISTS collections (
-    id TEXT PRIMARY KEY, archive TEXT, title TEXT, body BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    collection_id TEXT,
-    file_path TEXT,
-    title TEXT,
-    doc_type TEXT,
-    date_when TEXT,
-    not_before TEXT,
-    not_after TEXT,
-    ord INTEGER,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents(file_path);
-CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection_id, ord);
-CREATE INDEX IF NOT EXISTS documents_date ON documents(not_before);
-CREATE TABLE IF NOT EXISTS pending_index (doc_id TEXT PRIMARY KEY, op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entities (id TEXT PRIMARY KEY, type TEXT, name TEXT, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS entity_names (
-    norm TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (norm, entity_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS links (
-    src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, text TEXT
-);
-CREATE INDEX IF NOT EXISTS links_src ON links(src);
-CREATE INDEX IF NOT EXISTS links_dst ON links(dst);
-"""
+from chancery.store import schema as ddl
+from chancery.store.base import (
+    CollectionData,
+    DocumentData,
+    EntityData,
+    FileRecord,
+    Link,
+    LinkTriple,
+    ReplaceResult,
+    Serialized,
+    as_serialized,
+    document_row,
+    link_of,
+)
 
 
 def _now() -> str:
@@ -63,7 +40,7 @@ class SQLiteStore:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
-        self.conn.executescript(SCHEMA)
+        self._create_schema()
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
@@ -83,8 +60,8 @@ class SQLiteStore:
         path: str,
         sha256: str,
         format: str,
-        collections: list[dict[str, Any]],
-        documents: list[dict[str, Any] | Serialized],
+        collections: list[CollectionData],
+        documents: list[DocumentData] | list[Serialized],
     ) -> ReplaceResult:
         rows = as_serialized(documents)
         cur = self.conn.cursor()
@@ -92,7 +69,7 @@ class SQLiteStore:
         try:
             old = {r[0] for r in cur.execute("SELECT id FROM documents WHERE file_path = ?", (path,))}
             new_ids = [d.id for d in rows]
-            existing = set()
+            existing: set[str] = set()
             for i in range(0, len(new_ids), 500):
                 chunk = new_ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -127,7 +104,7 @@ class SQLiteStore:
             raise
         return ReplaceResult(added=len(set(new_ids) - existing), replaced=len(existing), removed=len(gone))
 
-    def update_documents(self, documents: list[dict[str, Any]]) -> None:
+    def update_documents(self, documents: list[DocumentData]) -> None:
         with self._transaction() as cur:
             cur.executemany(
                 "UPDATE documents SET title = ?, doc_type = ?, date_when = ?, not_before = ?, "
@@ -150,11 +127,11 @@ class SQLiteStore:
                 [(d["id"],) for d in documents],
             )
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
+    def document(self, doc_id: str) -> DocumentData | None:
         row = self.conn.execute("SELECT body FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def documents(self, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def documents(self, doc_ids: Iterable[str]) -> list[DocumentData]:
         ids = list(doc_ids)
         found: dict[str, dict[str, Any]] = {}
         for i in range(0, len(ids), 500):
@@ -166,7 +143,7 @@ class SQLiteStore:
                 found[doc_id] = orjson.loads(body)
         return [found[i] for i in ids if i in found]
 
-    def iter_documents(self, collection_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_documents(self, collection_id: str | None = None) -> Iterator[DocumentData]:
         if collection_id:
             cur = self.conn.execute(
                 "SELECT body FROM documents WHERE collection_id = ? ORDER BY ord, id", (collection_id,)
@@ -199,11 +176,11 @@ class SQLiteStore:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
     # -- collections ---------------------------------------------------------------------
-    def collection(self, collection_id: str) -> dict[str, Any] | None:
+    def collection(self, collection_id: str) -> CollectionData | None:
         row = self.conn.execute("SELECT body FROM collections WHERE id = ?", (collection_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def collections(self) -> list[dict[str, Any]]:
+    def collections(self) -> list[CollectionData]:
         rows = self.conn.execute(
             "SELECT c.body, count(d.id) FROM collections c LEFT JOIN documents d "
             "ON d.collection_id = c.id GROUP BY c.id ORDER BY c.id"
@@ -234,7 +211,7 @@ class SQLiteStore:
             return cur.rowcount
 
     # -- entities --------------------------------------------------------------------------
-    def put_entities(self, entities: list[dict[str, Any]], names: list[tuple[str, str]]) -> None:
+    def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
         with self._transaction() as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO entities (id, type, name, body) VALUES (?, ?, ?, ?)",
@@ -242,18 +219,18 @@ class SQLiteStore:
             )
             cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
 
-    def entity(self, entity_id: str) -> dict[str, Any] | None:
+    def entity(self, entity_id: str) -> EntityData | None:
         row = self.conn.execute("SELECT body FROM entities WHERE id = ?", (entity_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def entities_by_name(self, norm_name: str) -> list[dict[str, Any]]:
+    def entities_by_name(self, norm_name: str) -> list[EntityData]:
         rows = self.conn.execute(
             "SELECT e.body FROM entity_names n JOIN entities e ON e.id = n.entity_id WHERE n.norm = ?",
             (norm_name,),
         )
         return [orjson.loads(r[0]) for r in rows]
 
-    def iter_entities(self, type: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_entities(self, type: str | None = None) -> Iterator[EntityData]:
         if type:
             cur = self.conn.execute("SELECT body FROM entities WHERE type = ? ORDER BY id", (type,))
         else:
@@ -265,7 +242,7 @@ class SQLiteStore:
         return self.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
 
     # -- links -------------------------------------------------------------------------------
-    def put_links(self, src_id: str, links: list[tuple[str, str, str]]) -> None:
+    def put_links(self, src_id: str, links: list[LinkTriple]) -> None:
         with self._transaction() as cur:
             cur.execute("DELETE FROM links WHERE src = ?", (src_id,))
             cur.executemany(
@@ -273,7 +250,7 @@ class SQLiteStore:
                 [(src_id, dst, kind, text) for dst, kind, text in links],
             )
 
-    def put_links_many(self, batch: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    def put_links_many(self, batch: list[tuple[str, list[LinkTriple]]]) -> None:
         last = dict(batch)  # a source given twice keeps its last links, as with put_links
         with self._transaction() as cur:
             cur.executemany("DELETE FROM links WHERE src = ?", [(src,) for src in last])
@@ -282,13 +259,17 @@ class SQLiteStore:
                 [(src, dst, kind, text) for src, links in last.items() for dst, kind, text in links],
             )
 
-    def links_from(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE src = ?", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
+    def links_from(self, doc_id: str) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT src, dst, kind, text FROM links WHERE src = ? ORDER BY seq", (doc_id,)
+        )
+        return [link_of(*r) for r in rows]
 
-    def links_to(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT src, dst, kind, text FROM links WHERE dst = ?", (doc_id,))
-        return [dict(zip(("src", "dst", "kind", "text"), r, strict=True)) for r in rows]
+    def links_to(self, doc_id: str) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT src, dst, kind, text FROM links WHERE dst = ? ORDER BY seq", (doc_id,)
+        )
+        return [link_of(*r) for r in rows]
 
     # -- summary -----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -322,6 +303,25 @@ class SQLiteStore:
         self.conn.close()
 
     # -- helpers -------------------------------------------------------------------------------
+    def _create_schema(self) -> None:
+        """Create the tables and indexes, first bringing an older archive's schema up to date."""
+        self.conn.executescript(ddl.drops())
+        links = [r[1] for r in self.conn.execute("PRAGMA table_info(links)")]
+        if links and "seq" not in links:  # older archives: links without their insertion number
+            with self._transaction() as cur:
+                cur.execute(ddl.links_table(ddl.SQLITE, "links_with_seq"))
+                cur.execute(
+                    "INSERT INTO links_with_seq (seq, src, dst, kind, text) "
+                    "SELECT rowid, src, dst, kind, text FROM links ORDER BY rowid"
+                )
+                cur.execute("DROP TABLE links")
+                cur.execute("ALTER TABLE links_with_seq RENAME TO links")
+        for name, columns in ddl.INDEX_COLUMNS.items():
+            have = tuple(r[2] for r in self.conn.execute(f"PRAGMA index_info({name})"))
+            if have and have != columns:  # an older definition: rebuilt below
+                self.conn.execute(f"DROP INDEX {name}")
+        self.conn.executescript(ddl.tables(ddl.SQLITE) + ddl.indexes(ddl.SQLITE))
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
 
@@ -337,5 +337,5 @@ class _Transaction:
         self.cur.execute("BEGIN IMMEDIATE")
         return self.cur
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.cur.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,9 +30,10 @@ def _wants_json(request: Request) -> bool:
 
 def _error(request: Request, status: int, message: str, details: object = None) -> Response:
     if _wants_json(request):
-        body: dict = {"error": {"status": status, "message": message}}
+        error: dict[str, Any] = {"status": status, "message": message}
         if details is not None:
-            body["error"]["details"] = details
+            error["details"] = details
+        body = {"error": error}
         return JSONResponse(body, status_code=status)
     return page(request, "error.html", {"status": status, "message": message}, status)
 
@@ -79,8 +81,8 @@ def create_app(archive: Archive | str | Path | None = None) -> FastAPI:
     )
     app.state.archive = archive if isinstance(archive, Archive) else Archive.open(archive)
     collections = app.state.archive.collections()
-    app.state.archive_of_collection = {c["id"]: c.get("archive") for c in collections}
-    app.state.collection_titles = {c["id"]: c.get("title") for c in collections}
+    app.state.archive_of_collection = {c.id: c.archive for c in collections}
+    app.state.collection_titles = {c.id: c.title for c in collections}
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (search, document, entity, collection, timeline):

@@ -15,50 +15,24 @@ api = APIRouter()
 pages = APIRouter()
 
 
-def _summary(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: doc.get(k) for k in ("id", "title", "date", "doc_type", "n")}
-
-
-def table_of_contents(archive: Archive, collection: dict[str, Any]) -> list[dict[str, Any]]:
-    """The collection's `toc` with each entry's documents ({id, title, date, doc_type, n}).
-
-    Without a `toc`, one entry per chapter in reading order (or a single untitled entry).
-    """
-    toc = collection.get("toc") or []
-    if toc:
-        ids = [doc_id for entry in toc for doc_id in entry.get("document_ids") or []]
-        found = {d["id"]: _summary(d) for d in archive.store.documents(ids)}
-        return [
-            {
-                "title": entry.get("title"),
-                "level": entry.get("level") or 1,
-                "documents": [
-                    found.get(i) or {"id": i, "missing": True} for i in entry.get("document_ids") or []
-                ],
-            }
-            for entry in toc
-        ]
-    chapters: list[dict[str, Any]] = []
-    for doc in archive.documents(collection["id"]):
-        if not chapters or chapters[-1]["title"] != doc.get("chapter"):
-            chapters.append({"title": doc.get("chapter"), "level": 1, "documents": []})
-        chapters[-1]["documents"].append(_summary(doc))
-    return chapters
-
-
 def collection_data(archive: Archive, collection_id: str) -> dict[str, Any]:
-    collection = dict(archive.collection(collection_id))
-    toc = table_of_contents(archive, collection)
-    collection["toc"] = toc
-    counts = {c["id"]: c.get("document_count") for c in archive.collections()}
+    """The collection's record with its table of contents and document count."""
+    collection = archive.collection(collection_id)
+    toc = archive.table_of_contents(collection)
+    counts = {c.id: c.document_count for c in archive.collections()}
     listed = {d["id"] for entry in toc for d in entry["documents"] if not d.get("missing")}
-    collection["document_count"] = counts.get(collection_id) or len(listed)
-    return collection
+    return collection.to_dict() | {"toc": toc, "document_count": counts.get(collection_id) or len(listed)}
 
 
 def collections_data(archive: Archive) -> list[dict[str, Any]]:
     return [
-        {k: c.get(k) for k in ("id", "title", "archive", "coverage", "document_count")}
+        {
+            "id": c.id,
+            "title": c.title,
+            "archive": c.archive,
+            "coverage": c.coverage,
+            "document_count": c.document_count,
+        }
         for c in archive.collections()
     ]
 

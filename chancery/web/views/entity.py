@@ -4,6 +4,7 @@ documents by year and its correspondents drawn as a small server-side SVG networ
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -11,47 +12,40 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from chancery.archive import Archive
-from chancery.errors import NotFound, QueryError
 from chancery.web.render import archive_of, page
 from chancery.web.views.search import run_search
 
 api = APIRouter()
 pages = APIRouter()
 
-QUERY_FIELD = {"person": "person", "place": "place", "organization": "org", "organisation": "org"}
+# entity type -> the query-language field over its mentions (`field:ID` finds the entity by id)
+QUERY_FIELD = {"person": "person", "place": "place", "organization": "org"}
 DOCUMENT_CAP = 500
+_QUERY_WORD = re.compile(r'[^\s()"*]+')  # an id the query language reads as one word
 
 
 def find_entity(archive: Archive, entity_id: str) -> dict[str, Any]:
-    """The entity record (via `archive.entity` when the archive has it, else the store)."""
-    lookup = getattr(archive, "entity", None)
-    found = lookup(entity_id) if lookup else archive.store.entity(entity_id)
-    if not found:
-        raise NotFound(f"no entity with id {entity_id!r}")
-    return dict(found)
+    """The entity record as a dict (a copy: the view adds to it); NotFound for an unknown id."""
+    return archive.entity(entity_id).to_dict()
 
 
 def entity_queries(entity: dict[str, Any]) -> list[str]:
     """Queries that find the entity's documents, surest first."""
     field = QUERY_FIELD.get(entity.get("type") or "", "person")
     name = (entity.get("name") or "").split(",")[0].replace('"', "").strip()
-    queries = [f"{field}:{entity['id']}"] if " " not in entity["id"] and '"' not in entity["id"] else []
+    queries = [f"{field}:{entity['id']}"] if _QUERY_WORD.fullmatch(entity["id"]) else []
     if name:
         queries += [f'{field}:"{name}"', f'"{name}"']
     return queries
 
 
-def entity_documents(archive: Archive, entity: dict[str, Any], limit: int) -> tuple[list[dict], int, str]:
+def entity_documents(
+    archive: Archive, entity: dict[str, Any], limit: int
+) -> tuple[list[dict[str, Any]], int, str]:
     """Documents of the entity: (hits, total, the query that found them)."""
-    if isinstance(entity.get("documents"), list):
-        docs = entity["documents"]
-        return docs[:limit], len(docs), ""
     for query in entity_queries(entity):
-        try:
-            result = run_search(archive, query, limit=limit, sort="date", facets=False)
-        except QueryError:
-            continue
-        if result.get("total"):
+        result = run_search(archive, query, limit=limit, sort="date", facets=False)
+        if result["total"]:
             return result["hits"], int(result["total"]), query
     return [], 0, ""
 
@@ -115,7 +109,6 @@ def by_year(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def entity_data(archive: Archive, entity_id: str, limit: int = DOCUMENT_CAP) -> dict[str, Any]:
     entity = find_entity(archive, entity_id)
     docs, total, query = entity_documents(archive, entity, limit)
-    entity.pop("documents", None)
     return {
         "entity": entity,
         "documents": docs,

@@ -1,5 +1,5 @@
 """The search page and /api/search: the query language, facets as links, a year histogram and
-hits with highlighted snippets. Fields the search does not (yet) return are left out."""
+hits with highlighted snippets. The API returns `SearchResult.to_dict()` plus pagination."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from markupsafe import Markup
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
+from chancery.search.facets import YEAR_FACET
+from chancery.search.results import SearchResult
+from chancery.search.schema import facet_filter
 from chancery.web.render import archive_of, page, search_url
 
 api = APIRouter()
 pages = APIRouter()
 
 SORTS = ("relevance", "date", "-date")
-# facet name -> query-language field for the facet's links ("year" becomes a date filter)
-FACET_FIELDS = {"sender": "from", "recipient": "to", "doc_type": "type", "year": "date"}
+COLLECTION_FACET = "collection"  # its values are collection ids: shown by title
 _MARK = re.compile(r"(</?mark>)", re.IGNORECASE)
 
 
@@ -50,56 +52,45 @@ def with_filter(q: str, field: str, value: str) -> str:
     return clause if not q.strip() else f"{q.strip()} {clause}"
 
 
-def _facet_values(raw: Any) -> list[dict[str, Any]]:
-    """Facet values as [{value, count, label}] from either a list of dicts or a value→count map."""
-    if isinstance(raw, dict):
-        items = [{"value": k, "count": v} for k, v in raw.items()]
-    else:
-        items = [dict(v) for v in raw or [] if isinstance(v, dict)]
-    for item in items:
-        item["value"] = str(item.get("value", item.get("key", "")))
-        if isinstance(item.get("count"), dict):
-            item["count"] = item["count"].get("count", 0)
-        item.setdefault("label", item["value"])
-    return [i for i in items if i["value"]]
+def search_result(
+    archive: Archive,
+    q: str,
+    limit: int = 20,
+    offset: int = 0,
+    sort: str | None = None,
+    mode: str | None = None,
+    facets: bool = True,
+) -> SearchResult:
+    """`Archive.search`, with the API's unset options (None) left at their defaults."""
+    return archive.search(
+        q, limit=limit, offset=offset, sort=sort or "relevance", facets=facets, mode=mode or "bm25"
+    )
 
 
-def normalize_facets(raw: Any) -> dict[str, list[dict[str, Any]]]:
-    if isinstance(raw, dict):
-        return {str(name): _facet_values(values) for name, values in raw.items()}
-    if isinstance(raw, list):  # [{"name": ..., "values": [...]}]
-        return {str(f.get("name")): _facet_values(f.get("values")) for f in raw if isinstance(f, dict)}
-    return {}
+def run_search(
+    archive: Archive,
+    q: str,
+    limit: int = 20,
+    offset: int = 0,
+    sort: str | None = None,
+    mode: str | None = None,
+    facets: bool = True,
+) -> dict[str, Any]:
+    """`Archive.search` as the JSON API gives it (hits as dicts, for the views and templates)."""
+    return search_result(archive, q, limit, offset, sort, mode, facets).to_dict()
 
 
-def normalize_histogram(raw: Any) -> list[dict[str, Any]]:
-    """Year buckets as [{year, count}] from a list of dicts or a year→count map."""
-    if isinstance(raw, dict):
-        raw = [{"year": k, "count": v} for k, v in raw.items()]
-    buckets = []
-    for item in raw or []:
-        if isinstance(item, dict):
-            year = item.get("year", item.get("key", item.get("value")))
-            if year is not None and str(year)[:4].isdigit():
-                buckets.append({"year": int(str(year)[:4]), "count": int(item.get("count") or 0)})
-    return sorted(buckets, key=lambda b: b["year"])
-
-
-def run_search(archive: Archive, q: str, **options: Any) -> dict[str, Any]:
-    """`Archive.search` with query errors as QueryError and unknown options dropped."""
-    options = {k: v for k, v in options.items() if v is not None and v != ""}
-    limit, offset = options.pop("limit", 20), options.pop("offset", 0)
-    try:
-        try:
-            return archive.search(q, limit=limit, offset=offset, **options)
-        except TypeError as exc:  # an older Archive.search without these options
-            if "unexpected keyword" not in str(exc):
-                raise
-            return archive.search(q, limit=limit, offset=offset)
-    except QueryError:
-        raise
-    except ValueError as exc:
-        raise QueryError(str(exc), query=None) from None
+def with_pagination(data: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
+    """A result's JSON plus `pagination` (limit, offset, total, next and previous offsets)."""
+    total = int(data["total"])
+    data["pagination"] = {
+        "limit": limit,
+        "offset": offset,
+        "total": total,
+        "next_offset": offset + limit if offset + limit < total else None,
+        "previous_offset": max(offset - limit, 0) if offset else None,
+    }
+    return data
 
 
 def search_data(
@@ -112,16 +103,44 @@ def search_data(
     facets: bool = False,
 ) -> dict[str, Any]:
     """The search result (hits, total, facets, histogram, variants) plus pagination."""
-    result = run_search(archive, q, sort=sort, mode=mode, limit=limit, offset=offset, facets=facets)
-    total = int(result.get("total") or 0)
-    result["pagination"] = {
-        "limit": limit,
-        "offset": offset,
-        "total": total,
-        "next_offset": offset + limit if offset + limit < total else None,
-        "previous_offset": max(offset - limit, 0) if offset else None,
-    }
-    return result
+    result = search_result(archive, q, limit, offset, sort, mode, facets)
+    return with_pagination(result.to_dict(), limit, offset)
+
+
+def facet_links(
+    q: str, result: SearchResult, titles: dict[str, str | None], sort: str | None, mode: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each facet's values as {value, count, label, url}: the url narrows `q` to that value."""
+    links: dict[str, list[dict[str, Any]]] = {}
+    for name, values in (result.facets or {}).items():
+        field = facet_filter(name)
+        links[name] = [
+            {
+                "value": str(v.value),
+                "count": v.count,
+                "label": (titles.get(str(v.value)) if name == COLLECTION_FACET else None) or str(v.value),
+                "url": search_url(with_filter(q, field, str(v.value)), sort=sort, mode=mode),
+            }
+            for v in values
+            if str(v.value)
+        ]
+    return links
+
+
+def histogram_bars(q: str, result: SearchResult, sort: str | None, mode: str | None) -> list[dict[str, Any]]:
+    """The year histogram as bars: {year, count, url, height (percent of the tallest)}."""
+    field = facet_filter(YEAR_FACET)  # a year narrows the query by date
+    buckets = sorted(result.histogram or [], key=lambda b: b.year)
+    peak = max((b.count for b in buckets), default=0)
+    return [
+        {
+            "year": b.year,
+            "count": b.count,
+            "url": search_url(with_filter(q, field, str(b.year)), sort=sort, mode=mode),
+            "height": round(100 * b.count / peak) if peak else 0,
+        }
+        for b in buckets
+    ]
 
 
 @api.get("/search", summary="Search documents")
@@ -152,32 +171,21 @@ async def search_page(
         context.update(stats=archive.stats(), collections=archive.collections())
         return page(request, "search.html", context)
     try:
-        result = search_data(archive, q, sort, mode, limit, offset, facets=True)
+        result = search_result(archive, q, limit, offset, sort, mode, facets=True)
     except QueryError as exc:
         return page(request, "search.html", {**context, "error": str(exc)}, status=400)
+    data = with_pagination(result.to_dict(), limit, offset)
     archives = request.app.state.archive_of_collection
-    for hit in result["hits"]:
-        hit["snippet_html"] = safe_snippet(hit.get("snippet"))
-        hit["archive"] = hit.get("archive") or archives.get((hit.get("collection") or {}).get("id"))
-    facets = normalize_facets(result.get("facets"))
-    titles = request.app.state.collection_titles
-    for name, values in facets.items():
-        for value in values:
-            if name == "collection":
-                value["label"] = titles.get(value["value"]) or value["value"]
-            field = FACET_FIELDS.get(name, name)
-            value["url"] = search_url(with_filter(q, field, value["value"]), sort=sort, mode=mode)
-    histogram = normalize_histogram(result.get("histogram"))
-    peak = max((b["count"] for b in histogram), default=0)
-    for bucket in histogram:
-        year = bucket["year"]
-        bucket["url"] = search_url(with_filter(q, "date", str(year)), sort=sort, mode=mode)
-        bucket["height"] = round(100 * bucket["count"] / peak) if peak else 0
-    pagination = result["pagination"]
+    for hit in data["hits"]:
+        hit["snippet_html"] = safe_snippet(hit["snippet"])
+        hit["archive"] = archives.get(hit["collection"]["id"])
+    facets = facet_links(q, result, request.app.state.collection_titles, sort, mode)
+    pagination = data["pagination"]
     for key in ("next", "previous"):
         at = pagination[f"{key}_offset"]
         pagination[f"{key}_url"] = (
             None if at is None else search_url(q, sort=sort, mode=mode, offset=at, limit=limit)
         )
-    context.update(result=result, facets=facets, histogram=histogram, variants=result.get("variants"))
+    histogram = histogram_bars(q, result, sort, mode)
+    context.update(result=data, facets=facets, histogram=histogram, variants=result.variants)
     return page(request, "search.html", context)

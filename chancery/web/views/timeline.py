@@ -11,35 +11,22 @@ from fastapi.responses import HTMLResponse
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
+from chancery.search.results import Hit
 from chancery.web.render import archive_of, page, search_url
-from chancery.web.views.search import run_search, with_filter
+from chancery.web.views.search import with_filter
 
 api = APIRouter()
 pages = APIRouter()
 
 MATCH_CAP = 5000
-PAGE = 1000  # the most hits one search call returns
 
 
-def matched_documents(archive: Archive, q: str, cap: int = MATCH_CAP) -> tuple[list[dict[str, Any]], int]:
-    """Up to `cap` matches of `q` (summary fields only) and the total number of matches."""
-    hits: list[dict[str, Any]] = []
-    total = None
-    while total is None or len(hits) < min(total, cap):
-        result = run_search(archive, q, limit=min(PAGE, cap - len(hits)), offset=len(hits), facets=False)
-        total = int(result.get("total") or 0)
-        if not result["hits"]:
-            break
-        hits += result["hits"]
-    return hits, total or 0
-
-
-def month_buckets(hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+def month_buckets(hits: list[Hit]) -> tuple[list[dict[str, Any]], int]:
     """Documents per month, every month between the first and last present; and the undated count."""
     months: Counter[str] = Counter()
     undated = 0
     for hit in hits:
-        when = (hit.get("date") or {}).get("when") or (hit.get("date") or {}).get("not_before") or ""
+        when = hit.date.when or hit.date.not_before or ""
         if len(when) >= 7 and when[:4].isdigit() and when[5:7].isdigit():
             months[when[:7]] += 1
         else:
@@ -48,7 +35,7 @@ def month_buckets(hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int
         return [], undated
     first, last = min(months), max(months)
     year, month = int(first[:4]), int(first[5:7])
-    buckets = []
+    buckets: list[dict[str, Any]] = []
     while f"{year:04d}-{month:02d}" <= last and len(buckets) < 1200:
         key = f"{year:04d}-{month:02d}"
         buckets.append({"month": key, "count": months.get(key, 0)})
@@ -57,26 +44,19 @@ def month_buckets(hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int
 
 
 def timeline_data(archive: Archive, q: str) -> dict[str, Any]:
-    hits, total = matched_documents(archive, q)
+    hits, total = archive.matches(q, MATCH_CAP)
     buckets, undated = month_buckets(hits)
     return {"query": q, "total": total, "counted": len(hits), "undated": undated, "buckets": buckets}
 
 
 def correspondence_data(archive: Archive, q: str, limit: int = 100) -> dict[str, Any]:
     """Sender → recipient pairs among the matches, most frequent first."""
-    hits, total = matched_documents(archive, q)
+    hits, total = archive.matches(q, MATCH_CAP)
     edges: Counter[tuple[str, str | None, str, str | None]] = Counter()
     for hit in hits:
-        for sender in hit.get("senders") or []:
-            for recipient in hit.get("recipients") or []:
-                edges[
-                    (
-                        sender.get("name"),
-                        sender.get("entity_id"),
-                        recipient.get("name"),
-                        recipient.get("entity_id"),
-                    )
-                ] += 1
+        for sender in hit.senders:
+            for recipient in hit.recipients:
+                edges[(sender.name, sender.entity_id, recipient.name, recipient.entity_id)] += 1
     return {
         "query": q,
         "total": total,

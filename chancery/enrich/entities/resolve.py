@@ -1,0 +1,303 @@
+"""Resolution: which entity a match names, scored at the document's date, and the mentions of a text."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from chancery.authority.names import normalize
+from chancery.enrich.entities.cables import (
+    CABLE_TITLES,
+    SPEECH,
+    cable_mentions,
+    follows,
+    not_country,
+)
+from chancery.enrich.entities.dictionary import GENERALISSIMO, ROLES, Match, Resolver, Token
+from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
+
+AMBASSADOR = (
+    "ambassador",
+    "american ambassador",
+    "us ambassador",
+    "u s ambassador",
+    "united states ambassador",
+)
+NATIONALITIES = set("soviet chinese british french german japanese russian italian polish".split())
+COUNTRY_ALIASES = {
+    "soviet union": "russia",
+    "ussr": "russia",
+    "u s s r": "russia",
+    "great britain": "united kingdom",
+    "britain": "united kingdom",
+    "england": "united kingdom",
+    "persia": "iran",
+    "siam": "thailand",
+}
+TYPES = {
+    "person": "person",
+    "surname": "person",
+    "role": "person",
+    "place": "place",
+    "organization": "organization",
+}
+
+
+class Detector(Protocol):
+    """A statistical tagger (`chancery.enrich.statistical.SpacyDetector`): [{type, text, start, end}]."""
+
+    def mentions(self, text: str) -> list[dict[str, Any]]: ...
+
+
+def _year(iso: str | None) -> int | None:
+    return int(iso[:4]) if iso and iso[:4].isdigit() else None
+
+
+class DocumentResolver:
+    """Resolves the matches of one document, given its date and collection."""
+
+    def __init__(self, resolver: Resolver, date: str | None, collection: str | None) -> None:
+        self.r = resolver
+        self.date = (date or "")[:10] or None
+        self.year = _year(date)
+        self.collection = collection
+        self.in_doc: set[str] = set()
+        self.places: set[str] = set()
+
+    def prime(self, matches: list[Match], extra: Iterable[str] = ()) -> None:
+        """Remember people named unambiguously in full, and places, for context."""
+        self.in_doc.update(extra)
+        for m in matches:
+            if m.kind == "person" and len(m.candidates) == 1:
+                self.in_doc.add(m.candidates[0])
+            elif m.kind == "place":
+                self.places.update(m.candidates)
+
+    def holder(self, role: str, country: str | None = None) -> str | None:
+        return self.r.holder(role, self.date, country) if self.date else None
+
+    def score(self, ent_id: str) -> float:
+        ent = self.r.entities[ent_id]
+        score = 0.0
+        if ent_id in self.in_doc:
+            score += 5
+        vols = self.r.volumes.get(ent_id, set())
+        if self.collection and self.collection in vols:
+            score += 3
+        if self.year and self.date:
+            birth, death = _year(ent.get("birth")), _year(ent.get("death"))
+            if birth and self.year < birth + 18:
+                return -10
+            if death and self.year > death:
+                score -= 2
+            score += self.r.nearness(ent_id, self.year)
+            if any(s <= self.date <= e for s, e in self.r.terms.get(ent_id, [])):
+                score += 1.5  # in office at the document's date
+        return score
+
+    def choose(self, candidates: list[str], need: float) -> str | None:
+        if len(candidates) == 1 and need <= 0:
+            return candidates[0]
+        scored = sorted(((self.score(c), c) for c in candidates), reverse=True)
+        best = scored[0]
+        if best[0] < need or (len(scored) > 1 and best[0] - scored[1][0] < 1):
+            return None
+        return best[1]
+
+    def resolve(self, m: Match, toks: list[Token]) -> str | None:
+        if m.kind == "role":
+            return self.resolve_role(m, toks)
+        if m.kind == "person":
+            return self.choose(m.candidates, 0)
+        if m.kind == "surname":
+            return self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+        return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
+
+    def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
+        how, what = ROLES[m.role or ""]
+        if how == "named":
+            country = next((c for c in GENERALISSIMO if self._about(c)), None)
+            return self.r.named_roles.get(country) if country else None
+        after = [t.norm for t in toks[m.end : m.end + 2]]
+        if after[:1] == ["of"] and m.role in ("president", "the president", "the secretary"):
+            return None  # "the President of Finland", "the Secretary of the Navy"
+        return self.holder(what or "")
+
+    def _about(self, country: str) -> bool:
+        ids = self.r.keys.get(tuple(country.split()), {}).get("place", ())
+        return not self.places.isdisjoint(ids) or any(
+            normalize(self.r.entities[e]["name"]).startswith(country) for e in self.in_doc
+        )
+
+    def ambassador(self, toks: list[Token], i: int) -> tuple[int, str | None] | None:
+        """ "(the) [American] Ambassador in|to|at <country>" at token i: (end index, entity).
+
+        POCOM lists only American chiefs of mission: "the Soviet Ambassador to China" stays unresolved.
+        """
+        prev = toks[i - 1].norm if i > 0 else ""
+        foreign = prev not in ("american", "us") and (
+            prev in NATIONALITIES or bool(self.r.keys.get((prev,), {}).get("place"))
+        )
+        for phrase in AMBASSADOR:
+            words = phrase.split()
+            if [t.norm for t in toks[i : i + len(words)]] != words:
+                continue
+            j = i + len(words)
+            if j < len(toks) and toks[j].norm in ("in", "to", "at"):
+                if j + 1 < len(toks) and toks[j + 1].norm == "the":
+                    j += 1
+                for n in (4, 3, 2, 1):
+                    name = " ".join(t.norm for t in toks[j + 1 : j + 1 + n])
+                    ids = self.r.keys.get(tuple(name.split()), {}).get("place", ())
+                    if len(name.split()) == n and ids:
+                        country = COUNTRY_ALIASES.get(name, name)
+                        if foreign and toks[i].norm == "ambassador":
+                            return j + 1 + n, None
+                        return j + 1 + n, self.holder("ambassador-e-p", country) or self.holder_any(country)
+        return None
+
+    def holder_any(self, country: str) -> str | None:
+        roles = ("envoy-extraordinary-minister-plenipotentiary", "charge-daffaires-ad-interim")
+        found = {h for role in roles if (h := self.holder(role, country))}
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
+    before = text[toks[i - 1].end : toks[i].start] if i else ""
+    return i == 0 or any(c in before for c in ".:;!?\n")
+
+
+def find_mentions(
+    resolver: Resolver,
+    text: str,
+    date: str | None,
+    collection: str | None = None,
+    known: Iterable[str] = (),
+    context: DocumentResolver | None = None,
+    detector: Detector | None = None,
+) -> list[dict[str, Any]]:
+    """Mentions in `text` as dicts (type, text, start, end, entity_id, entity_name).
+
+    `detector` (a `chancery.enrich.statistical.SpacyDetector`) adds the person names it finds
+    where the gazetteer found nothing; they stay unlinked.
+    """
+    toks, matches = resolver.find(text)
+    doc = context or DocumentResolver(resolver, date, collection)
+    doc.prime(matches, known)
+    lower = [t.norm for t in toks if t.text[:1].islower()]
+    lowered = set(lower)
+    caps = len(lower) <= 0.02 * len(toks)  # an all-caps cable, perhaps with a stray lower-case word
+    out: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    for i in range(len(toks)):
+        amb = (
+            doc.ambassador(toks, i)
+            if toks[i].norm in ("ambassador", "american", "us", "u", "united")
+            else None
+        )
+        if amb:
+            end, ent = amb
+            out.append(_mention(resolver, text, toks, i, end, "person", ent))
+            covered.update(range(i, end))
+    titled_words = (
+        {toks[i].norm for i in range(1, len(toks)) if follows(text, toks, i, CABLE_TITLES)} if caps else set()
+    )
+    for k, m in enumerate(matches):
+        if covered.intersection(range(m.start, m.end)):
+            continue
+        nxt = matches[k + 1] if k + 1 < len(matches) else None
+        if m.kind == "role" and nxt and nxt.start == m.end and TYPES[nxt.kind] == "person":
+            continue  # "President Truman": the name decides
+        kind = m.kind
+        if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
+            continue  # "Cable", "Bridges": an ordinary word in this document
+        if kind in ("place", "organization") and (
+            (m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES)
+            or (m.end - m.start == 1 and toks[m.start].norm in titled_words)
+        ):  # "PRESIDENT JORDAN"; "CHIEF CHEN" makes every CHEN of the cable a person
+            alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
+            if alt.get("surname") or alt.get("person"):
+                m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
+        ent = doc.resolve(m, toks)
+        titled = (
+            follows(text, toks, m.start, PERSON_TITLES)
+            if caps
+            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        )
+        single = m.end - m.start == 1 and toks[m.start].norm
+        if (
+            m.kind in ("surname", "person")
+            and caps
+            and single
+            and (single in SPEECH or (not titled and english(single)))
+        ):
+            continue  # "SAID", "MORE", "LEVELS" in an all-caps cable: an English word needs a title,
+            # and "MINISTER SAID" is a verb whatever comes before it
+        if (
+            m.kind in ("surname", "person")
+            and not titled
+            and single in ENGLISH
+            and _sentence_start(text, toks, m.start)
+        ):
+            continue  # "More talks follow."
+        if caps and single in CABLE_WORDS:
+            continue  # "PARA" is a paragraph, not Para in Brazil
+        if caps and single and m.kind == "place" and not_country(resolver, toks, m.start):
+            continue
+        if m.kind == "role" and m.start and toks[m.start - 1].norm in ("a", "an"):
+            continue  # "electing a President": nobody in particular
+        start = m.start + 1 if m.kind == "role" and toks[m.start].norm == "the" else m.start
+        kind = TYPES[m.kind]
+        if caps and kind == "organization" and single and GOVERNMENTS.fullmatch(toks[m.start].text):
+            kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
+        out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
+        covered.update(range(m.start, m.end))
+    if caps:
+        starts = [t.start for t in toks]
+        persons: set[int] = set()
+        for o in out:
+            if o["type"] == "person":
+                k = bisect_left(starts, o["start"])
+                while k < len(toks) and toks[k].start < o["end"]:
+                    persons.add(k)
+                    k += 1
+        for i, j, kind in cable_mentions(resolver, text, toks, covered, persons):
+            ent = None
+            if kind == "place":
+                ids = resolver.nationals("american" if toks[i].text == "US" else toks[i].norm)
+                ent = next(iter(ids)) if len(ids) == 1 else None
+            out.append(_mention(resolver, text, toks, i, j, kind, ent))
+    if detector is not None:
+        for d in detector.mentions(text):
+            if d["type"] == "person" and not any(
+                o["start"] < d["end"] and d["start"] < o["end"] for o in out
+            ):
+                out.append({**d, "entity_id": None, "entity_name": None})
+    out.sort(key=lambda x: x["start"])
+    return out
+
+
+def _mention(
+    resolver: Resolver, text: str, toks: list[Token], i: int, j: int, kind: str, ent: str | None
+) -> dict[str, Any]:
+    start, end = toks[i].start, toks[j - 1].end
+    name = resolver.entities[ent]["name"] if ent else None
+    return {
+        "type": kind,
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "entity_id": ent,
+        "entity_name": name,
+    }
+
+
+def resolve_party(resolver: Resolver, name: str, doc: DocumentResolver) -> str | None:
+    """The person entity a sender/recipient string names, when it names exactly one."""
+    found = {
+        m["entity_id"]
+        for m in find_mentions(resolver, name, doc.date, doc.collection, context=doc)
+        if m["type"] == "person" and m["entity_id"]
+    }
+    return next(iter(found)) if len(found) == 1 else None

@@ -1,0 +1,74 @@
+"""The DEEP enrichment step: link a document's mentions and parties to authority entities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chancery.enrich.entities.resolve import DocumentResolver, find_mentions, resolve_party
+from chancery.model import Document, Mention, Party
+
+if TYPE_CHECKING:
+    from chancery.enrich import Context
+
+
+def _iso(document: Document) -> str | None:
+    date = document.date
+    return date.when or date.not_before if date else None
+
+
+def entity_step(document: Document, context: Context) -> Document:
+    """Link mentions, TEI-marked mentions and parties to authority entities.
+
+    Returns a new Document when something was found or linked (unchanged mentions and parties
+    shared), else `document` itself; `document` and its mentions and parties are left as they were.
+    """
+    resolver = context.resolver
+    if resolver is None:
+        return document
+    coll = document.collection.id if document.collection else None
+    doc = DocumentResolver(resolver, _iso(document), coll)
+    marked: list[Mention] = []
+    for m in document.mentions:
+        ent_id = resolver.by_source.get(m.entity_id, m.entity_id) if m.entity_id else m.entity_id
+        name = resolver.entities[ent_id]["name"] if ent_id in resolver.entities else m.entity_name
+        if (ent_id, name) != (m.entity_id, m.entity_name):
+            m = replace(m, entity_id=ent_id, entity_name=name)
+        marked.append(m)
+    known = [m.entity_id for m in marked if m.entity_id in resolver.entities]
+    from chancery.enrich.statistical import default_detector
+
+    detector = context.extra.get("detector", default_detector())
+    found = find_mentions(
+        resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
+    )
+    spans = [(m.start, m.end) for m in marked]
+    for f in found:
+        if not any(s < f["end"] and f["start"] < e for s, e in spans):
+            marked.append(Mention(**f))
+    parties: list[list[Party]] = []
+    for group in (document.senders, document.recipients):
+        linked = []
+        for party in group:
+            if not party.entity_id and party.name:
+                ent = resolve_party(resolver, party.name, doc)
+                if ent != party.entity_id:
+                    party = replace(party, entity_id=ent)
+            linked.append(party)
+        parties.append(linked)
+    mentions = sorted(marked, key=lambda m: m.start)
+    if all(
+        _same(new, old)
+        for new, old in (
+            (mentions, document.mentions),
+            (parties[0], document.senders),
+            (parties[1], document.recipients),
+        )
+    ):
+        return document  # nothing found or linked: no copy
+    return replace(document, mentions=mentions, senders=parties[0], recipients=parties[1])
+
+
+def _same(new: Sequence[object], old: Sequence[object]) -> bool:
+    return len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True))

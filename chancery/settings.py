@@ -1,0 +1,57 @@
+"""Settings read once: every environment variable Chancery reads, in one object passed down."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB = "chancery.db"
+DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the environment configures; `Settings.from_env()` reads it, tests build one directly."""
+
+    db: str | None = None  # $CHANCERY_DB: SQLite path or postgresql:// URL (default ./chancery.db)
+    index: Path | None = None  # $CHANCERY_INDEX: the search index directory (default beside the db)
+    workers: int | None = None  # $CHANCERY_WORKERS: ingest reader processes (1 = in-process)
+    cache_home: Path | None = None  # $XDG_CACHE_HOME (default ~/.cache): PostgreSQL archives' index
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # $CHANCERY_MAX_FILE_BYTES: biggest file read
+    ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
+    disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            db=env.get("CHANCERY_DB") or None,
+            index=Path(env["CHANCERY_INDEX"]) if env.get("CHANCERY_INDEX") else None,
+            workers=max(1, int(env["CHANCERY_WORKERS"])) if env.get("CHANCERY_WORKERS") else None,
+            cache_home=Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else None,
+            max_file_bytes=int(env.get("CHANCERY_MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES),
+            ner=env.get("CHANCERY_NER", "").lower(),
+            disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
+        )
+
+    def db_url(self, db: str | Path | None = None) -> str:
+        """The database to use: the argument, else $CHANCERY_DB, else ./chancery.db."""
+        return str(db or self.db or DEFAULT_DB)
+
+    def index_path(self, db_url: str) -> Path:
+        """Where the search index lives: $CHANCERY_INDEX, else beside a SQLite file, else in the
+        user cache for PostgreSQL (one directory per database URL)."""
+        if self.index:
+            return self.index
+        if db_url.startswith(POSTGRES_SCHEMES):
+            digest = hashlib.sha256(db_url.encode()).hexdigest()[:12]
+            return (self.cache_home or Path.home() / ".cache") / "chancery" / f"pg-{digest}"
+        return Path(db_url + ".index")
+
+    def reader_workers(self) -> int:
+        """Ingest reader processes: $CHANCERY_WORKERS, else one per core up to 4."""
+        return self.workers or max(1, min(4, os.cpu_count() or 1))

@@ -1,0 +1,119 @@
+"""The store schema, written once: tables and indexes with dialect hooks for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one database spells the few types and options that differ."""
+
+    name: str
+    key: str  # text compared and sorted byte-wise (ids, paths, dates)
+    bigint: str
+    body: str  # a JSON document body
+    serial: str  # an auto-numbered primary key
+    nulls_first: str  # in an index column, so NULLs sort as SQLite sorts them
+    without_rowid: str  # a table with a natural primary key only
+    compression: str = ""  # for the document bodies (PostgreSQL: lz4 when the server has it)
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    key="TEXT",
+    bigint="INTEGER",
+    body="BLOB",
+    serial="INTEGER PRIMARY KEY",  # an alias of the rowid: numbered in insertion order
+    nulls_first="",  # SQLite sorts NULLs first already
+    without_rowid=" WITHOUT ROWID",
+)
+POSTGRES = Dialect(
+    name="postgresql",
+    key='TEXT COLLATE "C"',
+    bigint="BIGINT",
+    body="JSONB",
+    serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    nulls_first=" NULLS FIRST",
+    without_rowid="",
+)
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS files (
+    path {key} PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT, n_documents INTEGER, ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS collections (
+    id {key} PRIMARY KEY, archive {key}, title TEXT, body {body} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id {key} PRIMARY KEY,
+    collection_id {key},
+    file_path {key},
+    title TEXT,
+    doc_type {key},
+    date_when {key},
+    not_before {key},
+    not_after {key},
+    ord {bigint},
+    body {body}{compression} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_index (doc_id {key} PRIMARY KEY, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (id {key} PRIMARY KEY, type {key}, name TEXT, body {body} NOT NULL);
+CREATE TABLE IF NOT EXISTS entity_names (
+    norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
+){without_rowid};
+"""
+LINKS = """
+CREATE TABLE IF NOT EXISTS {links} (
+    seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT
+);
+"""
+
+INDEXES = """
+CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
+CREATE INDEX IF NOT EXISTS documents_file ON documents (file_path);
+CREATE INDEX IF NOT EXISTS documents_collection
+    ON documents (collection_id{nulls_first}, ord{nulls_first}, id);
+CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
+CREATE INDEX IF NOT EXISTS entities_type ON entities (type, id);
+CREATE INDEX IF NOT EXISTS links_src ON links (src, seq);
+CREATE INDEX IF NOT EXISTS links_dst ON links (dst, seq);
+"""
+
+# The columns of each index above: older archives whose index differs have it rebuilt.
+INDEX_COLUMNS = {
+    "files_sha": ("sha256",),
+    "documents_file": ("file_path",),
+    "documents_collection": ("collection_id", "ord", "id"),
+    "documents_date": ("not_before",),
+    "entities_type": ("type", "id"),
+    "links_src": ("src", "seq"),
+    "links_dst": ("dst", "seq"),
+}
+
+# Written by older versions, never read: dropped on opening (harmless on any archive).
+DROPPED_TABLES = ("meta",)
+
+
+def tables(dialect: Dialect) -> str:
+    """The CREATE TABLE statements in this dialect."""
+    return TABLES.format(**_hooks(dialect)) + links_table(dialect)
+
+
+def links_table(dialect: Dialect, name: str = "links") -> str:
+    """The CREATE TABLE statement of the links (under another name to rebuild it)."""
+    return LINKS.format(links=name, **_hooks(dialect))
+
+
+def indexes(dialect: Dialect) -> str:
+    """The CREATE INDEX statements in this dialect."""
+    return INDEXES.format(**_hooks(dialect))
+
+
+def drops() -> str:
+    """Statements removing what older versions created and nothing uses."""
+    return "".join(f"DROP TABLE IF EXISTS {name};\n" for name in DROPPED_TABLES)
+
+
+def _hooks(dialect: Dialect) -> dict[str, str]:
+    return {name: value for name, value in asdict(dialect).items() if name != "name"}
