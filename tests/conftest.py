@@ -69,13 +69,13 @@ def _caches_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 # -- test lanes ---------------------------------------------------------------------------------
-# `slow`: measured with `pytest --durations` on 2 cores (CPU seconds, setup included). A whole module
+# `slow`: chosen from CPU seconds per test (setup included) measured on the shared 2-core machine. A whole module
 # is slow when its module-scoped fixture is the cost (every test there waits for it); otherwise the
 # single test is named. Fast lane: `bash scripts/test.sh --fast` (-m "not slow and not browser").
 SLOW_MODULES = {
     "test_web_browser.py",  # a chancery serve subprocess and chromium over the web-test archive
     "test_related.py",  # a module archive of seeds and real volumes
-    "test_semantic.py",  # torch and the MiniLM weights
+    "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
 }
 # Costly fixtures: every test using one is slow (the authority build, whole-corpus reads, ingests).
 SLOW_FIXTURES = {
