@@ -21,13 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from chancery.dates import MONTH_OR_ABBREVIATION_PATTERN, month_day
 from chancery.model import Document, Reference
 
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
-)
-_MONTH_NUM = {m[:3].lower(): i for i, m in enumerate(MONTHS.split("|")[:12], 1)}
+MONTHS = MONTH_OR_ABBREVIATION_PATTERN  # month names and abbreviations, for the date tails below
 _DAY_MONTH = rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS})\.?)(?:,?\s+\d{{4}})?"
 _NUM = r"(?:No\.?\s*|Nos?\.\s*|number\s+)?(?P<num>[A-Z]{0,3}[.-]?\s?\d{1,5}(?:/\d+)?)\b"
 _TAIL = rf"(?:,?\s+(?:of|dated|sent)\s+(?P<date>{_DAY_MONTH})|,?\s+(?P<date2>{_DAY_MONTH}))?"
@@ -142,7 +139,7 @@ def message_hints(text: str) -> MessageHints | None:
         groups = m.groupdict()
         hints = MessageHints(number=normalise_number(groups["num"]))
         date = groups.get("date") or groups.get("date2")
-        hints.month_day = _month_day(date) if date else None
+        hints.month_day = month_day(date) if date else None
         for place, direction in (("place", "dir"), ("place2", "dir2")):
             if groups.get(place):
                 hints.place, hints.direction = groups[place], groups[direction].lower()
@@ -153,14 +150,6 @@ def message_hints(text: str) -> MessageHints | None:
             hints.by = "recipient"
         return hints
     return None
-
-
-def _month_day(text: str) -> tuple[int, int] | None:
-    month = re.search(rf"\b({MONTHS})\b", text, re.I)
-    day = re.search(r"\b(\d{1,2})\b", text)
-    if not month or not day:
-        return None
-    return _MONTH_NUM[month[1][:3].lower()], int(day[1])
 
 
 def _roman(text: str) -> int | None:

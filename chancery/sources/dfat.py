@@ -18,12 +18,12 @@ footnote markers "[1]" / "[1](#f1)" are removed from `text` and recorded as `Foo
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 
 import yaml
 
+from chancery.dates import date_interval
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Footnote, Party, Source
 from chancery.sources.files import SourceItem, decode_text
@@ -167,28 +167,7 @@ def _front_matter(item: SourceItem, raw: str) -> tuple[dict[str, Any], str, int]
 
 def _metadata_date(value: Any) -> DocDate:
     """ISO day, month ("1937-02") or year from `doc_date` as an interval."""
-    text = str(value or "").strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return DocDate(when=text, not_before=text, not_after=text, precision="day", basis="metadata")
-    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        year, month = int(text[:4]), int(text[5:])
-        last = calendar.monthrange(year, month)[1]
-        return DocDate(
-            when=text,
-            not_before=f"{text}-01",
-            not_after=f"{text}-{last:02d}",
-            precision="month",
-            basis="metadata",
-        )
-    if re.fullmatch(r"\d{4}", text):
-        return DocDate(
-            when=text,
-            not_before=f"{text}-01-01",
-            not_after=f"{text}-12-31",
-            precision="year",
-            basis="metadata",
-        )
-    return DocDate()
+    return date_interval(str(value or ""), "metadata")
 
 
 def _read_body(doc: Document, body: str, meta: dict[str, Any]) -> None:

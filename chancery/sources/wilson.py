@@ -18,7 +18,6 @@ the source (citation for CSV rows, title/date for a bare transcript) is made up.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import json
@@ -26,6 +25,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from chancery.dates import MONTH_NAMES, date_interval, iso_at, month_number
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Markings, Party, Source
 from chancery.sources.files import SourceItem, decode_text
@@ -38,7 +38,6 @@ def wilson_collection() -> Collection:
     return Collection(id="wilson", title="Wilson Center Digital Archive", archive="wilson")
 
 
-MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _DATE = re.compile(r"^(?:(?P<month>[A-Za-z]+)\s+(?:(?P<day>\d{1,2}),?\s+)?)?(?P<year>\d{4})$")
 _SECTION = re.compile(r"^\*\*(?P<name>[A-Z][A-Za-z ]+):\*\*\s*$", re.M)
 _BOLD = re.compile(r"\*\*(?P<text>.+?)\*\*", re.S)
@@ -48,7 +47,7 @@ _CONTENTS_LABEL = re.compile(r"^(?:Transcript|Translation|Original)\b[^\n]*-\s*[
 _FROM_FOR = re.compile(r"\bFROM\s+(?P<from>[A-Z][A-Z.' -]+?)\s+(?:FOR|TO)\s+(?P<to>[A-Z][A-Z.,' -]+?)\s*:")
 _DATELINE = re.compile(
     r"^(?=.*\b(?:"
-    + "|".join(m.upper() for m in MONTHS)
+    + "|".join(m.upper() for m in MONTH_NAMES)
     + r")\b).*\b\d{4}\b(?:.*\bFROM\s+(?P<place>[A-Z][A-Z -]+))?$"
 )
 _DOC_KINDS = {
@@ -117,21 +116,11 @@ def parse_date(text: str | None) -> DocDate:
     match = _DATE.match((text or "").strip())
     if not match:
         return DocDate()
-    year = int(match["year"])
-    month = MONTHS.get((match["month"] or "").lower())
+    month = month_number(match["month"], abbreviations=False)
     if match["month"] and not month:
         return DocDate()
-    if not month:
-        return DocDate(f"{year}", f"{year}-01-01", f"{year}-12-31", "year", "metadata")
-    last = calendar.monthrange(year, month)[1]
-    if not match["day"]:
-        ym = f"{year}-{month:02d}"
-        return DocDate(ym, f"{ym}-01", f"{ym}-{last:02d}", "month", "metadata")
-    day = int(match["day"])
-    if not 1 <= day <= last:
-        return DocDate()
-    iso = f"{year}-{month:02d}-{day:02d}"
-    return DocDate(iso, iso, iso, "day", "metadata")
+    day = int(match["day"]) if month and match["day"] else None
+    return date_interval(iso_at(int(match["year"]), month, day), "metadata", check_day=True)
 
 
 def doc_type_from_title(title: str | None) -> str | None:
