@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chancery.dates import MONTH_OR_ABBREVIATION_PATTERN, month_day
@@ -224,19 +224,25 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
 
 
 def reference_step(document: Document, context: Any) -> Document:
-    """Append the references found in `text` and footnotes; keep and don't repeat existing ones."""
+    """The document with the references found in `text` and footnotes added after its own (none repeated).
+
+    Pure: the input document and its reference list are left as they were.
+    """
     found = extract(document.text)
     for note in document.footnotes:
         found.extend(extract(note.text, in_footnote=True))
     seen = {(r.kind, r.target, r.text) for r in document.references}
     tei_targets = {_same_volume_form(r.target, document) for r in document.references if r.kind == "tei-ref"}
+    added: list[Reference] = []
     for ref in found:
         key = (ref.kind, ref.target, ref.text)
         if key in seen or (ref.kind == "document" and ref.target in tei_targets):
             continue
         seen.add(key)
-        document.references.append(ref)
-    return document
+        added.append(ref)
+    if not added:
+        return document
+    return replace(document, references=[*document.references, *added])
 
 
 def _same_volume_form(target: str | None, document: Document) -> str | None:

@@ -29,6 +29,7 @@ from chancery.dates import MONTH_NAMES, date_interval, iso_at, month_number
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Markings, Party, Source
 from chancery.sources.files import SourceItem, decode_text
+from chancery.sources.parties import parse_parties, title_case
 
 FORMAT = "wilson"
 BASE_URL = "https://digitalarchive.wilsoncenter.org"
@@ -44,7 +45,6 @@ _BOLD = re.compile(r"\*\*(?P<text>.+?)\*\*", re.S)
 _URL = re.compile(r"<?(?P<url>https?://[^\s>]+)>?")
 _RECORD_ID = re.compile(r"/document/(?P<id>\d+)(?:[/?#]|$)")
 _CONTENTS_LABEL = re.compile(r"^(?:Transcript|Translation|Original)\b[^\n]*-\s*[A-Z][\w ]*$")
-_FROM_FOR = re.compile(r"\bFROM\s+(?P<from>[A-Z][A-Z.' -]+?)\s+(?:FOR|TO)\s+(?P<to>[A-Z][A-Z.,' -]+?)\s*:")
 _DATELINE = re.compile(
     r"^(?=.*\b(?:"
     + "|".join(m.upper() for m in MONTH_NAMES)
@@ -71,7 +71,6 @@ _DOC_KINDS = {
     "message": "message",
     "statement": "statement",
 }
-_SMALL_WORDS = {"of", "and", "the", "for", "in", "on", "to"}
 
 
 def sniff(item: SourceItem) -> int:
@@ -191,25 +190,11 @@ def _transcript_head(doc: Document) -> None:
         if match and len(line) < 120 and not doc.dateline:
             doc.dateline = line
             if match["place"]:
-                doc.place = _office_case(match["place"].strip())
-        parties = _FROM_FOR.search(line)
-        if parties and not doc.senders:
-            doc.senders = [_party(p) for p in re.split(r"\s+AND\s+|,\s*", parties["from"]) if p.strip()]
-            doc.recipients = [_party(p) for p in re.split(r"\s+AND\s+|,\s*", parties["to"]) if p.strip()]
-
-
-def _party(text: str) -> Party:
-    words = re.sub(r"^THE\s+", "", text.strip()).strip()
-    name = _office_case(words)
-    office = re.search(
-        r"\b(PRESIDENT|SECRETARY|MINISTER|AMBASSADOR|CHAIRMAN|PREMIER|COMMISSAR|CHIEF)\b", words
-    )
-    return Party(name=name, role=name) if office else Party(name=name)
-
-
-def _office_case(text: str) -> str:
-    words = text.lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+                doc.place = title_case(match["place"].strip())
+        if not doc.senders:
+            senders, recipients = parse_parties(line, "cable")
+            if senders or recipients:
+                doc.senders, doc.recipients = senders, recipients
 
 
 def _read_csv(item: SourceItem, raw: str) -> list[Document]:
