@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -318,7 +319,11 @@ def _apply_meridiem(hh: int, ap: str | None) -> int:
     return hh
 
 
-def _parse_time(rest: str) -> tuple[tuple[int, int], tuple[int, int] | None, str, bool, int] | None:
+_Time = tuple[tuple[int, int], tuple[int, int] | None, str, bool, int]
+"""A parsed time: start (h, m), end (h, m) or None, zone suffix, midnight?, end offset."""
+
+
+def _parse_time(rest: str) -> _Time | None:
     """Parse a time (or time range) at the start of `rest`.
 
     Returns (start (h, m), end (h, m) or None, zone suffix, midnight?, end offset).
@@ -353,17 +358,21 @@ def _parse_time(rest: str) -> tuple[tuple[int, int], tuple[int, int] | None, str
     return (ha, ma), end, zone, apa == "midnight", m.end()
 
 
-def _finditer_valid(rx: re.Pattern[str], s: str, check) -> re.Match[str] | None:
+def _finditer_valid(
+    rx: re.Pattern[str], s: str, check: Callable[[re.Match[str]], bool]
+) -> re.Match[str] | None:
     for m in rx.finditer(s):
         if check(m):
             return m
     return None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _day(v: str | None) -> int | None:
-    if v is None:
-        return None
-    return int(re.match(r"\d+", v).group())
+    m = _DIGITS.match(v) if v is not None else None
+    return int(m.group()) if m else None
 
 
 def _mdy_ok(m: re.Match[str]) -> bool:
@@ -431,6 +440,10 @@ def _parse(
     s, corrections, queried = _normalize(text[:400])
     if not s:
         return None
+    y: int | None
+    mo: int | None
+    d: int | None
+    time: _Time | None
     found = _find_date(s)
     if found is None:
         m = _YEAR_ONLY.match(s)
@@ -456,7 +469,9 @@ def _parse(
     style, m = found
     g = m.groupdict()
     context = False
-    mon2 = day2 = year2 = None
+    mon2: int | None = None
+    day2: int | None = None
+    year2: int | None = None
     if style == "iso":
         y, mo = int(g["year"]), int(g["mon"])
         d = int(g["day"]) if g["day"] else None
@@ -500,7 +515,7 @@ def _parse(
             year2 = yb
         else:
             y = y or yb
-    assert mo is not None
+    assert mo is not None and d is not None  # both groups are required in the mdy and dmy patterns
     # A range "June 29-July 2, 1945": the year written once belongs to both ends.
     if day2 is not None:
         if y is None and year2 is not None:
@@ -534,7 +549,7 @@ def _parse(
                 f"was a {calendar.day_name[date(y, mo, d).weekday()]}"
             )
     circa = bool(_CIRCA.search(s[: m.start()])) or queried
-    end = (year2, mon2, day2) if day2 is not None else None
+    end = (year2, mon2, day2) if day2 is not None and mon2 is not None and year2 is not None else None
     alt = None
     for c in corrections:
         if c != d and _valid(y, mo, c):
@@ -549,7 +564,7 @@ def _build(
     d: int | None,
     end: tuple[int, int, int] | None,
     alt: date | None,
-    time: tuple[tuple[int, int], tuple[int, int] | None, str, bool, int] | None,
+    time: _Time | None,
     circa: bool,
     *,
     context: bool = False,
@@ -561,7 +576,7 @@ def _build(
     if alt is not None:
         lo, hi = min(lo, alt), max(hi, alt)
     basis = "context" if context else None
-    if time is not None and d is not None:
+    if time is not None and mo is not None and d is not None:  # a day is always in a month
         (hh, mi), tend, zone, midnight, _ = time
         day = date(y, mo, d)
         if midnight and end is not None:
@@ -794,24 +809,25 @@ def date_step(document: Document, context: Any) -> Document:
     date_ = document.date
     place = document.place
 
+    raw_dateline = document.dateline or ""
+    dateline = raw_dateline.strip()
     parsed_dateline = None
-    if document.dateline and document.dateline.strip():
+    if dateline:
         parsed_dateline, notes = parse_date_report(
-            document.dateline, default_year=default_year, reference=reference
+            raw_dateline, default_year=default_year, reference=reference
         )
         if parsed_dateline is None and not any(n == "undated" for n in notes):
             reason = f": {notes[0]}" if notes else ""
-            warnings.append(f"dates: dateline {document.dateline.strip()!r} not understood{reason}")
+            warnings.append(f"dates: dateline {dateline!r} not understood{reason}")
         if not place:
-            place = split_dateline(document.dateline)[0]
+            place = split_dateline(raw_dateline)[0]
 
     if date_.when:
         # Keep the reader's date; report a dateline that says something else.
         if parsed_dateline is not None and parsed_dateline.when and not _same_day(date_, parsed_dateline):
             if len(date_.when) >= 10 and parsed_dateline.precision in ("day", "minute"):
                 warnings.append(
-                    f"dates: dateline {document.dateline.strip()!r} gives {parsed_dateline.when}, "
-                    f"date is {date_.when}"
+                    f"dates: dateline {dateline!r} gives {parsed_dateline.when}, date is {date_.when}"
                 )
         dtg = _leading_dtg(document.text)
         if dtg and date_.precision == "day":
@@ -831,9 +847,9 @@ def date_step(document: Document, context: Any) -> Document:
         else:
             dtg = _leading_dtg(document.text) if document.text else None
             if dtg:
-                dt = parse_dtg(dtg, reference)
-                if dt is not None:
-                    date_ = replace(dt, basis="date-time group")
+                grouped = parse_dtg(dtg, reference)
+                if grouped is not None:
+                    date_ = replace(grouped, basis="date-time group")
                 else:
                     m = _DTG.match(dtg)
                     assert m is not None

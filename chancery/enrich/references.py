@@ -155,8 +155,9 @@ def message_hints(text: str) -> MessageHints | None:
 def _roman(text: str) -> int | None:
     if text.isdigit():
         return int(text)
-    values = [_ROMAN.get(c) for c in text.upper()]
-    if None in values:
+    upper = text.upper()
+    values = [_ROMAN[c] for c in upper if c in _ROMAN]
+    if len(values) != len(upper):
         return None
     total = 0
     for i, v in enumerate(values):

@@ -129,8 +129,9 @@ def _metadata_date(value: Any) -> DocDate:
 
 def _read_body(doc: Document, body: str, meta: dict[str, Any]) -> None:
     lines = [ln.rstrip("\r") for ln in body.split("\n")]
-    refs = [i for i, ln in enumerate(lines) if _ARCHIVE_REF.match(ln)]
-    printed_refs = [_ARCHIVE_REF.match(lines[i])["ref"].strip() for i in refs]
+    ref_matches = [(i, m) for i, ln in enumerate(lines) if (m := _ARCHIVE_REF.match(ln))]
+    refs = [i for i, _ in ref_matches]
+    printed_refs = [m["ref"].strip() for _, m in ref_matches]
     lines = [ln for i, ln in enumerate(lines) if i not in set(refs)]
     naa = [
         str(r.get("reference", "")).strip().strip("[]")
