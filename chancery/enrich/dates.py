@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from chancery.dates import (
     MONTH_ABBREVIATION_PATTERN,
@@ -44,6 +43,7 @@ from chancery.dates import (
     iso_at,
     start_date,
 )
+from chancery.enrich import Context
 from chancery.model import DocDate, Document
 
 __all__ = ["parse_date", "parse_date_report", "parse_dtg", "split_dateline", "date_step"]
@@ -800,7 +800,7 @@ def _same_day(a: DocDate, b: DocDate) -> bool:
     return bool(a.when and b.when and a.when[:10] == b.when[:10])
 
 
-def date_step(document: Document, context: Any) -> Document:
+def date_step(document: Document, context: Context | None) -> Document:
     """Fill `document.date` (and `place`) from the dateline, a header line or a leading DTG."""
     extra = getattr(context, "extra", None) or {}
     default_year = extra.get("default_year")

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
 
 from chancery.dates import MONTH_OR_ABBREVIATION_PATTERN, month_day
+from chancery.enrich import Context
 from chancery.model import Document, Reference
 
 MONTHS = MONTH_OR_ABBREVIATION_PATTERN  # month names and abbreviations, for the date tails below
@@ -224,7 +224,7 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
     return refs
 
 
-def reference_step(document: Document, context: Any) -> Document:
+def reference_step(document: Document, context: Context | None) -> Document:
     """The document with the references found in `text` and footnotes added after its own (none repeated).
 
     Pure: the input document and its reference list are left as they were.
