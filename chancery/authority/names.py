@@ -118,6 +118,9 @@ def direct_order(name: str) -> str:
     Roosevelt Jr." (father and son must not share a display name).
     """
     surname, forenames = split_inverted(name)
+    if not surname and not forenames and "," in name:  # "Sawyer, Mrs. Charles": a wife's name
+        last, _, rest = _PAREN.sub("", name).partition(",")
+        return " ".join(f"{rest.strip()} {last.strip()}".split())
     if not surname:
         return strip_titles(forenames)
     return " ".join(p for p in (forenames, surname, name_suffix(name)) if p)
