@@ -232,6 +232,7 @@ def test_family_members_and_namesakes_stay_apart(authority):
     data, ents = authority
     fdr = _person(ents, "Franklin D. Roosevelt", "1882")
     junior = _person(ents, "Franklin D. Roosevelt Jr.")  # was shown as "Franklin D., Roosevelt"
+    assert junior["id"] == "person:franklin-d-roosevelt-111580"  # ids did not change with the display
     eleanor = _person(ents, "Eleanor Roosevelt")
     daughter = _person(ents, "Anna Eleanor Roosevelt")  # Mrs. John Boettiger, at Yalta
     assert "daughter of President Roosevelt" in daughter["description"]

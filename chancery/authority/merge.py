@@ -15,7 +15,7 @@ from typing import Any
 from chancery.authority.duplicates import given_compatible, name_key, person_key, same_person
 from chancery.authority.frus_persons import FrusPerson, key_from_url
 from chancery.authority.hsg_people import HsgPerson
-from chancery.authority.names import direct_order, normalize, person_variants, slug
+from chancery.authority.names import direct_order, name_suffix, normalize, person_variants, slug
 from chancery.authority.pocom import PocomPerson
 
 DEPT_PEOPLE = "https://history.state.gov/departmenthistory/people/"
@@ -97,7 +97,9 @@ class PersonMerger:
                 None,
             )
             name = direct_order(person.preferred)
-            ent_id = self._new_id(pocom_id or slug(name), person.id)
+            suffix = name_suffix(person.preferred)  # ids predate the suffix in display names: keep them
+            plain = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
+            ent_id = self._new_id(pocom_id or slug(plain), person.id)
             entity = self.entities.setdefault(ent_id, _entity(ent_id, name))
             record = f"hsg-people:{person.id}"
             _add_names(
