@@ -23,6 +23,8 @@ class HsgPerson:
     death: str | None = None
     remarks: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, source URLs)
     sources: list[str] = field(default_factory=list)
+    # where each spelling was found: persons-list URLs for FRUS spellings, [] for the record's own
+    name_sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _text(node: etree._Element | None) -> str:
@@ -36,9 +38,15 @@ def parse_person(data: bytes, member: str) -> HsgPerson:
     preferred = _text(root.find("names/preferred/name"))
     names = [_text(n) for n in root.iterfind("names/alternates/name")]
     sources: list[str] = []
+    name_sources: dict[str, list[str]] = {}
     for original in root.iterfind("names/originals/original"):
-        names.append(_text(original.find("name")))
-        sources.extend(_text(u) for u in original.iterfind("source-url"))
+        name = _text(original.find("name"))
+        urls = [u for u in (_text(u) for u in original.iterfind("source-url")) if u]
+        names.append(name)
+        sources.extend(urls)
+        if name:
+            found = name_sources.setdefault(name, [])
+            found.extend(u for u in dict.fromkeys(urls) if u not in found)
     if not preferred and names:
         preferred = names[0]
     if not pid or not preferred:
@@ -58,6 +66,7 @@ def parse_person(data: bytes, member: str) -> HsgPerson:
         death=_text(root.find("death-year")) or None,
         remarks=[r for r in remarks if r[0]],
         sources=list(dict.fromkeys(u for u in sources if u)),
+        name_sources=name_sources,
     )
 
 

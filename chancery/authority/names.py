@@ -97,18 +97,33 @@ def split_inverted(name: str) -> tuple[str, str]:
     if {normalize(w) for w in rest.split()} & {"madame", "mrs", "mme", "lady", "senora", "frau", "wife"}:
         return "", ""  # "Chiang Kai-shek, Madame" names his wife, not him
     # "Stalin, Generalissimo Iosif V." / "Chiang Kai-shek, Generalissimo": titles are not names.
-    words = [w for w in rest.split() if normalize(w) not in TITLES]
-    suffix = [w for w in words if normalize(w) in {"jr", "sr", "ii", "iii"}]
-    words = [w for w in words if w not in suffix]
+    words = [w.rstrip(",") for w in rest.split() if normalize(w) not in TITLES]
+    words = [w for w in words if w and normalize(w) not in SUFFIXES]
     return surname.strip(), " ".join(words)
 
 
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def name_suffix(name: str) -> str:
+    """The generational suffix of a name ("Jr.", "Sr.", "II", "III", "IV"), or ""."""
+    _, _, rest = _PAREN.sub("", name).partition(",")
+    return next((w.strip(",") for w in rest.split() if normalize(w) in SUFFIXES), "")
+
+
 def direct_order(name: str) -> str:
-    """ "Harriman, William Averell" -> "William Averell Harriman"; direct names stay as they are."""
+    """ "Harriman, William Averell" -> "William Averell Harriman"; direct names stay as they are.
+
+    A generational suffix follows the surname: "Roosevelt, Franklin D., Jr." -> "Franklin D.
+    Roosevelt Jr." (father and son must not share a display name).
+    """
     surname, forenames = split_inverted(name)
+    if not surname and not forenames and "," in name:  # "Sawyer, Mrs. Charles": a wife's name
+        last, _, rest = _PAREN.sub("", name).partition(",")
+        return " ".join(f"{rest.strip()} {last.strip()}".split())
     if not surname:
         return strip_titles(forenames)
-    return f"{forenames} {surname}".strip()
+    return " ".join(p for p in (forenames, surname, name_suffix(name)) if p)
 
 
 def person_variants(name: str) -> tuple[set[str], str | None]:

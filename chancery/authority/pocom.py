@@ -25,6 +25,7 @@ class PocomPerson:
     birth: str | None = None
     death: str | None = None
     offices: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "pocom"  # provenance prefix: "pocom:<id>", or "presidents:<id>" from the travels data
 
     @property
     def name(self) -> str:
@@ -161,6 +162,7 @@ def load_presidents(path: str | Path, warnings: list[str]) -> list[PocomPerson]:
                         birth=_text(node.find("birth-year")) or None,
                         death=_text(node.find("death-year")) or None,
                         offices=[office],
+                        source="presidents",
                     )
                 )
     return out
