@@ -100,8 +100,12 @@ class Archive:
         """Read, enrich and store every file under `paths`; one transaction per file.
 
         Files are read in `workers` forked processes (default: $CHANCERY_WORKERS or one per
-        core, up to 4; 1 reads in this process). Unchanged files are skipped.
+        core, up to 4; 1 reads in this process). Unchanged files are skipped. An archive without
+        authority records first gets the shipped ones (people, offices, places), unless the
+        settings say not to.
         """
+        if context is None and self.settings.shipped_authority and not self.store.count_entities():
+            self.load_authority([])
         return ingest_paths(
             self.store,
             self.index,
@@ -134,10 +138,14 @@ class Archive:
     def load_authority(
         self, paths: list[str | Path], on_progress: Callable[[str, int, int], None] | None = None
     ) -> dict[str, Any]:
-        """Load authority files and the stored FRUS persons lists; re-enrich stored documents."""
+        """Load authority files (over the shipped ones: a given file replaces the shipped file of its
+        kind) and the stored FRUS persons lists; re-enrich stored documents."""
         from chancery.authority import build_authority
+        from chancery.authority.shipped import with_shipped
 
-        data = build_authority(paths, self.store.collections())
+        data = build_authority(
+            with_shipped(list(paths)), self.store.collections(), cache_dir=self.settings.authority_cache()
+        )
         self.store.put_entities(data.entities, data.names)
         self._resolver = None
         updated = self.reenrich(on_progress=on_progress)

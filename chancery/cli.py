@@ -288,13 +288,14 @@ app.add_typer(authority_app, name="authority")
 @authority_app.command("load")
 def authority_load(
     paths: list[Path] = typer.Argument(
-        ...,
-        help="hsg-people.tar.gz, pocom.tar.gz, hsg-travels-visits.tar.gz, cities-master.xml, ontology dir",
+        None,
+        help="hsg-people.tar.gz, pocom.tar.gz, hsg-travels-visits.tar.gz, cities-master.xml, ontology dir "
+        "(each replaces the shipped file of its kind; none: the shipped files alone)",
     ),
     db: str | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
-    """Load authority files, merge them with stored FRUS persons lists, re-enrich documents."""
+    """Load authority files over the shipped ones, merge them with stored FRUS persons lists, re-enrich."""
     with Archive.open(db) as archive:
         with Progress(
             TextColumn("[bold]re-enrich"),
@@ -310,7 +311,7 @@ def authority_load(
             def advance(_doc_id: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = archive.load_authority(list(paths), on_progress=advance)
+            report = archive.load_authority(list(paths or []), on_progress=advance)
     if json:
         _print_json(report)
         return

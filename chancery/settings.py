@@ -24,6 +24,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # $CHANCERY_MAX_FILE_BYTES: biggest file read
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
+    shipped_authority: bool = True  # $CHANCERY_SHIPPED_AUTHORITY=0: a new archive starts without it
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +37,7 @@ class Settings:
             max_file_bytes=int(env.get("CHANCERY_MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
+            shipped_authority=env.get("CHANCERY_SHIPPED_AUTHORITY", "1").lower() not in ("0", "no", "false"),
         )
 
     def db_url(self, db: str | Path | None = None) -> str:
@@ -51,6 +53,10 @@ class Settings:
             digest = hashlib.sha256(db_url.encode()).hexdigest()[:12]
             return (self.cache_home or Path.home() / ".cache") / "chancery" / f"pg-{digest}"
         return Path(db_url + ".index")
+
+    def authority_cache(self) -> Path:
+        """Where the parsed authority files are cached (one per machine, keyed by the files' hash)."""
+        return (self.cache_home or Path.home() / ".cache") / "chancery" / "authority"
 
     def reader_workers(self) -> int:
         """Ingest reader processes: $CHANCERY_WORKERS, else one per core up to 4."""

@@ -15,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("CHANCERY_CORPUS", ROOT.parent / "shared" / "corpus"))
 SEEDS = ROOT / "examples" / "seeds"
+# Test archives start without the shipped authority unless a test asks for it (tests/test_shipped_authority.py
+# runs the out-of-the-box path): most tests check readers and search, and the resolver costs seconds each.
+os.environ.setdefault("CHANCERY_SHIPPED_AUTHORITY", "0")
 
 
 def corpus_path(*parts: str) -> Path:
@@ -76,6 +79,7 @@ SLOW_MODULES = {
     "test_web_browser.py",  # a chancery serve subprocess and chromium over the web-test archive
     "test_related.py",  # a module archive of seeds and real volumes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
+    "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine
 }
 # Costly fixtures: every test using one is slow (the authority build, whole-corpus reads, ingests).
 SLOW_FIXTURES = {

@@ -51,7 +51,7 @@ def _add_names(entity: dict[str, Any], names: list[str], sources: list[str] | di
 
 
 def _name_keys(names: list[str]) -> set[str]:
-    keys = set()
+    keys: set[str] = set()
     for name in names:
         variants, _ = person_variants(name)
         keys.update(normalize(v) for v in variants)
