@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from chancery.dates import MONTH_ABBREVIATION_PATTERN, MONTH_PATTERN
 from chancery.model import Collection, Document, Page, Party, Source
 from chancery.sources.files import SourceItem
+from chancery.sources.parties import header_case, parse_parties
 
 _MONTHS = MONTH_PATTERN
 _MON3 = MONTH_ABBREVIATION_PATTERN
@@ -182,7 +183,7 @@ def read_head(doc: Document) -> None:
     for line in lines:
         m = _FROM_FOR.search(line)
         if m and line.isupper():
-            doc.senders, doc.recipients = _parties(_caps(m["from"])), _parties(_caps(m["to"]))
+            doc.senders, doc.recipients = _parties(header_case(m["from"])), _parties(header_case(m["to"]))
             return
     if title_line:
         m = _TITLE_TO.match(
@@ -239,32 +240,5 @@ def clean_dateline(line: str) -> str:
     return line
 
 
-_SMALL = {"of", "the", "and", "for", "in", "to", "on", "at"}
-
-
-def _caps(text: str) -> str:
-    """ "THE ACTING SECRETARY OF STATE" → "the Acting Secretary of State" (a typed cable's capitals)."""
-    words = text.lower().split()
-    return " ".join(w if i and w in _SMALL else w.capitalize() for i, w in enumerate(words))
-
-
 def _parties(text: str) -> list[Party]:
-    text = text.strip().strip(",.:;")
-    if not text:
-        return []
-    names = [
-        p.strip(" ,.") for p in re.split(r"\s+and\s+(?:to\s+)?|;\s*", text, flags=re.I) if p.strip(" ,.")
-    ]
-    return [_party(name) for name in names]
-
-
-def _party(text: str) -> Party:
-    """ "Mr S.M. Bruce, High Commissioner in London" → name "Mr S.M. Bruce", role the rest."""
-    text = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
-    m = re.match(r"^(?P<name>(?:Mr|Mrs|Sir|Lord|Dr|Lt-Col|Lt\.?-Col\.?)\b.*?),\s+(?P<role>.+)$", text)
-    if m:
-        return Party(name=m["name"].strip(), role=m["role"].strip())
-    m = re.match(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$", text)
-    if m:
-        return Party(name=m["name"].strip(), role=m["role"].strip())
-    return Party(name=text)
+    return parse_parties(text, "header")[0]

@@ -12,6 +12,9 @@ conventions the text follows, because the archives write parties differently:
   and a bare office (kept as both name and role).
 - "cable": a transcript's cable header, "FROM HARRIMAN FOR THE PRESIDENT AND ...:" in capitals;
   names come back in title case, an office ("THE PRESIDENT") as both name and role.
+- "header": the value of a typed page's FROM: or TO: line (OCR'd scans), "Mr S.M. Bruce, High
+  Commissioner in London and Mr R.G. Menzies"; parties split on "and"/";", "Mr Name, Office" and
+  "Office (Name)" split into name and role (`header_case` turns a capitals line into words first).
 
 `parse_party(text, style)` reads one party. Both are pure; nothing is looked up.
 """
@@ -23,10 +26,19 @@ from typing import Literal
 
 from chancery.model import Party
 
-Style = Literal["dfat", "frus", "cable"]
-STYLES: tuple[Style, ...] = ("dfat", "frus", "cable")
+Style = Literal["dfat", "frus", "cable", "header"]
+STYLES: tuple[Style, ...] = ("dfat", "frus", "cable", "header")
 
-__all__ = ["DFAT_TITLE_KIND", "OFFICE_NAME", "STYLES", "Style", "parse_parties", "parse_party", "title_case"]
+__all__ = [
+    "DFAT_TITLE_KIND",
+    "OFFICE_NAME",
+    "STYLES",
+    "Style",
+    "header_case",
+    "parse_parties",
+    "parse_party",
+    "title_case",
+]
 
 # "Ambassador in China (Hurley)": an office with the holder's name in brackets (DFAT and FRUS).
 OFFICE_NAME = re.compile(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$")
@@ -40,6 +52,8 @@ def parse_parties(text: str, style: Style) -> tuple[list[Party], list[Party]]:
         return _frus_parties(text)
     if style == "cable":
         return _cable_parties(text)
+    if style == "header":
+        return _header_list(text), []
     raise ValueError(f"unknown party style {style!r}; use one of {', '.join(STYLES)}")
 
 
@@ -51,6 +65,8 @@ def parse_party(text: str, style: Style) -> Party:
         return _frus_party(text)
     if style == "cable":
         return _cable_party(text)
+    if style == "header":
+        return _header_party(text)
     raise ValueError(f"unknown party style {style!r}; use one of {', '.join(STYLES)}")
 
 
@@ -184,7 +200,34 @@ def _cable_party(text: str) -> Party:
     return Party(name=name, role=name) if _CABLE_OFFICE.search(words) else Party(name=name)
 
 
-def title_case(text: str) -> str:
+def title_case(text: str, small: frozenset[str] | set[str] = _SMALL_WORDS) -> str:
     """ "SECRETARY OF STATE" → "Secretary of State": capitalised words, small words kept low after the first."""
     words = text.lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+    return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+
+
+# ------------------------------------------------------------------- typed page headers (scans)
+
+_HEADER_SMALL = frozenset({*_SMALL_WORDS, "at"})
+_HEADER_SPLIT = re.compile(r"\s+and\s+(?:to\s+)?|;\s*", re.I)
+_HEADER_HONORIFIC = re.compile(r"^(?P<name>(?:Mr|Mrs|Sir|Lord|Dr|Lt-Col|Lt\.?-Col\.?)\b.*?),\s+(?P<role>.+)$")
+
+
+def header_case(text: str) -> str:
+    """ "THE ACTING SECRETARY OF STATE" → "the Acting Secretary of State" (a typed cable's capitals)."""
+    return title_case(text, _HEADER_SMALL)
+
+
+def _header_list(text: str) -> list[Party]:
+    text = text.strip().strip(",.:;")
+    names = [p.strip(" ,.") for p in _HEADER_SPLIT.split(text) if p.strip(" ,.")] if text else []
+    return [_header_party(name) for name in names]
+
+
+def _header_party(text: str) -> Party:
+    """ "Mr S.M. Bruce, High Commissioner in London" → name "Mr S.M. Bruce", role the rest."""
+    text = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    match = _HEADER_HONORIFIC.match(text)
+    if match:
+        return Party(name=match["name"].strip(), role=match["role"].strip())
+    return _office_name(text) or Party(name=text)
