@@ -25,6 +25,12 @@ class Settings:
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
     shipped_authority: bool = True  # $CHANCERY_SHIPPED_AUTHORITY=0: a new archive starts without it
+    ocr_mode: str = "auto"  # $CHANCERY_OCR: auto | force | never
+    ocr_langs: str = "eng"  # $CHANCERY_OCR_LANG: tesseract languages, "eng+rus"
+    ocr_cache: Path | None = None  # $CHANCERY_OCR_CACHE (default: beside the archive's index)
+    ocr_timeout: float = 300.0  # $CHANCERY_OCR_TIMEOUT: seconds one page may take
+    model_cache: Path | None = None  # $CHANCERY_MODEL_CACHE: the built embedding model
+    embed_threads: int | None = None  # $CHANCERY_EMBED_THREADS (default: one per core)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,6 +44,14 @@ class Settings:
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
             shipped_authority=env.get("CHANCERY_SHIPPED_AUTHORITY", "1").lower() not in ("0", "no", "false"),
+            ocr_mode=env.get("CHANCERY_OCR") or "auto",
+            ocr_langs=env.get("CHANCERY_OCR_LANG") or "eng",
+            ocr_cache=Path(env["CHANCERY_OCR_CACHE"]) if env.get("CHANCERY_OCR_CACHE") else None,
+            ocr_timeout=float(env.get("CHANCERY_OCR_TIMEOUT") or 300),
+            model_cache=Path(env["CHANCERY_MODEL_CACHE"]) if env.get("CHANCERY_MODEL_CACHE") else None,
+            embed_threads=max(1, int(env["CHANCERY_EMBED_THREADS"]))
+            if env.get("CHANCERY_EMBED_THREADS")
+            else None,
         )
 
     def db_url(self, db: str | Path | None = None) -> str:
@@ -54,9 +68,13 @@ class Settings:
             return (self.cache_home or Path.home() / ".cache") / "chancery" / f"pg-{digest}"
         return Path(db_url + ".index")
 
+    def user_cache(self, kind: str) -> Path:
+        """A per-machine cache directory, $XDG_CACHE_HOME/chancery/KIND (default ~/.cache)."""
+        return (self.cache_home or Path.home() / ".cache") / "chancery" / kind
+
     def authority_cache(self) -> Path:
         """Where the parsed authority files are cached (one per machine, keyed by the files' hash)."""
-        return (self.cache_home or Path.home() / ".cache") / "chancery" / "authority"
+        return self.user_cache("authority")
 
     def reader_workers(self) -> int:
         """Ingest reader processes: $CHANCERY_WORKERS, else one per core up to 4."""

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from chancery.settings import Settings
+
 DIM = 384
 MAX_TOKENS = 256
 HEADS = 12
@@ -21,8 +23,6 @@ LAYERS = 6
 GRAPH_VERSION = 1  # bump when the graph or its quantization changes, so caches are rebuilt
 # onnxruntime would fuse Add+Add+LayerNormalization into SkipLayerNormalization, whose CPU kernel is slower.
 DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
-CACHE_ENV = "CHANCERY_MODEL_CACHE"
-THREADS_ENV = "CHANCERY_EMBED_THREADS"
 # precision -> (operators quantized, MatMuls kept float32). "int8": every projection MatMul with int8
 # weights per output channel (activations quantized per batch); the attention core stays float32.
 # "int8-safe" keeps the FFN output projection (GELU outliers) in float32: closer to fp32, slower.
@@ -41,15 +41,14 @@ def model_dir() -> Path:
 
 
 def default_cache_dir() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "chancery" / "models"
+    settings = Settings.from_env()  # $CHANCERY_MODEL_CACHE, else the user cache
+    return settings.model_cache or settings.user_cache("models")
 
 
 def default_threads() -> int:
-    if os.environ.get(THREADS_ENV):
-        return max(1, int(os.environ[THREADS_ENV]))
+    threads = Settings.from_env().embed_threads  # $CHANCERY_EMBED_THREADS
+    if threads:
+        return threads
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux

@@ -24,6 +24,7 @@ import orjson
 from PIL import Image
 
 from chancery.errors import SourceError
+from chancery.settings import Settings
 
 MODES = ("auto", "force", "never")
 DPI = 300  # PDF pages are rendered at this resolution for OCR
@@ -39,7 +40,7 @@ class OcrOptions:
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one per core
     psm: int = 3
-    timeout: float = float(os.environ.get("CHANCERY_OCR_TIMEOUT", 300))  # seconds a page may take
+    timeout: float = 300.0  # seconds a page may take
 
 
 @dataclass
@@ -65,11 +66,12 @@ COUNTERS = Counters()
 
 
 def _from_env() -> OcrOptions:
-    cache = os.environ.get("CHANCERY_OCR_CACHE")
+    settings = Settings.from_env()
     return OcrOptions(
-        mode=os.environ.get("CHANCERY_OCR", "auto"),
-        langs=os.environ.get("CHANCERY_OCR_LANG", "eng"),
-        cache_dir=Path(cache) if cache else None,
+        mode=settings.ocr_mode,
+        langs=settings.ocr_langs,
+        cache_dir=settings.ocr_cache,
+        timeout=settings.ocr_timeout,
     )
 
 
@@ -99,7 +101,7 @@ def options() -> OcrOptions:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "chancery" / "ocr"
+    return Settings.from_env().user_cache("ocr")
 
 
 def tesseract_path() -> str:
