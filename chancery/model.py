@@ -198,6 +198,9 @@ class Entity:
     sources: list[str] = field(default_factory=list)  # URLs / source ids merged into this entity
     # offices held: [{"role": "secretary-ad-interim", "title": ..., "country": ..., "start": ..., "end": ...}]
     offices: list[dict[str, Any]] = field(default_factory=list)
+    name_sources: dict[str, list[str]] = field(default_factory=dict)  # spelling -> where it was found
+    merged_from: list[str] = field(default_factory=list)  # ids of duplicate records merged into this one
+    remarks: list[Any] = field(default_factory=list)  # editors' remarks, each with the records it came from
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
