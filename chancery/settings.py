@@ -24,6 +24,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # $CHANCERY_MAX_FILE_BYTES: biggest file read
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
+    base_url: str | None = None  # $CHANCERY_BASE_URL: the server's public URL (canonical links)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +37,7 @@ class Settings:
             max_file_bytes=int(env.get("CHANCERY_MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
+            base_url=env.get("CHANCERY_BASE_URL") or None,
         )
 
     def db_url(self, db: str | Path | None = None) -> str:

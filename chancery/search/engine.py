@@ -26,6 +26,7 @@ SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.De
 MODES = ("bm25",)
 SNIPPET_CHARS = 240
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000  # deeper pages are refused: tantivy allocates offset + limit slots up front
 EXACT_LIMIT = 5_000  # up to this many (estimated) matches, total and facets are exact
 SAMPLE_TARGET = 3_000  # above it, facets are counted on about this many matching documents
 # Facets declared default_facet=False (`person`: costly) are computed when asked for (facet_names=ALL_FACETS).
@@ -38,8 +39,8 @@ def check_options(sort: str, limit: int, offset: int) -> None:
         raise QueryError(f"unknown sort {sort!r}; use relevance, date or -date")
     if limit < 0 or limit > MAX_LIMIT:
         raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
-    if offset < 0:
-        raise QueryError("offset must not be negative")
+    if offset < 0 or offset > MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}; narrow the query to see more")
 
 
 def compile_query(
