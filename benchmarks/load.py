@@ -223,7 +223,13 @@ async def during_ingest(
 ) -> dict[str, Any]:
     """The open loop while `chancery ingest` runs on the served archive."""
     out = log.open("w")
-    ingest = chancery("ingest", *args.ingest, "--db", db, stdout=out, stderr=subprocess.STDOUT)
+    env = dict(os.environ)
+    if args.ingest_workers:
+        env["CHANCERY_WORKERS"] = str(args.ingest_workers)
+    nice = (lambda: os.nice(args.ingest_nice)) if args.ingest_nice else None  # noqa: E731
+    ingest = chancery(
+        "ingest", *args.ingest, "--db", db, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=nice
+    )
     finished = asyncio.Event()
     started = time.perf_counter()
 
@@ -239,6 +245,8 @@ async def during_ingest(
     stop(ingest)
     result["ingest"] = {
         "paths": [Path(p).name for p in args.ingest],
+        "nice": args.ingest_nice,
+        "reader_workers": args.ingest_workers or "default",
         "exit_code": ingest.returncode,
         "seconds": round(ingest_seconds, 1),
         "finished": ingest.returncode == 0,
@@ -310,7 +318,9 @@ def main() -> None:
     source.add_argument("--db", help="an existing archive to serve (left unchanged unless --ingest)")
     source.add_argument("--build", nargs="+", help="files to ingest into a temporary archive first")
     parser.add_argument("--ingest", nargs="*", default=[], help="files ingested during the second open loop")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ingest-nice", type=int, default=0, help="run the ingest at this niceness")
+    parser.add_argument("--ingest-workers", type=int, default=0, help="$CHANCERY_WORKERS for the ingest")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60, help="idle open-loop phase")
