@@ -213,8 +213,12 @@ def sample_doc_ids(port: int, count: int, seed: int) -> list[str]:
     ids: set[str] = set()
     with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=60) as client:
         for query in QUERIES:
-            body = client.get("/api/search", params={"q": query, "limit": 50, "facets": "false"}).json()
-            ids.update(hit["id"] for hit in body.get("hits", []))
+            response = client.get("/api/search", params={"q": query, "limit": 50, "facets": "false"})
+            if response.status_code != 200:
+                raise SystemExit(f"/api/search?q={query}: HTTP {response.status_code} {response.text[:500]}")
+            ids.update(hit["id"] for hit in response.json()["hits"])
+    if not ids:
+        raise SystemExit("the archive answers no query: nothing to read")
     return random.Random(seed).sample(sorted(ids), min(count, len(ids)))
 
 
@@ -287,7 +291,10 @@ async def run(args: argparse.Namespace, db: str, workdir: Path) -> dict[str, Any
     server = start_server(db, port, args.workers, workdir / "serve.log")
     report: dict[str, Any] = {"workers": args.workers, "readers": args.readers, "clients": args.clients}
     try:
-        doc_ids = sample_doc_ids(port, 300, args.seed)
+        try:
+            doc_ids = sample_doc_ids(port, 300, args.seed)
+        except SystemExit as exc:
+            raise SystemExit(f"{exc}\nserver log: {(workdir / 'serve.log').read_text()[-3000:]}") from None
         report["load_average_start"] = [round(x, 2) for x in os.getloadavg()]
         singles = {}
         for kind in KINDS:

@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -316,3 +317,25 @@ def _cmdline(pid: str) -> str:
         return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
     except OSError:
         return ""
+
+
+def _open_index_repeatedly(path: str, times: int) -> int:
+    from chancery.search.index import SearchIndex
+
+    return min(SearchIndex(path).count() for _ in range(times))
+
+
+def test_processes_opening_one_index_never_wipe_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each uvicorn worker opens the index at start: none may see a half-written version file and
+    delete the index (it did: the version file was rewritten, truncated first, at every open)."""
+    import multiprocessing
+
+    db = web_archive_path(tmp_path_factory)
+    index = tmp_path_factory.mktemp("race") / "index"
+    shutil.copytree(Path(str(db) + ".index"), index)
+    with Archive.open(db, index_path=index) as opened:
+        documents = opened.index.count()
+    assert documents > 0
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        seen = pool.starmap(_open_index_repeatedly, [(str(index), 150)] * 4)
+    assert seen == [documents] * 4
