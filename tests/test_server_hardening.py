@@ -27,8 +27,8 @@ from test_api import error_of, web_archive_path
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
-from chancery.search.engine import MAX_OFFSET
 from chancery.search.query import MAX_DEPTH, MAX_QUERY_CHARS, parse
+from chancery.search.schema import MAX_OFFSET
 from chancery.web import create_app
 from chancery.web.app import CSP
 

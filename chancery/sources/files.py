@@ -6,7 +6,7 @@ import hashlib
 import os
 import tarfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +108,7 @@ def _item(display: str, name: str, data: bytes) -> Iterator[SourceItem | SourceF
     yield SourceItem(path=display, data=data, name=name)
 
 
-def iter_source_items(paths: list[str | Path]) -> Iterator[SourceItem | SourceFailure]:
+def iter_source_items(paths: Iterable[str | Path]) -> Iterator[SourceItem | SourceFailure]:
     """Yield every source item under the given paths, in a stable order."""
     for raw in paths:
         path = Path(raw)

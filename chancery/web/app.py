@@ -18,16 +18,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chancery.archive import Archive
-from chancery.errors import NotFound, QueryError
-from chancery.search.semantic import SemanticUnavailable
+from chancery.errors import NotFound, QueryError, SemanticUnavailable
 from chancery.settings import Settings
+from chancery.web.apidocs import install_api_docs
 from chancery.web.render import page
 from chancery.web.views import collection, document, entity, search, timeline
 
@@ -45,7 +44,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",
 }
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+DOCS = "/api/docs"  # Swagger UI: its one inline script is allowed by hash
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -73,7 +72,32 @@ class ServerHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if scope["path"] != DOCS:
+            await self.app(scope, receive, send_with_headers)
+            return
+        start: list[Message] = []
+
+        async def send_docs(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.append(message)
+                return
+            if start:  # the page comes in one body message: hash its inline scripts
+                policy = docs_policy(message.get("body", b""))
+                first = start.pop()
+                headers = [*first.get("headers", []), (b"content-security-policy", policy.encode())]
+                await send_with_headers({**first, "headers": headers})
+            await send_with_headers(message)
+
+        await self.app(scope, receive, send_docs)
+
+
+def docs_policy(html: bytes) -> str:
+    """The CSP of the Swagger UI page: CSP's, plus its inline scripts by hash and inline styles."""
+    scripts = re.findall(rb"<script>(.*?)</script>", html, re.DOTALL)
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'" for s in scripts)
+    return CSP.replace("script-src 'self'", "script-src 'self'" + hashes).replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
 
 
 def normal_base_url(url: str) -> str:
@@ -135,19 +159,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "internal error; the server log has the details")
 
 
-def _swagger_page() -> HTMLResponse:
-    """The API explorer, with a CSP allowing its CDN files and its one inline script (by hash)."""
-    response = get_swagger_ui_html(openapi_url="/api/openapi.json", title="Chancery - Swagger UI")
-    scripts = re.findall(rb"<script>(.*?)</script>", bytes(response.body), re.DOTALL)
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'" for s in scripts)
-    response.headers["content-security-policy"] = (
-        f"default-src 'self'; script-src {SWAGGER_CDN} {hashes}; "
-        f"style-src 'self' {SWAGGER_CDN} 'unsafe-inline'; img-src 'self' data: https://fastapi.tiangolo.com; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    )
-    return response
-
-
 def create_app(
     archive: Archive | str | Path | None = None,
     base_url: str | None = None,
@@ -163,7 +174,7 @@ def create_app(
         summary="Read-only JSON API of a Chancery archive of diplomatic documents.",
         version="0.1.0",
         openapi_url="/api/openapi.json",
-        docs_url=None,
+        docs_url=None,  # served by install_api_docs, without a CDN
         redoc_url=None,
     )
     app.state.base_url = normal_base_url(base_url or settings.base_url or DEFAULT_BASE_URL)
@@ -173,15 +184,12 @@ def create_app(
     app.state.collection_titles = {c.id: c.title for c in collections}
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_api_docs(app)
     for module in (search, document, entity, collection, timeline):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
 
     app.add_middleware(ServerHeaders)
-
-    @app.get("/api/docs", include_in_schema=False)
-    async def api_docs() -> HTMLResponse:
-        return _swagger_page()
 
     @app.get("/robots.txt", include_in_schema=False)
     async def robots() -> Response:

@@ -11,12 +11,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from chancery.archive import Archive
-from chancery.errors import QueryError
-from chancery.search.engine import MAX_OFFSET
-from chancery.search.facets import YEAR_FACET
+from chancery.errors import QueryError, SemanticUnavailable
 from chancery.search.results import SearchResult
-from chancery.search.schema import facet_filter
-from chancery.search.semantic import SemanticUnavailable
+from chancery.search.schema import MAX_OFFSET, YEAR_FACET, facet_filter
 from chancery.web.render import archive_of, page, search_url
 
 api = APIRouter()
