@@ -339,3 +339,23 @@ def test_processes_opening_one_index_never_wipe_it(tmp_path_factory: pytest.Temp
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         seen = pool.starmap(_open_index_repeatedly, [(str(index), 150)] * 4)
     assert seen == [documents] * 4
+
+
+def test_worker_socket_has_nodelay() -> None:
+    """uvicorn binds the workers' shared socket without TCP_NODELAY (a 40 ms delayed-ACK stall per
+    response); the config `serve --workers` uses sets it, and accepted connections inherit it."""
+    from chancery.web.app import NoDelayConfig
+
+    sock = NoDelayConfig(
+        "chancery.web.app:app_from_env", factory=True, host="127.0.0.1", port=0
+    ).bind_socket()
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        sock.listen()
+        with socket.create_connection(sock.getsockname()[:2]) as client:
+            accepted, _ = sock.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+            assert client
+    finally:
+        sock.close()

@@ -12,16 +12,19 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.supervisors import Multiprocess
 
 from chancery.archive import Archive
 from chancery.errors import NotFound, QueryError, SemanticUnavailable
@@ -198,6 +201,18 @@ def create_app(
     return app
 
 
+class NoDelayConfig(uvicorn.Config):
+    """uvicorn's config, its shared socket with TCP_NODELAY (which accepted connections inherit):
+    uvicorn binds the workers' socket without a protocol number, so asyncio never sets TCP_NODELAY
+    on their connections, and a response's head and body, written apart, wait out the client's
+    delayed ACK (+40 ms a request)."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+
 def app_from_env() -> FastAPI:
     """The app over $CHANCERY_DB at $CHANCERY_BASE_URL: the factory each uvicorn worker calls."""
     return create_app()
@@ -214,8 +229,6 @@ def serve(
 
     With `workers` > 1, uvicorn starts that many processes, each opening its own Archive (the
     database and base URL reach them through $CHANCERY_DB and $CHANCERY_BASE_URL)."""
-    import uvicorn
-
     settings = Settings.from_env()
     shown_host = f"[{host}]" if ":" in host else host
     base = normal_base_url(base_url or settings.base_url or f"http://{shown_host}:{port}")
@@ -226,4 +239,5 @@ def serve(
     os.environ["CHANCERY_DB"] = settings.db_url(db)
     os.environ["CHANCERY_BASE_URL"] = base
     create_app(settings=Settings.from_env()).state.archive.close()  # fail here, once, if it cannot open
-    uvicorn.run("chancery.web.app:app_from_env", factory=True, workers=workers, **options)
+    config = NoDelayConfig("chancery.web.app:app_from_env", factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
