@@ -140,7 +140,7 @@ def search(
     query: str = typer.Argument(..., help="e.g. 'from:harriman date:1945-06..1945-07 \"Soong\"'"),
     db: str | None = DbOption,
     limit: int = typer.Option(20, "--limit"),
-    offset: int = typer.Option(0, "--offset"),
+    offset: int = typer.Option(0, "--offset", help="Hits to skip (at most 10,000)"),
     sort: str = typer.Option("relevance", "--sort", help="relevance, date or -date"),
     mode: str = typer.Option("bm25", "--mode", help="bm25, semantic or hybrid"),
     facets: bool = typer.Option(False, "--facets", help="Also print facet counts and the year histogram."),
@@ -272,12 +272,21 @@ def serve(
     db: str | None = DbOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)"),
     port: int = typer.Option(8000, "--port"),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes, each with its own archive"),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="Public URL for canonical links (default $CHANCERY_BASE_URL, else the bind address)",
+    ),
 ) -> None:
     """Serve the read-only web UI and JSON API (/api/docs)."""
     from chancery.web import serve as serve_web
 
-    console.print(f"serving on http://{host}:{port}/", highlight=False)
-    serve_web(db, host=host, port=port)
+    console.print(f"serving on http://{host}:{port}/ ({workers} worker(s))", highlight=False)
+    try:
+        serve_web(db, host=host, port=port, workers=workers, base_url=base_url)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 app.add_typer(fetch_app, name="fetch")

@@ -38,3 +38,7 @@ class QueryError(ChanceryError):
 
 class NotFound(ChanceryError):
     """An id that is not in the archive."""
+
+
+class SemanticUnavailable(ChanceryError):
+    """The `semantic` extra (onnxruntime + model weights) is not installed."""

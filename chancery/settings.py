@@ -31,6 +31,7 @@ class Settings:
     ocr_timeout: float = 300.0  # $CHANCERY_OCR_TIMEOUT: seconds one page may take
     model_cache: Path | None = None  # $CHANCERY_MODEL_CACHE: the built embedding model
     embed_threads: int | None = None  # $CHANCERY_EMBED_THREADS (default: one per core)
+    base_url: str | None = None  # $CHANCERY_BASE_URL: the server's public URL (canonical links)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             embed_threads=max(1, int(env["CHANCERY_EMBED_THREADS"]))
             if env.get("CHANCERY_EMBED_THREADS")
             else None,
+            base_url=env.get("CHANCERY_BASE_URL") or None,
         )
 
     def db_url(self, db: str | Path | None = None) -> str:

@@ -19,7 +19,7 @@ from chancery.search.facets import ALL_FACETS, about, facet_counts
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import parse
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
-from chancery.search.schema import FACETS, ID, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
+from chancery.search.schema import FACETS, ID, MAX_OFFSET, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
 from chancery.search.stopwords import content_terms
 from chancery.search.variants import Variants
 
@@ -39,8 +39,8 @@ def check_options(sort: str, limit: int, offset: int) -> None:
         raise QueryError(f"unknown sort {sort!r}; use relevance, date or -date")
     if limit < 0 or limit > MAX_LIMIT:
         raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
-    if offset < 0:
-        raise QueryError("offset must not be negative")
+    if offset < 0 or offset > MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}; narrow the query to see more")
 
 
 def compile_query(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
+import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -331,7 +332,10 @@ class SearchIndex:
             shutil.rmtree(self.path)
         self.created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
-        version_file.write_text(SCHEMA_VERSION)
+        if not version_file.exists():  # written once, atomically: other processes read it at open
+            partial = version_file.with_name(f".{version_file.name}.{os.getpid()}")
+            partial.write_text(SCHEMA_VERSION)
+            os.replace(partial, version_file)
         self.schema = build_schema()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         for name, analyzer in CUSTOM_TOKENIZERS.items():

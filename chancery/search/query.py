@@ -9,7 +9,8 @@ Grammar (AND binds tighter than OR; juxtaposition means AND):
     primary := "(" or ")" | FIELD ":" value | PHRASE | WORD["*"]
     value   := PHRASE | WORD["*"] | "(" or ")" | DATE[".." DATE]
 
-Every error is a `QueryError` carrying the position where the query went wrong.
+Every error is a `QueryError` carrying the position where the query went wrong. Queries longer
+than MAX_QUERY_CHARS or nested deeper than MAX_DEPTH (parentheses and NOT/- together) are refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from chancery.errors import QueryError
 from chancery.search.schema import DATE_QUERIES, QUERY_FIELDS, QUERY_NAMES, Kind, canonical
 
 OPERATORS = ("AND", "OR", "NOT")
+MAX_QUERY_CHARS = 2000  # longer queries are refused before parsing
+MAX_DEPTH = 32  # levels of parentheses and NOT/- one inside another
 
 _FIELD_RE = re.compile(r"([A-Za-z_]+):")
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -130,12 +133,23 @@ def tokenize(query: str) -> list[Token]:
 # -- parser ---------------------------------------------------------------------------------
 class Parser:
     def __init__(self, query: str) -> None:
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long: {len(query):,} characters (at most {MAX_QUERY_CHARS:,})")
         self.query = query
         self.tokens = tokenize(query)
         self.i = 0
+        self.depth = 0
 
     def error(self, message: str, position: int) -> QueryError:
         return QueryError(message, position, self.query)
+
+    def enter(self, token: Token) -> None:
+        """One level deeper (a parenthesis or a NOT); refused beyond MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(
+                f"query nested too deeply: at most {MAX_DEPTH} levels of parentheses and NOT", token.position
+            )
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -182,7 +196,10 @@ class Parser:
         token = self.peek()
         if token.kind in ("not", "minus"):
             self.take()
-            return Not(self.parse_unary(fld), token.position)
+            self.enter(token)
+            child = self.parse_unary(fld)
+            self.depth -= 1
+            return Not(child, token.position)
         return self.parse_primary(fld)
 
     def parse_primary(self, fld: str | None) -> Node:
@@ -190,10 +207,12 @@ class Parser:
         if token.kind == "lparen":
             if self.peek().kind == "rparen":
                 raise self.error("empty parentheses", token.position)
+            self.enter(token)
             node = self.parse_or(fld)
             if self.peek().kind != "rparen":
                 raise self.error("unbalanced parenthesis: '(' is never closed", token.position)
             self.take()
+            self.depth -= 1
             return node
         if token.kind == "field":
             if fld is not None:

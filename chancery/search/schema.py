@@ -112,6 +112,7 @@ QUERY_NAMES: tuple[str, ...] = tuple(f.query[0] for f in FIELDS if f.query) + DA
 FACETS: dict[str, SearchField] = {f.facet: f for f in FIELDS if f.facet}
 # the facet counted from the year histogram
 YEAR_FACET = next(name for name, f in FACETS.items() if f.kind is Kind.INTEGER)
+MAX_OFFSET = 10_000  # deepest page of hits (tantivy allocates offset + limit slots up front)
 # word fields -> their word-pair field (see index.word_pairs)
 PAIR_FIELDS = {TITLE: TITLE_PAIRS, TEXT: TEXT_PAIRS}
 

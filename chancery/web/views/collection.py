@@ -43,22 +43,22 @@ def collections_data(archive: Archive) -> list[dict[str, Any]]:
 
 
 @api.get("/collections", summary="All collections (volumes and record groups)")
-async def api_collections(request: Request) -> dict[str, Any]:
+def api_collections(request: Request) -> dict[str, Any]:
     return {"collections": collections_data(archive_of(request))}
 
 
 @api.get("/collections/{collection_id:path}", summary="One collection with coverage and contents")
-async def api_collection(request: Request, collection_id: str) -> dict[str, Any]:
+def api_collection(request: Request, collection_id: str) -> dict[str, Any]:
     return collection_data(archive_of(request), collection_id)
 
 
 @pages.get("/collections", response_class=HTMLResponse)
-async def collections_page(request: Request) -> HTMLResponse:
+def collections_page(request: Request) -> HTMLResponse:
     return page(request, "collections.html", {"collections": collections_data(archive_of(request))})
 
 
 @pages.get("/collections/{collection_id:path}", response_class=HTMLResponse)
-async def collection_page(request: Request, collection_id: str) -> HTMLResponse:
+def collection_page(request: Request, collection_id: str) -> HTMLResponse:
     return page(
         request, "collection.html", {"collection": collection_data(archive_of(request), collection_id)}
     )

@@ -121,12 +121,12 @@ def reader_context(archive: Archive, doc: Document, permalink: str) -> dict[str,
 
 
 @api.get("/documents/{doc_id:path}/cite", summary="Cite a document", response_model=None)
-async def api_cite(
+def api_cite(
     request: Request,
     doc_id: str,
     format: str = Query("chicago", pattern="^(" + "|".join(FORMATS) + ")$"),
 ) -> Response:
-    permalink = str(request.base_url).rstrip("/") + doc_url(doc_id)
+    permalink = request.app.state.base_url + doc_url(doc_id)
     citation = archive_of(request).cite(doc_id, format, permalink)
     if format == "csl-json":
         return JSONResponse(orjson.loads(citation))
@@ -135,17 +135,17 @@ async def api_cite(
 
 
 @api.get("/documents/{doc_id:path}/related", summary="Related documents across archives")
-async def api_related(request: Request, doc_id: str) -> dict[str, Any]:
+def api_related(request: Request, doc_id: str) -> dict[str, Any]:
     return {"id": doc_id, "related": related_documents(archive_of(request), doc_id)}
 
 
 @api.get("/documents/{doc_id:path}", summary="One document (the export contract)")
-async def api_document(request: Request, doc_id: str) -> dict[str, Any]:
+def api_document(request: Request, doc_id: str) -> dict[str, Any]:
     return archive_of(request).document(doc_id).to_dict()
 
 
 @pages.get("/documents/{doc_id:path}/related", response_class=HTMLResponse)
-async def related_page(request: Request, doc_id: str) -> HTMLResponse:
+def related_page(request: Request, doc_id: str) -> HTMLResponse:
     archive = archive_of(request)
     doc = archive.document(doc_id)
     return page(
@@ -154,8 +154,8 @@ async def related_page(request: Request, doc_id: str) -> HTMLResponse:
 
 
 @pages.get("/documents/{doc_id:path}", response_class=HTMLResponse)
-async def document_page(request: Request, doc_id: str) -> HTMLResponse:
+def document_page(request: Request, doc_id: str) -> HTMLResponse:
     archive = archive_of(request)
     doc = archive.document(doc_id)
-    permalink = str(request.base_url).rstrip("/") + doc_url(doc_id)
+    permalink = request.app.state.base_url + doc_url(doc_id)
     return page(request, "document.html", reader_context(archive, doc, permalink))

@@ -120,7 +120,7 @@ def entity_data(archive: Archive, entity_id: str, limit: int = DOCUMENT_CAP) -> 
 
 
 @api.get("/entities/{entity_id:path}", summary="A person, place or organisation with its documents")
-async def api_entity(
+def api_entity(
     request: Request, entity_id: str, limit: int = Query(100, ge=1, le=DOCUMENT_CAP)
 ) -> dict[str, Any]:
     data = entity_data(archive_of(request), entity_id, limit)
@@ -129,7 +129,7 @@ async def api_entity(
 
 
 @pages.get("/entities/{entity_id:path}", response_class=HTMLResponse)
-async def entity_page(request: Request, entity_id: str) -> HTMLResponse:
+def entity_page(request: Request, entity_id: str) -> HTMLResponse:
     data = entity_data(archive_of(request), entity_id)
     data["network"] = network_svg_layout(data["entity"]["name"], data["correspondents"])
     return page(request, "entity.html", data)

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from chancery.archive import Archive
-from chancery.errors import QueryError
+from chancery.errors import QueryError, SemanticUnavailable
 from chancery.search.results import SearchResult
-from chancery.search.schema import YEAR_FACET, facet_filter
+from chancery.search.schema import MAX_OFFSET, YEAR_FACET, facet_filter
 from chancery.web.render import archive_of, page, search_url
 
 api = APIRouter()
@@ -86,7 +86,7 @@ def with_pagination(data: dict[str, Any], limit: int, offset: int) -> dict[str, 
         "limit": limit,
         "offset": offset,
         "total": total,
-        "next_offset": offset + limit if offset + limit < total else None,
+        "next_offset": offset + limit if offset + limit < total and offset + limit <= MAX_OFFSET else None,
         "previous_offset": max(offset - limit, 0) if offset else None,
     }
     return data
@@ -143,26 +143,26 @@ def histogram_bars(q: str, result: SearchResult, sort: str | None, mode: str | N
 
 
 @api.get("/search", summary="Search documents")
-async def api_search(
+def api_search(
     request: Request,
     q: str = Query(..., min_length=1, description="Query in the Chancery query language"),
     sort: str | None = Query(None, description="relevance (default), date or -date"),
     mode: str | None = Query(None, description="search mode (bm25, the default)"),
     limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=100_000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     facets: bool = Query(True, description="Include facet counts and the year histogram"),
 ) -> dict[str, Any]:
     return search_data(archive_of(request), q, sort, mode, limit, offset, facets)
 
 
 @pages.get("/", response_class=HTMLResponse)
-async def search_page(
+def search_page(
     request: Request,
     q: str = "",
     sort: str | None = None,
     mode: str | None = None,
     limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=100_000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HTMLResponse:
     archive = archive_of(request)
     context: dict[str, Any] = {"q": q, "sort": sort, "mode": mode, "sorts": SORTS}
@@ -173,6 +173,8 @@ async def search_page(
         result = search_result(archive, q, limit, offset, sort, mode, facets=True)
     except QueryError as exc:
         return page(request, "search.html", {**context, "error": str(exc)}, status=400)
+    except SemanticUnavailable as exc:
+        return page(request, "search.html", {**context, "error": str(exc)}, status=503)
     data = with_pagination(result.to_dict(), limit, offset)
     archives = request.app.state.archive_of_collection
     for hit in data["hits"]:

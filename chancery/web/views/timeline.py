@@ -74,19 +74,19 @@ def correspondence_data(archive: Archive, q: str, limit: int = 100) -> dict[str,
 
 
 @api.get("/timeline", summary="Documents per month for a query")
-async def api_timeline(request: Request, q: str = Query(..., min_length=1)) -> dict[str, Any]:
+def api_timeline(request: Request, q: str = Query(..., min_length=1)) -> dict[str, Any]:
     return timeline_data(archive_of(request), q)
 
 
 @api.get("/correspondence", summary="Sender → recipient counts for a query")
-async def api_correspondence(
+def api_correspondence(
     request: Request, q: str = Query(..., min_length=1), limit: int = Query(100, ge=1, le=1000)
 ) -> dict[str, Any]:
     return correspondence_data(archive_of(request), q, limit)
 
 
 @pages.get("/timeline", response_class=HTMLResponse)
-async def timeline_page(request: Request, q: str = "") -> HTMLResponse:
+def timeline_page(request: Request, q: str = "") -> HTMLResponse:
     context: dict[str, Any] = {"q": q}
     if not q.strip():
         return page(request, "timeline.html", {**context, **archive_years(archive_of(request))})
