@@ -80,6 +80,7 @@ def create_app(archive: Archive | str | Path | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.archive = archive if isinstance(archive, Archive) else Archive.open(archive)
+    app.state.archive.follow()  # the index catches up with changes made by any process, every second
     collections = app.state.archive.collections()
     app.state.archive_of_collection = {c.id: c.archive for c in collections}
     app.state.collection_titles = {c.id: c.title for c in collections}
