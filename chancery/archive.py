@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chancery import citations
+from chancery.crashpoint import crash_point
 from chancery.enrich import Context
 from chancery.errors import NotFound
 from chancery.ingest import IngestReport, catch_up, ingest_paths, rebuild
@@ -242,6 +243,7 @@ class Archive:
             count = rebuild(self.store, writer)
         finally:
             writer.abandon()
+        crash_point("swap")
         with self._catching_up:
             self.index.replace_with(built)
         self.catch_up()  # changes made while building

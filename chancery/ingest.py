@@ -17,6 +17,7 @@ One ingest writes an index at a time: a second one waits for the index writer lo
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,6 +27,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from chancery.crashpoint import crash_point
 from chancery.enrich import Context, enrich
 from chancery.errors import SourceError
 from chancery.linking import Light, light, link_documents
@@ -36,7 +38,8 @@ from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
 from chancery.store.base import Serialized, Store, serialize
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
-LOCK_WAIT = 30.0  # seconds an ingest waits for another writer of the index to finish
+# seconds an ingest waits for another writer of the index to finish ($CHANCERY_INGEST_WAIT)
+LOCK_WAIT = float(os.environ.get("CHANCERY_INGEST_WAIT") or 30)
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
 
 
@@ -202,6 +205,7 @@ def ingest_paths(
         to_link = store.pending_links()  # this run's ids, and any a killed run left unlinked
         if to_link or report.removed:
             link_documents(store, to_link, known=writer.known, on_changed=feed.refresh)
+            crash_point("linked")
             store.clear_pending_links(to_link)
         catch_up(store, index, fresh=feed.digests, writer=feed)  # commits once, with the position
     finally:
@@ -238,6 +242,7 @@ def catch_up(
             todo[doc_id] = op
         todo_items = [(i, op) for i, op in todo.items() if op != "upsert" or i not in fresh]
         _apply(store, writer, todo_items)
+        crash_point("index-commit")
         writer.commit(last)
         return len(todo)
     finally:
@@ -253,6 +258,7 @@ def rebuild(store: Store, writer: IndexWriter) -> int:
     writer.delete_all()
     ids = store.document_ids()
     _apply(store, writer, [(i, "upsert") for i in ids])
+    crash_point("rebuild-commit")
     writer.commit(last)
     return len(ids)
 
@@ -328,6 +334,7 @@ class _Writer:
                 f"{item.path}: could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
             )
             return
+        crash_point("stored")
         report.documents += len(documents)
         report.added += outcome.added
         report.replaced += outcome.replaced

@@ -506,8 +506,9 @@ class IndexWriter:
             except ValueError as exc:
                 if _is_lock_busy(exc):
                     raise IndexBusy(
-                        f"the search index {self.index.path} is being written by another process "
-                        f"(its writer lock {self.index.path / '.tantivy-writer.lock'} is held)"
+                        f"another process (an ingest or a reindex) is writing the search index "
+                        f"{self.index.path}: its writer lock {self.index.path / '.tantivy-writer.lock'} "
+                        "is held; try again when it has finished"
                     ) from exc
                 raise
         return self.writer
