@@ -35,7 +35,8 @@ def _inputs() -> list[str]:
 
 
 def chancery(*args: str, db: Path, crash_at: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "CHANCERY_WORKERS": "2", "CHANCERY_CRASH_AT": crash_at, **env}
+    # one process: a killed parent's forked readers would hold the output pipes open
+    environment = {**os.environ, "CHANCERY_WORKERS": "1", "CHANCERY_CRASH_AT": crash_at, **env}
     command = [sys.executable, "-m", "chancery", *args, "--db", str(db)]
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
 
@@ -72,16 +73,13 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _kill_points() -> list[str]:
-    """Every stage once, and a seeded sample of files to be killed after (bounded: 7 runs)."""
+    """A seeded file to be killed after, and the later stages (bounded: 4 runs)."""
     rng = random.Random(SEED)
     return [
-        "stored:1",
-        f"stored:{rng.randint(2, 337)}",
+        f"stored:{rng.randint(1, 337)}",
         "stored:339",  # every file stored, nothing linked yet (the issue's worst case)
-        "links:1",  # some links stored
-        "dates:1",  # some inferred dates stored
-        "linked:1",  # linked, pending links not yet cleared
-        "index-commit:1",  # before the index commit
+        "dates:1",  # links and some inferred dates stored
+        "index-commit:1",  # linked, before the index commit
     ]
 
 
@@ -101,7 +99,7 @@ def test_killed_ingest_then_rerun_equals_a_clean_run(
     assert after["indexed"] == clean["indexed"] and after["pending"] == (0, 0)
 
 
-@pytest.mark.parametrize("crash_at", ["rebuild-commit:1", "swap:1"])
+@pytest.mark.parametrize("crash_at", ["swap:1"])
 def test_killed_reindex_leaves_the_live_index_whole(
     crash_at: str, clean: dict[str, Any], tmp_path: Path
 ) -> None:
