@@ -7,20 +7,24 @@ archive.search("soong stalin")
 
 from __future__ import annotations
 
+import logging
+import shutil
+import threading
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chancery import citations
+from chancery.crashpoint import crash_point
 from chancery.enrich import Context
 from chancery.errors import NotFound
-from chancery.ingest import IngestReport, ingest_paths, sync_index
+from chancery.ingest import IngestReport, catch_up, ingest_paths, rebuild
 from chancery.linking import LinkReport, link_documents
 from chancery.model import Collection, Document, Entity
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
-from chancery.search.index import SearchIndex
+from chancery.search.index import IndexBusy, SearchIndex
 from chancery.search.results import Hit, SearchResult
 from chancery.search.variants import Variants
 from chancery.settings import Settings
@@ -30,6 +34,10 @@ from chancery.store.base import DocumentData
 if TYPE_CHECKING:
     from chancery.enrich.entities import Resolver
     from chancery.search.semantic import VectorStore
+
+
+FOLLOW_INTERVAL = 1.0  # seconds between a serving archive's catch-ups
+log = logging.getLogger("chancery.archive")
 
 
 @dataclass
@@ -53,7 +61,9 @@ class Citing:
 
 
 class Archive:
-    """A Chancery archive: a store plus its search index, kept in step."""
+    """A Chancery archive: a store plus its search index, kept in step through the store's change
+    feed: the index catches up on open, after each change made here, and (when serving) every
+    `FOLLOW_INTERVAL` seconds, so every node's index follows changes made by any process."""
 
     def __init__(self, store: Store, index: SearchIndex, settings: Settings | None = None) -> None:
         self.store = store
@@ -62,9 +72,9 @@ class Archive:
         self._resolver: Resolver | None = None
         self._vectors: VectorStore | None = None
         self._variants: Variants | None = None
-        if index.created and store.count_documents():
-            store.queue_all_for_index()
-        self.sync_index()
+        self._closed = threading.Event()
+        self._catching_up = threading.Lock()  # one catch-up at a time (the follow thread, callers)
+        self.catch_up()
 
     @classmethod
     def open(
@@ -80,7 +90,9 @@ class Archive:
         return cls(store, SearchIndex(index_path or settings.index_path(url)), settings)
 
     def close(self) -> None:
-        self.store.close()
+        self._closed.set()
+        with self._catching_up:
+            self.store.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -187,18 +199,63 @@ class Archive:
         self.sync_index()
         return len(ids)
 
-    def sync_index(self, fresh: Container[str] = ()) -> int:
-        """Apply queued store changes to the search index (one commit); returns how many were queued.
+    def catch_up(self) -> int:
+        """Apply the store's changes since the index's position (building a new index whole);
+        returns how many changes were applied.
 
-        `fresh`: ids whose stored version the index already holds: their queued upserts are only cleared.
+        Never waits for a writer: when another process holds the index writer (an ingest, a
+        reindex, another node's catch-up on a shared index), this is skipped and the index
+        serves what it has (that writer brings it up to date). Follows a reindex's swap.
         """
-        return sync_index(self.store, self.index, fresh)
+        with self._catching_up:
+            if self._closed.is_set():
+                return 0
+            self.index.reopen_if_replaced()
+            try:
+                return catch_up(self.store, self.index)
+            except IndexBusy:
+                return 0
+
+    def sync_index(self, fresh: Container[str] = ()) -> int:
+        """Bring the index up to date now (see `catch_up`); kept for callers of the earlier name."""
+        return self.catch_up()
+
+    def follow(self, interval: float = FOLLOW_INTERVAL) -> threading.Thread:
+        """Catch up every `interval` seconds in a background thread until `close` (for servers).
+
+        Polling (one `max(seq)` query a tick) works alike on SQLite and PostgreSQL.
+        """
+
+        def run() -> None:
+            while not self._closed.wait(interval):
+                try:
+                    self.catch_up()
+                except Exception:  # a failed tick (database restarting...) is retried next tick
+                    log.exception("catching up the search index failed")
+
+        thread = threading.Thread(target=run, name="chancery-follow", daemon=True)
+        thread.start()
+        return thread
 
     def reindex(self) -> int:
-        """Rebuild the search index from the store."""
-        self.index.clear()
-        self.store.queue_all_for_index()
-        return self.sync_index()
+        """Rebuild the search index from the store beside the live one, then swap them atomically.
+
+        The live index keeps answering meanwhile; a crash leaves it as it was. Returns how many
+        documents the new index holds.
+        """
+        built_path = self.index.path.with_name(self.index.path.name + ".new")
+        shutil.rmtree(built_path, ignore_errors=True)
+        built = SearchIndex(built_path)
+        writer = built.writer(2, heap_mb=256)
+        try:
+            count = rebuild(self.store, writer)
+        finally:
+            writer.abandon()
+        crash_point("swap")
+        with self._catching_up:
+            self.index.replace_with(built)
+        self.catch_up()  # changes made while building
+        return count
 
     # -- reading ---------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
@@ -281,6 +338,10 @@ class Archive:
     def stats(self) -> dict[str, Any]:
         data = self.store.stats()
         data["index_documents"] = self.index.count()
+        position = self.index.position()
+        data["index_position"] = position
+        # documents with changes the index does not hold yet
+        data["pending_index"] = len({c[1] for c in self.store.changes_since(max(position, 0))})
         data["db"] = self.store.url
         return data
 

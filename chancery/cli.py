@@ -365,7 +365,11 @@ def entity(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ChanceryError as exc:  # e.g. another ingest holds the index writer lock
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ pool of forked worker processes. This process stores each file's rows in input o
 hands the ready-made index fields to one search-index writer as the files arrive; after
 linking it re-adds only the documents whose index fields linking changed, and commits once.
 
-The store queues every written id for the index in the same transaction as the file
-(`pending_index`); the queue is cleared only after the index commit, so a crash in between
-is repaired by replaying the queue (`Archive.sync_index`) when the archive is next opened.
+The store writes every change to its change feed in the same transaction as the file; the
+index records the last change it holds after its commit, so a crash in between is repaired by
+catching up from there (`catch_up`) when the archive is next opened. Stored ids also wait in
+the store's `pending_links` until linked, so a killed ingest's linking is finished next run.
+One ingest writes an index at a time: a second one waits for the index writer lock for
+`LOCK_WAIT` seconds, then stops with an error naming the lock.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from chancery.crashpoint import crash_point
 from chancery.enrich import Context, enrich
 from chancery.errors import SourceError
 from chancery.linking import Light, light, link_documents
 from chancery.model import Document
-from chancery.search.index import IndexWriter, SearchIndex, fields_digest, index_fields
+from chancery.search.index import UNBUILT, IndexWriter, SearchIndex, fields_digest, index_fields
+from chancery.settings import Settings
 from chancery.sources import read_item
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
-from chancery.store.base import DocumentData, Serialized, Store, serialize
+from chancery.store.base import Serialized, Store, serialize
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
+# seconds an ingest waits for another writer of the index to finish ($CHANCERY_INGEST_WAIT)
+LOCK_WAIT = Settings.from_env().ingest_wait
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
 
 
@@ -177,6 +184,7 @@ def ingest_paths(
     """
     report = IngestReport()
     feed = index.writer()
+    feed.lock(LOCK_WAIT)  # before storing anything: one ingest per index at a time
     writer = _Writer(store, format, report, feed)
     try:
         readers = _Readers(workers, format, context)
@@ -194,39 +202,85 @@ def ingest_paths(
                     on_item(path)
         finally:
             readers.close()
-        if report.written or report.removed:
-            link_documents(store, report.written, known=writer.known, on_changed=feed.refresh)
-        feed.commit()
+        to_link = store.pending_links()  # this run's ids, and any a killed run left unlinked
+        if to_link or report.removed:
+            link_documents(store, to_link, known=writer.known, on_changed=feed.refresh)
+            crash_point("linked")
+            store.clear_pending_links(to_link)
+        catch_up(store, index, fresh=feed.digests, writer=feed)  # commits once, with the position
     finally:
-        feed.abandon()  # after an error: the store's queue still holds what the index lacks
-    sync_index(store, index, fresh=feed.digests)
+        feed.abandon()  # after an error: the store's feed still holds what the index lacks
     return report
 
 
-def sync_index(store: Store, index: SearchIndex, fresh: Container[str] = ()) -> int:
-    """Apply queued store changes to the search index (one commit); returns how many were queued.
+def catch_up(
+    store: Store, index: SearchIndex, fresh: Container[str] = (), writer: IndexWriter | None = None
+) -> int:
+    """Apply the store changes after the index's position to the index (one commit), and record
+    the new position; returns how many changes there were. An unbuilt index is built whole.
 
-    `fresh`: ids whose stored version the index already holds (ingest added them from
-    memory and committed): their queued upserts are only cleared.
+    `fresh`: ids whose stored version `writer` already holds (ingest added them from memory):
+    their upserts are skipped. Raises IndexBusy when another process holds the index writer.
     """
-    pending = store.pending_index(None)
-    if not pending:
-        return 0
-    todo = [(doc_id, op) for doc_id, op in pending if op != "upsert" or doc_id not in fresh]
+    if writer is None and not fresh and 0 <= index.position() == store.last_change():
+        return 0  # up to date: no writer needed (the common case, on every tick of a server)
+    own = writer is None
+    writer = writer or index.writer(2, heap_mb=256)
+    try:
+        writer.lock()
+        position = index.position()
+        if position == UNBUILT:
+            return rebuild(store, writer)
+        last = store.last_change()
+        if last < position:  # the store holds fewer changes than the index: not the index's store
+            return rebuild(store, writer)
+        if last == position:
+            return 0
+        todo: dict[str, str] = {}  # id -> its last op (changes_since is in order)
+        for _, doc_id, op in store.changes_since(position, None):
+            todo.pop(doc_id, None)
+            todo[doc_id] = op
+        todo_items = [(i, op) for i, op in todo.items() if op != "upsert" or i not in fresh]
+        _apply(store, writer, todo_items)
+        crash_point("index-commit")
+        writer.commit(last)
+        return len(todo)
+    finally:
+        if own:
+            writer.abandon()
 
-    def batches() -> Iterator[tuple[list[DocumentData], list[str]]]:
-        for start in range(0, len(todo), INDEX_BATCH):
-            chunk = todo[start : start + INDEX_BATCH]
-            upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
-            docs = store.documents(upsert_ids)
-            found = {d["id"] for d in docs}
-            deletes = [doc_id for doc_id, op in chunk if op != "upsert"]
-            yield docs, deletes + [i for i in upsert_ids if i not in found]
 
-    if todo:
-        index.apply_batches(batches())
-    store.clear_pending([doc_id for doc_id, _ in pending])
-    return len(pending)
+def rebuild(store: Store, writer: IndexWriter) -> int:
+    """Index every stored document through `writer` (holding its lock) and commit with the feed
+    position read before reading them; returns how many documents."""
+    writer.lock()
+    last = store.last_change()
+    writer.delete_all()
+    ids = store.document_ids()
+    _apply(store, writer, [(i, "upsert") for i in ids])
+    crash_point("rebuild-commit")
+    writer.commit(last)
+    return len(ids)
+
+
+def _apply(store: Store, writer: IndexWriter, todo: list[tuple[str, str]]) -> None:
+    """Upserts (read from the store, deleted from the index when gone) and deletes, in batches."""
+    for start in range(0, len(todo), INDEX_BATCH):
+        chunk = todo[start : start + INDEX_BATCH]
+        upsert_ids = [doc_id for doc_id, op in chunk if op == "upsert"]
+        docs = store.documents(upsert_ids)
+        found = {d["id"] for d in docs}
+        for doc_id in [doc_id for doc_id, op in chunk if op != "upsert"] + [
+            i for i in upsert_ids if i not in found
+        ]:
+            writer.delete(doc_id)
+        for doc in docs:
+            writer.add(doc["id"], index_fields(doc))
+
+
+def sync_index(store: Store, index: SearchIndex, fresh: Container[str] = ()) -> int:
+    """The earlier name of `catch_up`."""
+    return catch_up(store, index, fresh)
 
 
 class _Writer:
@@ -280,6 +334,7 @@ class _Writer:
                 f"{item.path}: could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
             )
             return
+        crash_point("stored")
         report.documents += len(documents)
         report.added += outcome.added
         report.replaced += outcome.replaced

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from chancery.crashpoint import crash_point
 from chancery.dates import to_date
 from chancery.enrich.inference import infer_interval, resolve_dtg
 from chancery.enrich.references import message_hints, normalise_number
@@ -391,6 +392,7 @@ def link_documents(
                 if changed_at:
                     patches[doc_id] = {refs[k]["i"]: refs[k]["target_id"] for k in changed_at}
         store.put_links_many(batch)
+        crash_point("links")
     changed = []
     for doc in docs:
         before = orig_date = doc.get("date") or {}
@@ -411,6 +413,7 @@ def link_documents(
             changed.append(doc)
     for start in range(0, len(changed), 500):
         store.update_documents(changed[start : start + 500])
+        crash_point("dates")
         if on_changed:
             on_changed(changed[start : start + 500], None)
     patched = list(patches)

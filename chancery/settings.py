@@ -24,6 +24,8 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # $CHANCERY_MAX_FILE_BYTES: biggest file read
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
+    ingest_wait: float = 30.0  # $CHANCERY_INGEST_WAIT: seconds an ingest waits for another index writer
+    crash_at: str = ""  # $CHANCERY_CRASH_AT=stage:n, a test hook (chancery/crashpoint.py)
     shipped_authority: bool = True  # $CHANCERY_SHIPPED_AUTHORITY=0: a new archive starts without it
     ocr_mode: str = "auto"  # $CHANCERY_OCR: auto | force | never
     ocr_langs: str = "eng"  # $CHANCERY_OCR_LANG: tesseract languages, "eng+rus"
@@ -44,6 +46,8 @@ class Settings:
             max_file_bytes=int(env.get("CHANCERY_MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
+            ingest_wait=float(env.get("CHANCERY_INGEST_WAIT") or 30),
+            crash_at=env.get("CHANCERY_CRASH_AT", ""),
             shipped_authority=env.get("CHANCERY_SHIPPED_AUTHORITY", "1").lower() not in ("0", "no", "false"),
             ocr_mode=env.get("CHANCERY_OCR") or "auto",
             ocr_langs=env.get("CHANCERY_OCR_LANG") or "eng",

@@ -85,7 +85,7 @@ def test_crash_between_store_and_index_commit_is_replayed(
     volume = _volumes()[0]
     db = tmp_path / "crash.db"
 
-    def crash(self: IndexWriter) -> None:
+    def crash(self: IndexWriter, position: int | None = None) -> None:
         raise RuntimeError("killed before the index commit")
 
     with Archive.open(db) as archive:

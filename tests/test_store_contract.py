@@ -113,7 +113,7 @@ def snapshot(store: Any) -> dict[str, Any]:
         "ids": store.document_ids(),
         # ingested_at is a wall-clock stamp: two backends filled seconds apart may differ
         "files": {p: _without_time(store.file_record(p)) for p in ("f1", "f2")},
-        "pending": sorted(store.pending_index()),
+        "pending": store.pending_links(),
         "collections": store.collections(),
         "links": store.links_from("a"),
     }
@@ -124,7 +124,7 @@ def test_replace_file_adds_replaces_and_removes(store: Any) -> None:
     first = store.replace_file("f1", "sha-1", "test", [coll("c1")], [doc("a"), doc("b"), doc("c")])
     assert first == ReplaceResult(added=3, replaced=0, removed=0)
     assert store.document_ids() == ["a", "b", "c"]
-    store.clear_pending([i for i, _ in store.pending_index()])
+    mark = store.last_change()
 
     second = store.replace_file(
         "f1", "sha-2", "test", [coll("c1")], [doc("b", title="B2"), doc("c"), doc("d")]
@@ -136,7 +136,7 @@ def test_replace_file_adds_replaces_and_removes(store: Any) -> None:
     record = store.file_record("f1")
     assert (record.path, record.sha256, record.format, record.n_documents) == ("f1", "sha-2", "test", 3)
     assert record.ingested_at
-    assert sorted(store.pending_index()) == [
+    assert sorted((d, op) for _, d, op in store.changes_since(mark)) == [
         ("a", "delete"),
         ("b", "upsert"),
         ("c", "upsert"),
@@ -266,14 +266,14 @@ def test_iterating_while_writing(store: Any) -> None:
 
 def test_update_documents(store: Any) -> None:
     store.replace_file("f1", "s", "test", [coll("c1")], [doc("a", order=1), doc("b", order=2)])
-    store.clear_pending(["a", "b"])
+    mark = store.last_change()
     changed = doc("a", order=1, title="Enriched", doc_type="memorandum")
     changed["date"] = {"when": "1945-08", "not_before": "1945-08-01", "not_after": "1945-08-31"}
     changed["mentions"] = [{"type": "person", "text": "Stalin", "start": 0, "end": 6, "entity_id": "p1"}]
     store.update_documents([changed, doc("ghost")])
     assert store.document("a") == changed
     assert store.document("ghost") is None  # updating never creates documents
-    assert sorted(store.pending_index()) == [("a", "upsert"), ("ghost", "upsert")]
+    assert [(d, op) for _, d, op in store.changes_since(mark)] == [("a", "upsert"), ("ghost", "upsert")]
     assert store.stats()["by_type"] == {"memorandum": 1, "telegram": 1}
     assert store.stats()["date_range"] == ["1945-07-01", "1945-08-31"]
     store.update_documents([])
@@ -318,24 +318,29 @@ def test_collections_with_document_counts(store: Any) -> None:
     assert store.stats()["by_archive"] == {"dfat": 1, "frus": 1}
 
 
-# -- search-index queue ------------------------------------------------------------------------
-def test_pending_index_queue(store: Any) -> None:
-    assert store.pending_index() == []
+# -- change feed and pending links ----------------------------------------------------------
+def test_change_feed_and_pending_links(store: Any) -> None:
+    assert store.last_change() == 0 and store.changes_since(0) == []
     store.replace_file("f1", "s", "test", [coll("c1")], [doc(f"d{i}") for i in range(10)])
-    assert len(store.pending_index()) == 10
-    assert len(store.pending_index(limit=3)) == 3
-    assert all(op == "upsert" for _, op in store.pending_index())
-    store.clear_pending([f"d{i}" for i in range(6)])
-    assert sorted(store.pending_index()) == [(f"d{i}", "upsert") for i in range(6, 10)]
-    store.clear_pending([])
+    changes = store.changes_since(0)
+    assert [(d, op) for _, d, op in changes] == [(f"d{i}", "upsert") for i in range(10)]
+    seqs = [seq for seq, _, _ in changes]
+    assert seqs == sorted(set(seqs)) and store.last_change() == seqs[-1]
+    assert store.changes_since(0, limit=3) == changes[:3]
+    assert store.changes_since(seqs[5]) == changes[6:]
+    mark = store.last_change()
     store.replace_file("f1", "s2", "test", [coll("c1")], [doc(f"d{i}") for i in range(8)])
-    pending = dict(store.pending_index())
-    assert pending["d8"] == pending["d9"] == "delete"
-    assert len(pending) == 10
-    store.clear_pending(list(pending))
-    assert store.queue_all_for_index() == 8
-    assert sorted(store.pending_index()) == [(f"d{i}", "upsert") for i in range(8)]
-    assert store.stats()["pending_index"] == 8
+    later = store.changes_since(mark)
+    assert [(d, op) for _, d, op in later] == [("d8", "delete"), ("d9", "delete")] + [
+        (f"d{i}", "upsert") for i in range(8)
+    ]
+    assert min(seq for seq, _, _ in later) > mark
+    assert store.stats()["last_change"] == store.last_change() == mark + 10
+    assert store.pending_links() == [f"d{i}" for i in range(10)]
+    store.clear_pending_links(["d0", "d9"])
+    store.clear_pending_links([])
+    assert store.pending_links() == [f"d{i}" for i in range(1, 9)]
+    assert store.stats()["pending_links"] == 8
 
 
 # -- entities ----------------------------------------------------------------------------------
@@ -415,7 +420,6 @@ def test_serialized_rows_store_exactly_like_dicts(store: Any) -> None:
     first = store.replace_file("f1", "s", "test", [coll("c1"), coll("c2")], docs)
     by_dicts = snapshot(store)
     store.replace_file("f1", "s", "test", [], [])
-    store.clear_pending([i for i, _ in store.pending_index()])
     assert store.count_documents() == 0
     again = store.replace_file("f1", "s", "test", [coll("c1"), coll("c2")], [serialize(d) for d in docs])
     assert first == again == ReplaceResult(added=2, replaced=0, removed=0)
@@ -474,7 +478,8 @@ def test_stats_agree_across_backends(open_backend: Callable[[str], Any]) -> None
             "collections": 0,
             "entities": 0,
             "links": 0,
-            "pending_index": 0,
+            "last_change": 0,
+            "pending_links": 0,
             "by_archive": {},
             "by_type": {},
             "date_range": [None, None],

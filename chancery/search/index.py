@@ -10,11 +10,13 @@ stored `meta` blob with what a hit shows. Every change goes through an `IndexWri
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import itertools
 import operator
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +25,7 @@ import orjson
 import tantivy
 
 from chancery.dates import day_number
+from chancery.errors import ChanceryError
 from chancery.search.schema import (
     ARCHIVE,
     CLASSIFICATION,
@@ -320,11 +323,30 @@ def fields_digest(fields: IndexFields) -> bytes:
     return hashlib.blake2b(orjson.dumps(fields, default=_plain), digest_size=16).digest()
 
 
+POSITION_FILE = "chancery-position"  # the last store change (feed number) the index holds
+UNBUILT = -1  # the position of an index being built from scratch (not usable until built)
+
+
+class IndexBusy(ChanceryError):
+    """Another writer (an ingest, a reindex, a catching-up server) holds the index writer lock."""
+
+
+def _is_lock_busy(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and "LockBusy" in str(exc)
+
+
 class SearchIndex:
-    """A tantivy index in a directory; open creates it when missing or outdated."""
+    """A tantivy index in a directory; open creates it when missing or outdated.
+
+    The directory also holds the position of the store's change feed the index has applied
+    (`POSITION_FILE`, replaced atomically after each commit, under the writer lock). A new
+    index starts UNBUILT: it must be built from the whole store. An older index without the
+    file holds everything before the feed began (position 0).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._finish_swap()
         version_file = self.path / "chancery-schema-version"
         if self.path.exists() and (
             not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
@@ -332,19 +354,75 @@ class SearchIndex:
             shutil.rmtree(self.path)
         self.created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
+        if self.created:
+            _write_atomically(self.path / POSITION_FILE, str(UNBUILT))
         if not version_file.exists():  # written once, atomically: other processes read it at open
-            partial = version_file.with_name(f".{version_file.name}.{os.getpid()}")
-            partial.write_text(SCHEMA_VERSION)
-            os.replace(partial, version_file)
+            _write_atomically(version_file, SCHEMA_VERSION)
         self.schema = build_schema()
+        self.generation = 0  # bumped on every change here: caches keyed on it go stale
+        self._open_tantivy()
+
+    def _open_tantivy(self) -> None:
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         for name, analyzer in CUSTOM_TOKENIZERS.items():
             self.index.register_tokenizer(name, analyzer)
-        self.generation = 0  # bumped on every change here: caches keyed on it go stale
+        self.inode = self.path.stat().st_ino
 
     def writer(self, threads: int = 1, heap_mb: int = 256) -> IndexWriter:
         """The index's writer (one at a time: tantivy locks the index while it is open)."""
         return IndexWriter(self, threads, heap_mb)
+
+    # -- position in the store's change feed, and whole-index swaps ----------------------------
+    def position(self) -> int:
+        """The last store change this index holds (UNBUILT: not built yet; read afresh each time)."""
+        try:
+            return int((self.path / POSITION_FILE).read_text().strip())
+        except FileNotFoundError:
+            return 0  # written before the change feed: it holds everything older
+        except ValueError:
+            return UNBUILT
+
+    def set_position(self, seq: int) -> None:
+        _write_atomically(self.path / POSITION_FILE, str(seq))
+
+    def reopen_if_replaced(self) -> bool:
+        """Follow a swap made by `replace_with` (here or in another process): reopen the directory."""
+        try:
+            inode = self.path.stat().st_ino
+        except FileNotFoundError:
+            return False
+        if inode == self.inode:
+            return False
+        self._open_tantivy()
+        self.generation += 1
+        return True
+
+    def replace_with(self, built: SearchIndex) -> None:
+        """Put the index built in `built.path` in place of this one, atomically, then reopen.
+
+        Searchers already open keep reading the old files until they are done (Linux keeps
+        unlinked files readable); the old directory is removed afterwards.
+        """
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if _exchange(built.path, self.path):
+            os.rename(built.path, old)
+        else:  # no renameat2: two renames; an open finishes a swap cut short between them
+            os.rename(self.path, old)
+            os.rename(built.path, self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        self.reopen_if_replaced()
+
+    def _finish_swap(self) -> None:
+        """Finish a swap cut short between its two renames (no live directory, a built one beside)."""
+        built = self.path.with_name(self.path.name + ".new")
+        if not self.path.exists() and built.exists():
+            try:
+                ready = int((built / POSITION_FILE).read_text()) != UNBUILT
+            except (OSError, ValueError):
+                ready = False
+            if ready:
+                os.rename(built, self.path)
 
     def apply(self, upserts: list[dict[str, Any]], deletes: list[str], threads: int = 1) -> None:
         """Delete and (re)add documents by id, then commit once."""
@@ -411,8 +489,29 @@ class IndexWriter:
 
     def _open(self) -> tantivy.IndexWriter:
         if self.writer is None:
-            self.writer = self.index.index.writer(heap_size=self.heap, num_threads=self.threads)
+            try:
+                self.writer = self.index.index.writer(heap_size=self.heap, num_threads=self.threads)
+            except ValueError as exc:
+                if _is_lock_busy(exc):
+                    raise IndexBusy(
+                        f"another process (an ingest or a reindex) is writing the search index "
+                        f"{self.index.path}: its writer lock {self.index.path / '.tantivy-writer.lock'} "
+                        "is held; try again when it has finished"
+                    ) from exc
+                raise
         return self.writer
+
+    def lock(self, wait: float = 0.0) -> None:
+        """Take the index writer lock now, retrying for up to `wait` seconds (else IndexBusy)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._open()
+                return
+            except IndexBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
 
     def add(self, doc_id: str, fields: IndexFields, digest: bytes | None = None) -> None:
         """(Re)add one document from its `index_fields`; `digest` (of the fields) is remembered."""
@@ -451,13 +550,22 @@ class IndexWriter:
             self.keys_read = probe.read
         return ALL_KEYS in self.keys_read or not self.keys_read.isdisjoint(keys)
 
-    def commit(self) -> None:
-        """Commit what was added and deleted, and let the index's searchers see it."""
+    def commit(self, position: int | None = None) -> None:
+        """Commit what was added and deleted, and let the index's searchers see it.
+
+        `position`: the last store change the index now holds, recorded after the commit and
+        before the writer lock is released (so positions only ever follow commits).
+        """
         if self.writer is not None:
             writer, self.writer = self.writer, None
             writer.commit()
             writer.wait_merging_threads()
+            if position is not None:
+                self.index.set_position(position)
+            del writer  # releases the writer lock
             self.index.reload_after_commit()
+        elif position is not None:
+            self.index.set_position(position)
 
     def abandon(self) -> None:
         """Drop uncommitted additions (and the index lock); nothing is marked done."""
@@ -469,6 +577,31 @@ class IndexWriter:
 
 
 ALL_KEYS = "*"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one per process: several may open at once
+    with open(temporary, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this filesystem or kernel cannot
+        return False
+    raise OSError(errno, os.strerror(errno), str(a))
 
 
 class _KeysRead(dict[str, Any]):

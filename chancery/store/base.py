@@ -1,8 +1,9 @@
 """The store interface that SQLite and PostgreSQL implement alike.
 
 Documents are stored as their export dicts (`Document.to_dict()`), with a few columns pulled
-out for filtering. Every change to documents also queues the id for the search index, in the
-same transaction, so the index can always be brought back in step with the store.
+out for filtering. Every change to documents is also written to the change feed (`changes`: a
+sequence number, the id, upsert or delete) in the same transaction, so every search index can
+catch up from the last number it applied; stored ids also wait in `pending_links` until linked.
 """
 
 from __future__ import annotations
@@ -161,10 +162,20 @@ class Store(Protocol):
         """Every collection, by id, each with its `document_count`."""
         ...
 
-    # search-index queue
-    def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]: ...
-    def clear_pending(self, doc_ids: list[str]) -> None: ...
-    def queue_all_for_index(self) -> int: ...
+    # change feed (numbered in commit order) and linking still to do
+    def last_change(self) -> int:
+        """The number of the latest change (0 when none)."""
+        ...
+
+    def changes_since(self, seq: int, limit: int | None = None) -> list[tuple[int, str, str]]:
+        """(seq, doc id, "upsert" | "delete") of the changes after `seq`, in order."""
+        ...
+
+    def pending_links(self) -> list[str]:
+        """Ids stored but not linked yet (an ingest that stopped before linking leaves some)."""
+        ...
+
+    def clear_pending_links(self, doc_ids: Iterable[str]) -> None: ...
 
     # authority entities
     def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None: ...

@@ -70,9 +70,15 @@ FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text
     AS t(id, title, doc_type, date_when, not_before, not_after, body)
 WHERE d.id = t.id
 """
-_QUEUE = """
-INSERT INTO pending_index (doc_id, op) SELECT * FROM unnest(%b::text[], %b::text[])
-ON CONFLICT (doc_id) DO UPDATE SET op = excluded.op WHERE pending_index.op <> excluded.op
+# Change numbers are drawn under a transaction-level lock held until commit, so they are
+# committed in order: a reader that sees change N has seen every change before it.
+_FEED_LOCK = "SELECT pg_advisory_xact_lock(hashtext('chancery.changes'))"
+_FEED = """
+INSERT INTO changes (doc_id, op) SELECT doc_id, op FROM unnest(%b::text[], %b::text[])
+    WITH ORDINALITY AS t(doc_id, op, n) ORDER BY n
+"""
+_PENDING_LINKS = """
+INSERT INTO pending_links (doc_id) SELECT * FROM unnest(%b::text[]) ON CONFLICT DO NOTHING
 """
 
 
@@ -135,6 +141,9 @@ class PostgresStore:
             ).fetchone()
             dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
             self.conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
+            older = self.conn.execute("SELECT to_regclass('pending_index') IS NOT NULL").fetchone()
+            if older and older[0]:  # an older archive: its index queue joins the change feed
+                self.conn.execute(ddl.MIGRATE_PENDING_INDEX)
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
@@ -202,9 +211,13 @@ class PostgresStore:
             rows = [document_row(d, path, d.body.decode()) for d in last]
             if rows:
                 cur.execute(_UPSERT_DOCS, _columns(rows, 10))
-            ops = [(i, "delete") for i in gone] + [(i, "upsert") for i in new_set]
+            upserts = list({d.id: None for d in documents})
+            ops = [(i, "delete") for i in gone] + [(i, "upsert") for i in upserts]
+            if upserts:
+                cur.execute(_PENDING_LINKS, (upserts,))
             if ops:
-                cur.execute(_QUEUE, _columns(ops, 2))
+                cur.execute(_FEED_LOCK)
+                cur.execute(_FEED, _columns(ops, 2))
             cur.execute(
                 "INSERT INTO files (path, sha256, format, n_documents, ingested_at) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, "
@@ -232,7 +245,8 @@ class PostgresStore:
         ]
         with self._transaction() as cur:
             cur.execute(_UPDATE_DOCS, _columns(rows, 7))
-            cur.execute(_QUEUE, [[d["id"] for d in docs], ["upsert"] * len(docs)])
+            cur.execute(_FEED_LOCK)
+            cur.execute(_FEED, [[d["id"] for d in docs], ["upsert"] * len(docs)])
 
     def document(self, doc_id: str) -> DocumentData | None:
         row = self._one("SELECT body FROM documents WHERE id = %s", doc_id)
@@ -296,21 +310,22 @@ class PostgresStore:
             out.append(body)
         return out
 
-    # -- index queue -----------------------------------------------------------------------
-    def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]:
-        return self._all("SELECT doc_id, op FROM pending_index LIMIT %s", limit)
+    # -- change feed and pending links -------------------------------------------------------
+    def last_change(self) -> int:
+        return int(self._row("SELECT coalesce(max(seq), 0) FROM changes")[0])
 
-    def clear_pending(self, doc_ids: list[str]) -> None:
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM pending_index WHERE doc_id = ANY(%b::text[])", (list(doc_ids),))
+    def changes_since(self, seq: int, limit: int | None = None) -> list[tuple[int, str, str]]:
+        rows = self._all(
+            "SELECT seq, doc_id, op FROM changes WHERE seq > %s ORDER BY seq LIMIT %s", seq, limit
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
-    def queue_all_for_index(self) -> int:
+    def pending_links(self) -> list[str]:
+        return self._ids("SELECT doc_id FROM pending_links ORDER BY doc_id")
+
+    def clear_pending_links(self, doc_ids: Iterable[str]) -> None:
         with self._transaction() as cur:
-            cur.execute(
-                "INSERT INTO pending_index (doc_id, op) SELECT id, 'upsert' FROM documents "
-                "ON CONFLICT (doc_id) DO UPDATE SET op = excluded.op"
-            )
-            return cur.rowcount
+            cur.execute("DELETE FROM pending_links WHERE doc_id = ANY(%b::text[])", (list(doc_ids),))
 
     # -- entities --------------------------------------------------------------------------
     def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
@@ -403,17 +418,19 @@ class PostgresStore:
         counts = self._row(
             "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM files), "
             "(SELECT count(*) FROM collections), (SELECT count(*) FROM entities), "
-            "(SELECT count(*) FROM links), (SELECT count(*) FROM pending_index), "
+            "(SELECT count(*) FROM links), (SELECT coalesce(max(seq), 0) FROM changes), "
+            "(SELECT count(*) FROM pending_links), "
             "(SELECT min(not_before) FROM documents), (SELECT max(not_after) FROM documents)"
         )
-        documents, files, collections, entities, links, pending, first, last = counts
+        documents, files, collections, entities, links, last_change, pending_links, first, last = counts
         return {
             "documents": documents,
             "files": files,
             "collections": collections,
             "entities": entities,
             "links": links,
-            "pending_index": pending,
+            "last_change": last_change,
+            "pending_links": pending_links,
             "by_archive": by_archive,
             "by_type": by_type,
             "date_range": [first, last],

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS documents (
     ord {bigint},
     body {body}{compression} NOT NULL
 );
-CREATE TABLE IF NOT EXISTS pending_index (doc_id {key} PRIMARY KEY, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (seq {serial}, doc_id {key} NOT NULL, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_links (doc_id {key} PRIMARY KEY){without_rowid};
 CREATE TABLE IF NOT EXISTS entities (id {key} PRIMARY KEY, type {key}, name TEXT, body {body} NOT NULL);
 CREATE TABLE IF NOT EXISTS entity_names (
     norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
@@ -93,6 +94,16 @@ INDEX_COLUMNS = {
 
 # Written by older versions, never read: dropped on opening (harmless on any archive).
 DROPPED_TABLES = ("meta",)
+
+# The change feed: every change to a document is a row of `changes` (op upsert | delete), numbered
+# in commit order, written in the transaction that makes the change. Each search index records the
+# last number it applied and catches up from there. Older archives queued ids in `pending_index`
+# (changes the index had not applied yet): opening moves them into `changes` and drops the table.
+CHANGE_OPS = ("upsert", "delete")
+MIGRATE_PENDING_INDEX = """
+INSERT INTO changes (doc_id, op) SELECT doc_id, op FROM pending_index ORDER BY doc_id;
+DROP TABLE pending_index;
+"""
 
 
 def tables(dialect: Dialect) -> str:

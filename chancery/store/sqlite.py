@@ -36,7 +36,8 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.url = str(self.path)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # A reader waits for a writer's transaction (one file's rows) rather than failing.
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
@@ -90,8 +91,11 @@ class SQLiteStore:
                 [document_row(d, path, d.body) for d in rows],
             )
             cur.executemany(
-                "INSERT OR REPLACE INTO pending_index (doc_id, op) VALUES (?, ?)",
-                [(i, "delete") for i in gone] + [(i, "upsert") for i in new_ids],
+                "INSERT INTO changes (doc_id, op) VALUES (?, ?)",
+                [(i, "delete") for i in sorted(gone)] + [(i, "upsert") for i in dict.fromkeys(new_ids)],
+            )
+            cur.executemany(
+                "INSERT OR IGNORE INTO pending_links (doc_id) VALUES (?)", [(i,) for i in new_ids]
             )
             cur.execute(
                 "INSERT OR REPLACE INTO files (path, sha256, format, n_documents, ingested_at) "
@@ -123,8 +127,8 @@ class SQLiteStore:
                 ],
             )
             cur.executemany(
-                "INSERT OR REPLACE INTO pending_index (doc_id, op) VALUES (?, 'upsert')",
-                [(d["id"],) for d in documents],
+                "INSERT INTO changes (doc_id, op) VALUES (?, 'upsert')",
+                [(i,) for i in dict.fromkeys(d["id"] for d in documents)],
             )
 
     def document(self, doc_id: str) -> DocumentData | None:
@@ -192,23 +196,23 @@ class SQLiteStore:
             out.append(coll)
         return out
 
-    # -- index queue -----------------------------------------------------------------------
-    def pending_index(self, limit: int | None = 5000) -> list[tuple[str, str]]:
+    # -- change feed and pending links -------------------------------------------------------
+    def last_change(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+    def changes_since(self, seq: int, limit: int | None = None) -> list[tuple[int, str, str]]:
         rows = self.conn.execute(
-            "SELECT doc_id, op FROM pending_index LIMIT ?", (-1 if limit is None else limit,)
+            "SELECT seq, doc_id, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, -1 if limit is None else limit),
         )
         return list(rows)
 
-    def clear_pending(self, doc_ids: list[str]) -> None:
-        with self._transaction() as cur:
-            cur.executemany("DELETE FROM pending_index WHERE doc_id = ?", [(i,) for i in doc_ids])
+    def pending_links(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT doc_id FROM pending_links ORDER BY doc_id")]
 
-    def queue_all_for_index(self) -> int:
+    def clear_pending_links(self, doc_ids: Iterable[str]) -> None:
         with self._transaction() as cur:
-            cur.execute(
-                "INSERT OR REPLACE INTO pending_index (doc_id, op) SELECT id, 'upsert' FROM documents"
-            )
-            return cur.rowcount
+            cur.executemany("DELETE FROM pending_links WHERE doc_id = ?", [(i,) for i in doc_ids])
 
     # -- entities --------------------------------------------------------------------------
     def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
@@ -293,7 +297,8 @@ class SQLiteStore:
             "collections": q("SELECT count(*) FROM collections").fetchone()[0],
             "entities": self.count_entities(),
             "links": q("SELECT count(*) FROM links").fetchone()[0],
-            "pending_index": q("SELECT count(*) FROM pending_index").fetchone()[0],
+            "last_change": self.last_change(),
+            "pending_links": q("SELECT count(*) FROM pending_links").fetchone()[0],
             "by_archive": by_archive,
             "by_type": by_type,
             "date_range": [first, last],
@@ -306,6 +311,12 @@ class SQLiteStore:
     def _create_schema(self) -> None:
         """Create the tables and indexes, first bringing an older archive's schema up to date."""
         self.conn.executescript(ddl.drops())
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_index'").fetchone():
+            self.conn.executescript(ddl.tables(ddl.SQLITE))  # older archive: its queue joins the feed
+            with self._transaction() as cur:
+                for statement in ddl.MIGRATE_PENDING_INDEX.split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
         links = [r[1] for r in self.conn.execute("PRAGMA table_info(links)")]
         if links and "seq" not in links:  # older archives: links without their insertion number
             with self._transaction() as cur:

@@ -182,6 +182,7 @@ def create_app(
     )
     app.state.base_url = normal_base_url(base_url or settings.base_url or DEFAULT_BASE_URL)
     app.state.archive = archive if isinstance(archive, Archive) else Archive.open(archive, settings=settings)
+    app.state.archive.follow()  # the index catches up with changes made by any process, every second
     collections = app.state.archive.collections()
     app.state.archive_of_collection = {c.id: c.archive for c in collections}
     app.state.collection_titles = {c.id: c.title for c in collections}
