@@ -15,6 +15,7 @@ DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_LINE_BYTES = 1024 * 1024
 DEFAULT_MAX_FRONT_MATTER_BYTES = 64 * 1024
 DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
+DEFAULT_MAX_XML_TAGS = 2_000_000  # a FRUS volume has under 100,000; each costs ~300 bytes parsed
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -33,6 +34,7 @@ class Settings:
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES  # $CHANCERY_MAX_LINE_BYTES: one line of a text file
     max_front_matter_bytes: int = DEFAULT_MAX_FRONT_MATTER_BYTES  # $CHANCERY_MAX_FRONT_MATTER_BYTES
     max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS  # $CHANCERY_MAX_ARCHIVE_MEMBERS: files in a tar
+    max_xml_tags: int = DEFAULT_MAX_XML_TAGS  # $CHANCERY_MAX_XML_TAGS: tags ("<") in one XML file
     follow_symlinks: bool = False  # $CHANCERY_FOLLOW_SYMLINKS (ingest --follow-symlinks): links in folders
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
@@ -55,6 +57,7 @@ class Settings:
                 env, "CHANCERY_MAX_FRONT_MATTER_BYTES", DEFAULT_MAX_FRONT_MATTER_BYTES
             ),
             max_archive_members=_int(env, "CHANCERY_MAX_ARCHIVE_MEMBERS", DEFAULT_MAX_ARCHIVE_MEMBERS),
+            max_xml_tags=_int(env, "CHANCERY_MAX_XML_TAGS", DEFAULT_MAX_XML_TAGS),
             follow_symlinks=env.get("CHANCERY_FOLLOW_SYMLINKS", "").lower() in ("1", "true", "yes"),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),

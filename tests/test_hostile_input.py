@@ -200,6 +200,13 @@ def test_document_text_cap_applies_to_xml_documents(db: Path, tmp_path: Path) ->
     assert_refused(db, run, volume, "document frus9999v01/d1 has 50")
 
 
+def test_xml_tag_flood_is_refused(db: Path, tmp_path: Path) -> None:
+    volume = tmp_path / "frus9999v01.xml"
+    volume.write_text(TEI_HEAD.format(prolog="") + TEI_DOC.format(body="<lb/>" * 4_000_000) + TEI_TAIL)
+    run = ingest(db, volume)  # 19 MB: parsed, it would take over 1 GB
+    assert_refused(db, run, volume, "more than 2000000 XML tags")
+
+
 def test_line_check_finds_the_first_long_line() -> None:
     data = b"a\n" * 10 + b"b" * 11 + b"\n" + b"c" * 50
     with pytest.raises(SourceError) as info:
@@ -347,6 +354,7 @@ def test_limits_are_settings_with_env_overrides() -> None:
             "CHANCERY_MAX_LINE_BYTES": "30",
             "CHANCERY_MAX_FRONT_MATTER_BYTES": "40",
             "CHANCERY_MAX_ARCHIVE_MEMBERS": "50",
+            "CHANCERY_MAX_XML_TAGS": "60",
             "CHANCERY_FOLLOW_SYMLINKS": "1",
         }
     )
@@ -356,8 +364,9 @@ def test_limits_are_settings_with_env_overrides() -> None:
         settings.max_line_bytes,
         settings.max_front_matter_bytes,
         settings.max_archive_members,
+        settings.max_xml_tags,
         settings.follow_symlinks,
-    ) == (10, 20, 30, 40, 50, True)
+    ) == (10, 20, 30, 40, 50, 60, True)
     defaults = Settings.from_env({})
     assert defaults.max_decompressed_bytes == 128 << 20 and defaults.max_line_bytes == 1 << 20
     assert not defaults.follow_symlinks

@@ -40,7 +40,7 @@ from chancery.model import (
     Reference,
     Source,
 )
-from chancery.sources.files import SourceItem
+from chancery.sources.files import SourceItem, limits
 
 FORMAT = "frus-tei"
 
@@ -434,6 +434,9 @@ def _bind_prefix(data: bytes, prefix: str) -> bytes:
 def _parse(item: SourceItem) -> tuple[etree._Element, list[str]]:
     """Parse safely; bind unbound prefixes; report duplicate xml:ids as warnings."""
     data = item.data
+    cap = limits().max_xml_tags
+    if data.count(b"<") > cap:  # parsed, each tag costs memory: refuse a file of millions of them
+        raise SourceError(item.path, f"more than {cap} XML tags (the limit); refused")
     warnings: list[str] = []
     bound: set[str] = set()
     for _attempt in range(5):
