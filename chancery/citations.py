@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-MONTHS = ("January February March April May June July August September October November December").split()
+from chancery.dates import MONTH_ABBREVIATIONS, MONTH_NAMES
+
 FORMATS = ("chicago", "chicago-note", "chicago-bibliography", "bibtex", "csl-json", "ris")
 ARCHIVE_NAMES = {
     "frus": "Foreign Relations of the United States",
@@ -39,7 +40,7 @@ def display_date(doc: dict[str, Any]) -> str | None:
         return None
     if len(parts) == 1:
         return str(parts[0])
-    month = MONTHS[parts[1] - 1]
+    month = MONTH_NAMES[parts[1] - 1]
     return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
 
 
@@ -138,7 +139,7 @@ def bibtex(doc: dict[str, Any], permalink: str | None = None) -> str:
         ("type", doc.get("doc_type")),
         ("address", doc.get("place")),
         ("year", str(parts[0]) if parts else None),
-        ("month", MONTHS[parts[1] - 1][:3].lower() if len(parts) > 1 else None),
+        ("month", MONTH_ABBREVIATIONS[parts[1] - 1].lower() if len(parts) > 1 else None),
         ("date", "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) or None),
         ("note", "; ".join(filter(None, [doc.get("archive_file"), doc.get("citation")])) or None),
         ("url", _url(doc, permalink)),

@@ -9,12 +9,12 @@ from typing import NoReturn
 
 import orjson
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from chancery.archive import Archive
+from chancery.cli_output import Output, plural, report_warnings
 from chancery.errors import ChanceryError
 from chancery.fetch.cli import fetch_app
 from chancery.search.results import SearchResult
@@ -24,8 +24,8 @@ from chancery.sources.ocr import configure_for_archive as configure_ocr
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
 )
-console = Console(stderr=True)
-out = Console()
+console = Output(stderr=True)
+out = Output()  # piped: tables as tab-separated lines, nothing cut
 
 DbOption = typer.Option(
     None, "--db", help="SQLite path or postgresql:// URL (default $CHANCERY_DB, else ./chancery.db)"
@@ -93,16 +93,14 @@ def ingest(
         _print_json(report.to_dict())
     else:
         console.print(
-            f"{report.files} files ({report.unchanged} unchanged), {report.documents} documents "
+            f"{plural(report.files, 'file')} ({report.unchanged} unchanged), {plural(report.documents, 'document')} "
             f"({report.added} new, {report.replaced} replaced, {report.removed} removed), "
-            f"{len(report.failures)} failed, {len(report.warnings)} warnings",
+            f"{len(report.failures)} failed, {plural(len(report.warnings), 'warning')}",
             highlight=False,
         )
         for failure in report.failures:
             console.print(f"[red]failed:[/red] {failure}", highlight=False, soft_wrap=True)
-        for warning in report.warnings:
-            if "symbolic link" in warning:
-                console.print(f"[yellow]skipped:[/yellow] {warning}", highlight=False, soft_wrap=True)
+        report_warnings(console, report.warnings, archive.index.path)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -168,7 +166,8 @@ def search(
     if json:
         _print_json(result.to_dict())
         return
-    table = Table(title=f"{result.total} documents match {query!r}")
+    verb = "matches" if result.total == 1 else "match"
+    table = Table(title=f"{plural(result.total, 'document')} {verb} {query!r}")
     for col in ("id", "date", "title"):
         table.add_column(col)
     for hit in result.hits:
@@ -219,7 +218,7 @@ def reindex(db: str | None = DbOption) -> None:
     """Rebuild the search index from the store."""
     with Archive.open(db) as archive:
         n = archive.reindex()
-    console.print(f"reindexed {n} documents")
+    console.print(f"reindexed {plural(n, 'document')}")
 
 
 @app.command()
@@ -271,7 +270,7 @@ def embed(db: str | None = DbOption) -> None:
             except ChanceryError as exc:
                 _fail(str(exc))
     console.print(
-        f"embedded {report['embedded']} documents ({report['passages']} passages), "
+        f"embedded {plural(report['embedded'], 'document')} ({plural(report['passages'], 'passage')}), "
         f"{report['unchanged']} unchanged, {report['removed']} removed",
         highlight=False,
     )
@@ -326,8 +325,8 @@ def authority_load(
         return
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
     console.print(
-        f"{report['entities']} entities ({counts}), {report['names']} names, "
-        f"{report['documents_updated']} documents re-enriched, {len(report['warnings'])} warnings",
+        f"{plural(report['entities'], 'entity', 'entities')} ({counts}), {plural(report['names'], 'name')}, "
+        f"{plural(report['documents_updated'], 'document')} re-enriched, {plural(len(report['warnings']), 'warning')}",
         highlight=False,
     )
     for warning in report["warnings"][:20]:

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from chancery.enrich.inference import infer_interval, resolve_dtg, to_date
+from chancery.dates import to_date
+from chancery.enrich.inference import infer_interval, resolve_dtg
 from chancery.enrich.references import message_hints, normalise_number
 from chancery.model import DocDate
 from chancery.store.base import DocumentData, LinkTriple, Store

@@ -1,9 +1,14 @@
-"""Shared test fixtures: the real corpus (required, never skipped) and seed records."""
+"""Shared test fixtures: the real corpus (required, never skipped), seed records, and the test lanes
+(markers `corpus`, `pg`, `browser`, `slow`, applied here at collection; see pyproject.toml)."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -48,3 +53,118 @@ def resolver():
     from chancery.enrich.entities import Resolver
 
     return Resolver(build_authority(authority_paths()).entities)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _caches_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Anything that would write under ~/.cache (the PostgreSQL archive's default index place) writes
+    into this session's temporary directory instead: tests write only to temporary directories."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+# -- test lanes ---------------------------------------------------------------------------------
+# `slow`: chosen from CPU seconds per test (setup included) measured on the shared 2-core machine. A whole module
+# is slow when its module-scoped fixture is the cost (every test there waits for it); otherwise the
+# single test is named. Fast lane: `bash scripts/test.sh --fast` (-m "not slow and not browser").
+SLOW_MODULES = {
+    "test_web_browser.py",  # a chancery serve subprocess and chromium over the web-test archive
+    "test_related.py",  # a module archive of seeds and real volumes
+    "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
+}
+# Costly fixtures: every test using one is slow (the authority build, whole-corpus reads, ingests).
+SLOW_FIXTURES = {
+    "resolver",  # conftest: the gazetteer over the real authority files
+    "authority",  # test_authority: the same build
+    "all_documents",  # test_reader_dfat: all 27 DFAT volumes
+    "client",  # test_api: the web-test archive (real volumes ingested)
+    "ingested",  # test_ingest_index: real FRUS volumes ingested
+}
+SLOW_TESTS = {
+    "test_frus_tei.py::test_every_volume_counts_match",  # all 92 FRUS volumes
+    "test_inference.py::test_containment_on_a_real_frus_volume",
+    "test_entities.py::test_archive_load_authority",
+    "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
+    "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
+}
+BROWSER_MODULES = {"test_web_browser.py"}
+# Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.
+PG_FIXTURES = {"pg_admin", "pg_schema"}
+CORPUS_FIXTURES = {"corpus", "resolver"}
+# Names whose mention in a test module means it reads the shared corpus.
+CORPUS_NAMES = ("corpus_path", "authority_paths", "CORPUS")
+
+
+def _reads_corpus(module: ModuleType, seen: set[str] | None = None) -> bool:
+    """Whether a test module reads the shared corpus, directly or through helpers it imports from
+    another test module (test_web_browser uses test_api's archive)."""
+    seen = set() if seen is None else seen
+    if module.__name__ in seen:
+        return False
+    seen.add(module.__name__)
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return False
+    if any(name in source for name in CORPUS_NAMES):
+        return True
+    for value in vars(module).values():
+        origin = sys.modules.get(getattr(value, "__module__", "") or "")
+        origin_file = getattr(origin, "__file__", None) or ""
+        if origin is not None and origin is not module and Path(origin_file).parent == Path(__file__).parent:
+            if Path(origin_file).name != "conftest.py" and _reads_corpus(origin, seen):
+                return True
+    return False
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if PG_FIXTURES & fixtures:
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "postgres" in callspec.params.values():
+        return True
+    # test_store_contract's open_backend opens PostgreSQL on request: a test using it without the
+    # backend-parametrized `store` fixture compares both backends.
+    return "open_backend" in fixtures and "store" not in fixtures
+
+
+# With pytest-xdist (`-n 2 --dist loadgroup`), each module runs on one worker, so its module fixtures
+# are built once; modules sharing a costly session fixture run on the same worker too.
+XDIST_GROUPS = {
+    "test_api.py": "web-archive",
+    "test_web_browser.py": "web-archive",
+    "test_entities.py": "resolver",
+    "test_entities_cables.py": "resolver",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    corpus_modules: dict[str, bool] = {}
+    xdist = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        module = getattr(item, "module", None)
+        name = item.path.name
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if module is not None and module.__name__ not in corpus_modules:
+            corpus_modules[module.__name__] = _reads_corpus(module)
+        if CORPUS_FIXTURES & fixtures or (module is not None and corpus_modules[module.__name__]):
+            item.add_marker(pytest.mark.corpus)
+        if _uses_postgres(item):
+            item.add_marker(pytest.mark.pg)
+        if name in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        if name in SLOW_MODULES or _base_id(item) in SLOW_TESTS or SLOW_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
+        if xdist:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS.get(name, name)))
+
+
+def _base_id(item: pytest.Item) -> str:
+    """`file.py::test_name` without parameters, so a slow test is slow for every parameter."""
+    return f"{item.path.name}::{getattr(item, 'originalname', item.name)}"

@@ -111,7 +111,7 @@ def test_fetch_frus_from_loopback_and_ingest(server, tmp_path):
     assert read_sums(got.parent) == {got.name: _sha(got)}
     assert "1 fetched" in run.stderr and "ingested 44 documents" in run.stderr
     with Archive.open(str(db)) as archive:
-        assert archive.document(f"{VOLUME}/d2")["date"]["when"] == "1917-08-13"
+        assert archive.document(f"{VOLUME}/d2").date.when == "1917-08-13"
 
 
 def test_resume_from_part_file_and_skip_when_complete(server, tmp_path):

@@ -95,7 +95,7 @@ def test_folder_ingests_in_one_command_and_reingest_does_no_ocr(folder: Path, tm
         assert report2.replaced == 3 and not report2.failures
         assert ocr.COUNTERS.ocr == before[0]  # no page was OCR'd again
         assert ocr.COUNTERS.cached == before[1] + 3
-        assert archive.document("pdf/scan")["text"] == scan["text"]
+        assert archive.document("pdf/scan").text == scan["text"]
     assert [p.stat().st_mtime_ns for p in sorted(cache.rglob("*.json"))] == stamps
 
 

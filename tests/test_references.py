@@ -67,9 +67,11 @@ def test_step_reads_footnotes_keeps_tei_refs_and_is_idempotent() -> None:
         ],
         references=[Reference(text="Document 12", kind="tei-ref", target="frus1945v07#d12")],
     )
-    reference_step(doc, None)
-    reference_step(doc, None)
-    assert sorted(r.kind for r in doc.references) == ["footnote", "relative", "reply", "tei-ref"]
+    once = reference_step(doc, None)
+    twice = reference_step(once, None)
+    assert sorted(r.kind for r in once.references) == ["footnote", "relative", "reply", "tei-ref"]
+    assert twice is once  # nothing new the second time: the same document back
+    assert [r.kind for r in doc.references] == ["tei-ref"]  # the input is left as it was
 
 
 def test_windowed_extraction_equals_full_scan(corpus) -> None:

@@ -27,36 +27,30 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
+from chancery.dates import (
+    MONTH_ABBREVIATION_PATTERN,
+    MONTH_NAMES,
+    MONTHS,
+    add_months,
+    bounds,
+    days_in_month,
+    is_valid,
+    iso_at,
+    start_date,
+)
+from chancery.enrich import Context
 from chancery.model import DocDate, Document
 
 __all__ = ["parse_date", "parse_date_report", "parse_dtg", "split_dateline", "date_step"]
 
 # --------------------------------------------------------------------------- vocabulary
 
-_MONTH_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTHS: dict[str, int] = {}
-for _i, _name in enumerate(_MONTH_NAMES, 1):
-    _MONTHS[_name] = _i
-    _MONTHS[_name[:3]] = _i
-_MONTHS.update({"sept": 9, "febr": 2, "janv": 1})
+_MONTHS: dict[str, int] = dict(MONTHS)
 # Misspellings seen in FRUS/DFAT transcriptions; anything else goes through `_fuzzy_month`.
 _MONTHS.update({"febuary": 2, "feburary": 2, "febrary": 2, "janurary": 1, "agust": 8, "sepember": 9})
 
@@ -107,6 +101,9 @@ def _lev1(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+_MONTH_LOWER = [name.lower() for name in MONTH_NAMES]
+
+
 @lru_cache(maxsize=4096)
 def _month(word: str) -> int | None:
     """Month number for a name, abbreviation or a near-miss spelling ("Febuary", "Setpember")."""
@@ -117,7 +114,7 @@ def _month(word: str) -> int | None:
         return None
     hits = {
         i
-        for i, name in enumerate(_MONTH_NAMES, 1)
+        for i, name in enumerate(_MONTH_LOWER, 1)
         if len(name) >= 5 and name[0] == w[0] and _lev1(w, name, 1 if len(name) < 7 else 2)
     }
     return hits.pop() if len(hits) == 1 else None
@@ -222,35 +219,12 @@ def _iso(d: date) -> str:
 
 
 def _valid(y: int, m: int, d: int | None = None) -> bool:
-    if not (1 <= m <= 12) or not (1500 <= y <= 2100):
-        return False
-    return d is None or 1 <= d <= calendar.monthrange(y, m)[1]
-
-
-def _bounds(y: int, m: int | None, d: int | None) -> tuple[date, date]:
-    if m is None:
-        return date(y, 1, 1), date(y, 12, 31)
-    if d is None:
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    return date(y, m, d), date(y, m, d)
-
-
-def _when(y: int, m: int | None, d: int | None) -> str:
-    if m is None:
-        return f"{y:04d}"
-    if d is None:
-        return f"{y:04d}-{m:02d}"
-    return f"{y:04d}-{m:02d}-{d:02d}"
+    """A real date within the years the archives cover (1500-2100)."""
+    return 1500 <= y <= 2100 and is_valid(y, m, d)
 
 
 def _hm(dt: datetime, tz: str) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M") + tz
-
-
-def _add_months(d: date, n: int) -> date:
-    k = d.year * 12 + d.month - 1 + n
-    y, m = divmod(k, 12)
-    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 class _Bad(Exception):
@@ -260,29 +234,17 @@ class _Bad(Exception):
 # --------------------------------------------------------------------------- reference handling
 
 
-def _parse_iso_day(value: str | None) -> date | None:
-    if not value:
-        return None
-    m = re.match(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?", value)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
-    except ValueError:
-        return None
-
-
 def _ref_span(reference: DocDate | None) -> tuple[date, date, date | None] | None:
     """(low, high, point) for a reference DocDate: its interval and, if day-precise, its day."""
     if reference is None:
         return None
     point = None
     if reference.when and len(reference.when) >= 10:
-        point = _parse_iso_day(reference.when)
-    lo = _parse_iso_day(reference.not_before)
-    hi = _parse_iso_day(reference.not_after)
+        point = start_date(reference.when)
+    lo = start_date(reference.not_before)
+    hi = start_date(reference.not_after)
     if reference.not_after and len(reference.not_after) == 7 and hi:  # "1945-06" as an upper bound
-        hi = _bounds(hi.year, hi.month, None)[1]
+        hi = bounds(hi.year, hi.month, None)[1]
     if (lo is None or hi is None) and reference.when:
         w = reference.when
         y = int(w[:4]) if w[:4].isdigit() else None
@@ -291,7 +253,7 @@ def _ref_span(reference: DocDate | None) -> tuple[date, date, date | None] | Non
         mm = int(w[5:7]) if len(w) >= 7 else None
         dd = int(w[8:10]) if len(w) >= 10 else None
         try:
-            blo, bhi = _bounds(y, mm, dd)
+            blo, bhi = bounds(y, mm, dd)
         except ValueError:
             return None
         lo, hi = lo or blo, hi or bhi
@@ -318,7 +280,7 @@ def _infer_year(m: int, d: int | None, default_year: int | None, reference: DocD
     for y in range(lo.year, hi.year + 1):
         if not _valid(y, m, d):
             continue
-        a, b = _bounds(y, m, d)
+        a, b = bounds(y, m, d)
         if a <= hi and b >= lo:
             hits.append(y)
     return hits[0] if len(hits) == 1 else None
@@ -357,7 +319,11 @@ def _apply_meridiem(hh: int, ap: str | None) -> int:
     return hh
 
 
-def _parse_time(rest: str) -> tuple[tuple[int, int], tuple[int, int] | None, str, bool, int] | None:
+_Time = tuple[tuple[int, int], tuple[int, int] | None, str, bool, int]
+"""A parsed time: start (h, m), end (h, m) or None, zone suffix, midnight?, end offset."""
+
+
+def _parse_time(rest: str) -> _Time | None:
     """Parse a time (or time range) at the start of `rest`.
 
     Returns (start (h, m), end (h, m) or None, zone suffix, midnight?, end offset).
@@ -392,17 +358,21 @@ def _parse_time(rest: str) -> tuple[tuple[int, int], tuple[int, int] | None, str
     return (ha, ma), end, zone, apa == "midnight", m.end()
 
 
-def _finditer_valid(rx: re.Pattern[str], s: str, check) -> re.Match[str] | None:
+def _finditer_valid(
+    rx: re.Pattern[str], s: str, check: Callable[[re.Match[str]], bool]
+) -> re.Match[str] | None:
     for m in rx.finditer(s):
         if check(m):
             return m
     return None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _day(v: str | None) -> int | None:
-    if v is None:
-        return None
-    return int(re.match(r"\d+", v).group())
+    m = _DIGITS.match(v) if v is not None else None
+    return int(m.group()) if m else None
 
 
 def _mdy_ok(m: re.Match[str]) -> bool:
@@ -470,6 +440,10 @@ def _parse(
     s, corrections, queried = _normalize(text[:400])
     if not s:
         return None
+    y: int | None
+    mo: int | None
+    d: int | None
+    time: _Time | None
     found = _find_date(s)
     if found is None:
         m = _YEAR_ONLY.match(s)
@@ -495,7 +469,9 @@ def _parse(
     style, m = found
     g = m.groupdict()
     context = False
-    mon2 = day2 = year2 = None
+    mon2: int | None = None
+    day2: int | None = None
+    year2: int | None = None
     if style == "iso":
         y, mo = int(g["year"]), int(g["mon"])
         d = int(g["day"]) if g["day"] else None
@@ -539,7 +515,7 @@ def _parse(
             year2 = yb
         else:
             y = y or yb
-    assert mo is not None
+    assert mo is not None and d is not None  # both groups are required in the mdy and dmy patterns
     # A range "June 29-July 2, 1945": the year written once belongs to both ends.
     if day2 is not None:
         if y is None and year2 is not None:
@@ -573,7 +549,7 @@ def _parse(
                 f"was a {calendar.day_name[date(y, mo, d).weekday()]}"
             )
     circa = bool(_CIRCA.search(s[: m.start()])) or queried
-    end = (year2, mon2, day2) if day2 is not None else None
+    end = (year2, mon2, day2) if day2 is not None and mon2 is not None and year2 is not None else None
     alt = None
     for c in corrections:
         if c != d and _valid(y, mo, c):
@@ -588,19 +564,19 @@ def _build(
     d: int | None,
     end: tuple[int, int, int] | None,
     alt: date | None,
-    time: tuple[tuple[int, int], tuple[int, int] | None, str, bool, int] | None,
+    time: _Time | None,
     circa: bool,
     *,
     context: bool = False,
 ) -> DocDate:
-    lo, hi = _bounds(y, mo, d)
+    lo, hi = bounds(y, mo, d)
     if end is not None:
         hi = date(*end)
     last = hi  # the printed end of the range (before editorial corrections)
     if alt is not None:
         lo, hi = min(lo, alt), max(hi, alt)
     basis = "context" if context else None
-    if time is not None and d is not None:
+    if time is not None and mo is not None and d is not None:  # a day is always in a month
         (hh, mi), tend, zone, midnight, _ = time
         day = date(y, mo, d)
         if midnight and end is not None:
@@ -626,17 +602,17 @@ def _build(
         if precision == "year":
             lo, hi = date(lo.year - 1, 1, 1), date(hi.year + 1, 12, 31)
         elif precision == "month":
-            lo = _add_months(lo, -1)
-            hi = _add_months(hi.replace(day=1), 1)
-            hi = hi.replace(day=calendar.monthrange(hi.year, hi.month)[1])
+            lo = add_months(lo, -1)
+            hi = add_months(hi.replace(day=1), 1)
+            hi = hi.replace(day=days_in_month(hi.year, hi.month))
         else:
             lo, hi = lo - timedelta(days=7), hi + timedelta(days=7)
-    return DocDate(_when(y, mo, d), _iso(lo), _iso(hi), precision, basis)
+    return DocDate(iso_at(y, mo, d), _iso(lo), _iso(hi), precision, basis)
 
 
 # --------------------------------------------------------------------------- date-time groups
 
-_MON3 = r"JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC"
+_MON3 = MONTH_ABBREVIATION_PATTERN.upper()
 _DTG = re.compile(
     rf"^\s*(?P<d>[0-3]\d)(?P<h>[0-2]\d)(?P<mi>[0-5]\d)\s?(?P<z>[A-Z](?![A-Za-z]))?"
     rf"(?:\s*(?P<mon>{_MON3})\s*(?P<y>\d{{4}}|\d\d))?(?![\d])",
@@ -683,7 +659,7 @@ def parse_dtg(text: str, reference: DocDate | None = None) -> DocDate | None:
         cands = []
         base = point or lo
         for k in range(-1, (hi.year - lo.year) * 12 + hi.month - lo.month + 2):
-            first = _add_months(base.replace(day=1), k)
+            first = add_months(base.replace(day=1), k)
             if _valid(first.year, first.month, d):
                 cands.append(date(first.year, first.month, d))
         if point is not None:
@@ -824,7 +800,7 @@ def _same_day(a: DocDate, b: DocDate) -> bool:
     return bool(a.when and b.when and a.when[:10] == b.when[:10])
 
 
-def date_step(document: Document, context: Any) -> Document:
+def date_step(document: Document, context: Context | None) -> Document:
     """Fill `document.date` (and `place`) from the dateline, a header line or a leading DTG."""
     extra = getattr(context, "extra", None) or {}
     default_year = extra.get("default_year")
@@ -833,24 +809,25 @@ def date_step(document: Document, context: Any) -> Document:
     date_ = document.date
     place = document.place
 
+    raw_dateline = document.dateline or ""
+    dateline = raw_dateline.strip()
     parsed_dateline = None
-    if document.dateline and document.dateline.strip():
+    if dateline:
         parsed_dateline, notes = parse_date_report(
-            document.dateline, default_year=default_year, reference=reference
+            raw_dateline, default_year=default_year, reference=reference
         )
         if parsed_dateline is None and not any(n == "undated" for n in notes):
             reason = f": {notes[0]}" if notes else ""
-            warnings.append(f"dates: dateline {document.dateline.strip()!r} not understood{reason}")
+            warnings.append(f"dates: dateline {dateline!r} not understood{reason}")
         if not place:
-            place = split_dateline(document.dateline)[0]
+            place = split_dateline(raw_dateline)[0]
 
     if date_.when:
         # Keep the reader's date; report a dateline that says something else.
         if parsed_dateline is not None and parsed_dateline.when and not _same_day(date_, parsed_dateline):
             if len(date_.when) >= 10 and parsed_dateline.precision in ("day", "minute"):
                 warnings.append(
-                    f"dates: dateline {document.dateline.strip()!r} gives {parsed_dateline.when}, "
-                    f"date is {date_.when}"
+                    f"dates: dateline {dateline!r} gives {parsed_dateline.when}, date is {date_.when}"
                 )
         dtg = _leading_dtg(document.text)
         if dtg and date_.precision == "day":
@@ -870,9 +847,9 @@ def date_step(document: Document, context: Any) -> Document:
         else:
             dtg = _leading_dtg(document.text) if document.text else None
             if dtg:
-                dt = parse_dtg(dtg, reference)
-                if dt is not None:
-                    date_ = replace(dt, basis="date-time group")
+                grouped = parse_dtg(dtg, reference)
+                if grouped is not None:
+                    date_ = replace(grouped, basis="date-time group")
                 else:
                     m = _DTG.match(dtg)
                     assert m is not None

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from chancery.enrich.references import MONTHS, _month_day
+from chancery.dates import MONTH_OR_ABBREVIATION_PATTERN as MONTHS
+from chancery.dates import month_day, to_date
 from chancery.model import DocDate
 
 DTG = re.compile(r"(?:\A|\n)\s*(?P<day>[0-3]\d)(?P<hour>[0-2]\d)(?P<minute>[0-5]\d)Z?\.\s")
@@ -27,16 +28,6 @@ DTG = re.compile(r"(?:\A|\n)\s*(?P<day>[0-3]\d)(?P<hour>[0-2]\d)(?P<minute>[0-5]
 BEFORE = re.compile(
     rf"\b(?:will|shall|expects?|hopes?|intends?)\b[^.;]{{0,80}}?\bbefore\s+(?P<md>(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS}))\b"
 )
-
-
-def to_date(value: str | None) -> date | None:
-    """The day of an ISO date or date-time; None when absent or malformed."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def neighbour_bounds(previous: list[date], following: list[date]) -> tuple[date | None, date | None]:
@@ -52,11 +43,11 @@ def neighbour_bounds(previous: list[date], following: list[date]) -> tuple[date 
 def before_bound(text: str, year: int) -> date | None:
     """ "…arrive in Moscow before July 1" → the day before July 1 of `year` (latest possible date)."""
     m = BEFORE.search(text)
-    month_day = _month_day(m["md"]) if m else None
-    if not month_day:
+    found = month_day(m["md"]) if m else None
+    if not found:
         return None
     try:
-        return date(year, *month_day)
+        return date(year, *found)
     except ValueError:
         return None
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
 
+from chancery.enrich import Context
 from chancery.model import Document, Markings
 
 __all__ = ["find_markings", "find_message_numbers", "markings_step"]
@@ -230,7 +230,7 @@ def find_message_numbers(text: str) -> list[str]:
     return numbers
 
 
-def markings_step(document: Document, context: Any) -> Document:
+def markings_step(document: Document, context: Context | None) -> Document:
     """Fill empty markings fields and `message_numbers` from the text; never overwrite a reader's values."""
     if not document.text:
         return document

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
+from chancery.dates import MONTH_OR_ABBREVIATION_PATTERN, month_day
+from chancery.enrich import Context
 from chancery.model import Document, Reference
 
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
-)
-_MONTH_NUM = {m[:3].lower(): i for i, m in enumerate(MONTHS.split("|")[:12], 1)}
+MONTHS = MONTH_OR_ABBREVIATION_PATTERN  # month names and abbreviations, for the date tails below
 _DAY_MONTH = rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS})\.?)(?:,?\s+\d{{4}})?"
 _NUM = r"(?:No\.?\s*|Nos?\.\s*|number\s+)?(?P<num>[A-Z]{0,3}[.-]?\s?\d{1,5}(?:/\d+)?)\b"
 _TAIL = rf"(?:,?\s+(?:of|dated|sent)\s+(?P<date>{_DAY_MONTH})|,?\s+(?P<date2>{_DAY_MONTH}))?"
@@ -142,7 +139,7 @@ def message_hints(text: str) -> MessageHints | None:
         groups = m.groupdict()
         hints = MessageHints(number=normalise_number(groups["num"]))
         date = groups.get("date") or groups.get("date2")
-        hints.month_day = _month_day(date) if date else None
+        hints.month_day = month_day(date) if date else None
         for place, direction in (("place", "dir"), ("place2", "dir2")):
             if groups.get(place):
                 hints.place, hints.direction = groups[place], groups[direction].lower()
@@ -155,19 +152,12 @@ def message_hints(text: str) -> MessageHints | None:
     return None
 
 
-def _month_day(text: str) -> tuple[int, int] | None:
-    month = re.search(rf"\b({MONTHS})\b", text, re.I)
-    day = re.search(r"\b(\d{1,2})\b", text)
-    if not month or not day:
-        return None
-    return _MONTH_NUM[month[1][:3].lower()], int(day[1])
-
-
 def _roman(text: str) -> int | None:
     if text.isdigit():
         return int(text)
-    values = [_ROMAN.get(c) for c in text.upper()]
-    if None in values:
+    upper = text.upper()
+    values = [_ROMAN[c] for c in upper if c in _ROMAN]
+    if len(values) != len(upper):
         return None
     total = 0
     for i, v in enumerate(values):
@@ -234,20 +224,26 @@ def extract(text: str, in_footnote: bool = False) -> list[Reference]:
     return refs
 
 
-def reference_step(document: Document, context: Any) -> Document:
-    """Append the references found in `text` and footnotes; keep and don't repeat existing ones."""
+def reference_step(document: Document, context: Context | None) -> Document:
+    """The document with the references found in `text` and footnotes added after its own (none repeated).
+
+    Pure: the input document and its reference list are left as they were.
+    """
     found = extract(document.text)
     for note in document.footnotes:
         found.extend(extract(note.text, in_footnote=True))
     seen = {(r.kind, r.target, r.text) for r in document.references}
     tei_targets = {_same_volume_form(r.target, document) for r in document.references if r.kind == "tei-ref"}
+    added: list[Reference] = []
     for ref in found:
         key = (ref.kind, ref.target, ref.text)
         if key in seen or (ref.kind == "document" and ref.target in tei_targets):
             continue
         seen.add(key)
-        document.references.append(ref)
-    return document
+        added.append(ref)
+    if not added:
+        return document
+    return replace(document, references=[*document.references, *added])
 
 
 def _same_volume_form(target: str | None, document: Document) -> str | None:

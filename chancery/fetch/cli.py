@@ -21,7 +21,9 @@ console = Console(stderr=True)
 FromOption = typer.Option(None, "--from", help="Base URL of a mirror (default: the project's GitHub files)")
 ToOption = typer.Option(Path("chancery-sources"), "--to", help="Folder to download into")
 IngestOption = typer.Option(False, "--ingest", help="Ingest what was fetched into the archive")
-DbOption = typer.Option(None, "--db", envvar="CHANCERY_DB", help="Archive to ingest into (with --ingest)")
+DbOption = typer.Option(
+    None, "--db", help="Archive to ingest into (with --ingest; default $CHANCERY_DB, else ./chancery.db)"
+)
 RateOption = typer.Option(1.0, "--interval", help="Seconds between requests (be polite to the server)")
 
 

@@ -9,6 +9,7 @@ not fetched again. Requests are spaced by `interval` seconds (one at a time).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import socket
 import time
@@ -89,7 +90,7 @@ class Fetcher:
             time.sleep(pause)
         self._last = time.monotonic()
 
-    def open(self, url: str, headers: dict[str, str] | None = None):  # -> http.client.HTTPResponse
+    def open(self, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """GET `url` (retrying server errors and rate limits); a FetchError when offline or refused."""
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
         host = urllib.parse.urlsplit(url).netloc

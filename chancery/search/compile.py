@@ -41,6 +41,7 @@ from chancery.search.schema import (
     Kind,
     SearchField,
 )
+from chancery.search.stopwords import STOP_TERMS
 from chancery.search.variants import Variants
 
 TITLE_BOOST = 2.0
@@ -68,6 +69,7 @@ class Compiler:
         self.variants = variants
         self.variants_used: dict[str, list[str]] = {}
         self.highlight: list[Query] = []
+        self.highlight_stop: list[Query] = []  # single stop words: highlighted when nothing else is
         self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
         self.has_phrase = False  # a positional phrase query anywhere (the engine plans those apart)
         self._negated = 0
@@ -170,7 +172,10 @@ class Compiler:
             query = _phrase_query(self.schema, field, tokens)
             self.has_phrase = True
         if field == TEXT and not self._negated:
-            self.highlight.append(query if len(tokens) == 1 else _phrase_query(self.schema, field, tokens))
+            stop = len(tokens) == 1 and tokens[0] in STOP_TERMS
+            (self.highlight_stop if stop else self.highlight).append(
+                query if len(tokens) == 1 else _phrase_query(self.schema, field, tokens)
+            )
             self.highlight_terms.extend(tokens)
         return query
 

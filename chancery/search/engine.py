@@ -20,6 +20,7 @@ from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import parse
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
 from chancery.search.schema import FACETS, ID, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
+from chancery.search.stopwords import content_terms
 from chancery.search.variants import Variants
 
 SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.Desc}
@@ -102,8 +103,8 @@ def search(
         total, total_approximate = offset + len(result.hits), False  # ran off the end: known exactly
     elif total_approximate:
         total = max(total, offset + len(page) + 1)
-    highlighter = _highlighter(searcher, index.schema, compiler.highlight)
-    window = _Window(compiler.highlight_terms)
+    highlighter = _highlighter(searcher, index.schema, compiler.highlight or compiler.highlight_stop)
+    window = _Window(content_terms(compiler.highlight_terms))
     hits = [_hit(searcher, address, key, SORTS[sort] is None, highlighter, window) for key, address in page]
     return SearchResult(
         query=query,

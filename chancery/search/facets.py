@@ -12,12 +12,11 @@ from typing import Any
 import tantivy
 
 from chancery.search.results import Facets, FacetValue, YearCount
-from chancery.search.schema import FACETS, SAMPLE, YEAR, Kind
+from chancery.search.schema import FACETS, SAMPLE, YEAR, YEAR_FACET, Kind
 
 FACET_SIZE = 10
 TERM_FACETS = {name: f.name for name, f in FACETS.items() if f.kind is not Kind.INTEGER}  # name -> field
 ALL_FACETS = tuple(FACETS)
-YEAR_FACET = next(name for name, f in FACETS.items() if f.kind is Kind.INTEGER)  # from the histogram
 HISTOGRAM, MATCHED = "histogram", "matched"  # aggregation names beside the facets
 
 

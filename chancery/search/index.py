@@ -21,6 +21,7 @@ from typing import Any, cast
 import orjson
 import tantivy
 
+from chancery.dates import day_number
 from chancery.search.schema import (
     ARCHIVE,
     CLASSIFICATION,
@@ -62,20 +63,6 @@ CACHE_LIMIT = 300_000  # entries in each of the word-pair caches (the 39k-docume
 SIMPLE_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
 ARCHIVE_BY_FORMAT = {"frus-tei": "frus", "frus-text": "frus", "dfat": "dfat", "wilson": "wilson"}
 IndexFields = dict[str, Any]  # field name -> value(s), as tantivy.Document takes them
-
-
-def day_number(iso: str | None, end: bool = False) -> int | None:
-    """An ISO date (year, month or day precision; time ignored) as YYYYMMDD, or None."""
-    if not iso or len(iso) < 4 or not iso[:4].isdigit():
-        return None
-    parts = iso[:10].split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 and parts[1] else (12 if end else 1)
-        day = int(parts[2]) if len(parts) > 2 and parts[2] else (31 if end else 1)
-    except ValueError:
-        return None
-    return year * 10000 + month * 100 + day
 
 
 def sample_bucket(doc_id: str) -> int:

@@ -14,11 +14,11 @@ Every error is a `QueryError` carrying the position where the query went wrong.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from chancery.dates import bounds
 from chancery.errors import QueryError
 from chancery.search.schema import DATE_QUERIES, QUERY_FIELDS, QUERY_NAMES, Kind, canonical
 
@@ -279,14 +279,7 @@ class Parser:
             raise self.error(f"bad date {text!r}: write 1945, 1945-06 or 1945-06-30", pos)
         year, month, day = int(match.group(1)), match.group(2), match.group(3)
         try:
-            if day:
-                first = last = date(year, int(month), int(day))
-            elif month:
-                m = int(month)
-                first = date(year, m, 1)
-                last = date(year, m, calendar.monthrange(year, m)[1])
-            else:
-                first, last = date(year, 1, 1), date(year, 12, 31)
+            first, last = bounds(year, int(month) if month else None, int(day) if day else None)
         except ValueError:
             raise self.error(f"bad date {text!r}: no such day or month", pos) from None
         return first.isoformat(), last.isoformat()

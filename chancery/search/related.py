@@ -10,16 +10,15 @@ similarity. Works without vectors; the score is a weighted sum and each hit list
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from collections import Counter
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import tantivy
 
-from chancery.search.index import TEXT_ANALYZER, SearchIndex, day_number
+from chancery.dates import day_number, day_ordinal, ordinal_day_number
+from chancery.search.index import TEXT_ANALYZER, SearchIndex
 from chancery.store.base import DocumentData, Store
 
 if TYPE_CHECKING:
@@ -153,7 +152,7 @@ def _index_candidates(
     ]
     query = tantivy.Query.boolean_query(should)
     if window:
-        low, high = (_day_int(window[0] - WINDOW_DAYS), _day_int(window[1] + WINDOW_DAYS))
+        low, high = (ordinal_day_number(window[0] - WINDOW_DAYS), ordinal_day_number(window[1] + WINDOW_DAYS))
         rng = tantivy.FieldType.Integer
         query = tantivy.Query.boolean_query(
             [
@@ -185,20 +184,7 @@ def day_span(doc: dict[str, Any]) -> tuple[int, int] | None:
     high = day_number(d.get("not_after") or d.get("not_before") or d.get("when"), end=True)
     if low is None:
         return None
-    return _ordinal(low), _ordinal(max(low, high or low))
-
-
-def _ordinal(day: int) -> int:
-    year, month, dd = day // 10000, day // 100 % 100, day % 100
-    try:
-        return date(year, month, min(dd, calendar.monthrange(year, month)[1])).toordinal()
-    except ValueError:
-        return date(max(1, year), 1, 1).toordinal()
-
-
-def _day_int(ordinal: int) -> int:
-    d = date.fromordinal(max(1, ordinal))
-    return d.year * 10000 + d.month * 100 + d.day
+    return day_ordinal(low), day_ordinal(max(low, high or low))
 
 
 def people(doc: dict[str, Any]) -> dict[str, str]:

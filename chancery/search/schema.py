@@ -110,6 +110,8 @@ QUERY_FIELDS: dict[str, SearchField] = {name: f for f in FIELDS for name in f.qu
 QUERY_NAMES: tuple[str, ...] = tuple(f.query[0] for f in FIELDS if f.query) + DATE_QUERIES
 # facet name -> its field, in display order
 FACETS: dict[str, SearchField] = {f.facet: f for f in FIELDS if f.facet}
+# the facet counted from the year histogram
+YEAR_FACET = next(name for name, f in FACETS.items() if f.kind is Kind.INTEGER)
 # word fields -> their word-pair field (see index.word_pairs)
 PAIR_FIELDS = {TITLE: TITLE_PAIRS, TEXT: TEXT_PAIRS}
 

@@ -18,15 +18,16 @@ footnote markers "[1]" / "[1](#f1)" are removed from `text` and recorded as `Foo
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 
 import yaml
 
+from chancery.dates import date_interval
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Footnote, Party, Source
 from chancery.sources.files import SourceItem, decode_text, limits
+from chancery.sources.parties import DFAT_TITLE_KIND, parse_parties
 
 FORMAT = "dfat"
 COLLECTION_PREFIX = "Documents on Australian Foreign Policy, "
@@ -51,13 +52,6 @@ _OPENER_KIND = re.compile(
     r"Agendum|Extracts?|Report|Aide-m[ée]moire|Brief|Paper|Statement|Speech|Message)\b",
     re.I,
 )
-_TITLE_KIND = re.compile(
-    r"^(?P<kind>Cablegrams?|Savingram|Letter|Memorandum|Minute|Note|Dispatch|Despatch|Submission|Cable|"
-    r"Telegram|Message|Brief|Paper|Report|Record|Statement)\b\s*(?:[,;:]\s*|\s+(?=from\b|to\b|by\b))",
-    re.I,
-)
-_BY = re.compile(r"(?:^|\s)by\s+", re.I)
-_SURNAME_LIST = re.compile(r"^[A-Z][\w'’.-]*(?:,\s+[A-Z][\w'’.-]*)*,?\s+and\s+[A-Z][\w'’.-]*$", re.I)
 _KIND_NAMES = {
     "cablegrams": "cablegram",
     "minutes": "minute",
@@ -109,44 +103,7 @@ def read(item: SourceItem) -> list[Document]:
 
 def parse_title_parties(title: str) -> tuple[list[Party], list[Party]]:
     """ "Mr R. G. Menzies, Prime Minister, to Mr R. G. Casey, Minister for Supply" → parties."""
-    rest = _TITLE_KIND.sub("", title, count=1)
-    rest = re.sub(r"^from\s+", "", rest, flags=re.I)
-    lowered = rest.lower()
-    if ", to " in lowered:
-        cut = lowered.index(", to ")
-        sender, recipient = rest[:cut], rest[cut + 5 :]
-    elif lowered.startswith("to "):
-        sender, recipient = "", rest[3:]
-    elif " to " in lowered:
-        cut = lowered.index(" to ")
-        sender, recipient = rest[:cut], rest[cut + 4 :]
-    else:
-        by = _BY.search(rest)
-        return ([_party(rest[by.end() :])] if by else []), []
-    if _BY.search(sender):
-        sender = sender[_BY.search(sender).end() :]
-    return _party_list(sender), _party_list(recipient)
-
-
-def _party_list(text: str) -> list[Party]:
-    text = text.strip().strip(",")
-    if not text:
-        return []
-    parts = re.split(r",?\s+and\s+to\s+", text, flags=re.I)
-    if len(parts) == 1 and _SURNAME_LIST.match(text):
-        parts = re.split(r",\s+|\s+and\s+", text, flags=re.I)
-    return [_party(p) for p in parts if p.strip()]
-
-
-def _party(text: str) -> Party:
-    text = text.strip().strip(",").strip()
-    paren = re.match(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$", text)
-    if paren:
-        return Party(name=paren["name"].strip(), role=paren["role"].strip())
-    name, sep, role = text.partition(", ")
-    if sep and re.match(r"^(?:Mr|Mrs|Miss|Sir|Dr|Lord|Lady|Viscount|Earl|Senator|General|Admiral)\b", name):
-        return Party(name=name.strip(), role=role.strip().rstrip(",") or None)
-    return Party(name=text)
+    return parse_parties(title, "dfat")
 
 
 def _front_matter(item: SourceItem, raw: str) -> tuple[dict[str, Any], str, int]:
@@ -179,34 +136,14 @@ def _refuse_aliases(item: SourceItem, text: str) -> None:
 
 def _metadata_date(value: Any) -> DocDate:
     """ISO day, month ("1937-02") or year from `doc_date` as an interval."""
-    text = str(value or "").strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return DocDate(when=text, not_before=text, not_after=text, precision="day", basis="metadata")
-    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        year, month = int(text[:4]), int(text[5:])
-        last = calendar.monthrange(year, month)[1]
-        return DocDate(
-            when=text,
-            not_before=f"{text}-01",
-            not_after=f"{text}-{last:02d}",
-            precision="month",
-            basis="metadata",
-        )
-    if re.fullmatch(r"\d{4}", text):
-        return DocDate(
-            when=text,
-            not_before=f"{text}-01-01",
-            not_after=f"{text}-12-31",
-            precision="year",
-            basis="metadata",
-        )
-    return DocDate()
+    return date_interval(str(value or ""), "metadata")
 
 
 def _read_body(doc: Document, body: str, meta: dict[str, Any]) -> None:
     lines = [ln.rstrip("\r") for ln in body.split("\n")]
-    refs = [i for i, ln in enumerate(lines) if _ARCHIVE_REF.match(ln)]
-    printed_refs = [_ARCHIVE_REF.match(lines[i])["ref"].strip() for i in refs]
+    ref_matches = [(i, m) for i, ln in enumerate(lines) if (m := _ARCHIVE_REF.match(ln))]
+    refs = [i for i, _ in ref_matches]
+    printed_refs = [m["ref"].strip() for _, m in ref_matches]
     lines = [ln for i, ln in enumerate(lines) if i not in set(refs)]
     naa = [
         str(r.get("reference", "")).strip().strip("[]")
@@ -225,7 +162,7 @@ def _read_body(doc: Document, body: str, meta: dict[str, Any]) -> None:
     paragraphs = rebuild_paragraphs(lines)
     if paragraphs:
         opener = _plain(paragraphs[0])
-        kind = _OPENER_KIND.match(opener) or _TITLE_KIND.match(doc.title or "")
+        kind = _OPENER_KIND.match(opener) or DFAT_TITLE_KIND.match(doc.title or "")
         if kind:
             name = kind["kind"].lower()
             doc.doc_type = _KIND_NAMES.get(name, name)

@@ -22,12 +22,12 @@ accepted with a warning; malformed XML raises `SourceError` with the line number
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator
 
 from lxml import etree
 
+from chancery.dates import interval_end, interval_start, precision_of
 from chancery.errors import SourceError
 from chancery.model import (
     Collection,
@@ -597,12 +597,6 @@ def _document_divs(root: etree._Element) -> Iterator[tuple[etree._Element, list[
 # ------------------------------------------------------------------- document fields
 
 
-def _iso_precision(value: str) -> str:
-    if "T" in value:
-        return "minute"
-    return {4: "year", 7: "month"}.get(len(value), "day")
-
-
 def _trim_iso(value: str) -> str:
     """ISO at its precision: seconds dropped when zero ("1949-01-19T21:00"), zone kept."""
     value = value.strip()
@@ -618,19 +612,6 @@ def _trim_iso(value: str) -> str:
     if len(time) == 8 and time.endswith(":00"):
         time = time[:5]
     return f"{day}T{time}{zone}"
-
-
-def _interval(value: str, end: bool) -> str:
-    if "T" in value or len(value) == 10:
-        return value
-    if len(value) == 4:
-        return f"{value}-12-31" if end else f"{value}-01-01"
-    if len(value) == 7:
-        if not end:
-            return f"{value}-01"
-        year, month = int(value[:4]), int(value[5:7])
-        return f"{value}-{calendar.monthrange(year, month)[1]:02d}"
-    return value
 
 
 def _doc_date(attrs: dict[str, str] | None, div: etree._Element) -> DocDate:
@@ -654,11 +635,11 @@ def _doc_date(attrs: dict[str, str] | None, div: etree._Element) -> DocDate:
         return DocDate()
     try:
         when = _trim_iso(when) if when else None
-        low = _interval(_trim_iso(low), False) if low else None
-        high = _interval(_trim_iso(high), True) if high else None
+        low = interval_start(_trim_iso(low)) if low else None
+        high = interval_end(_trim_iso(high)) if high else None
     except ValueError:  # a malformed month such as "1949-1x"
         return DocDate()
-    precision = _iso_precision(when) if when else None
+    precision = precision_of(when) if when else None
     return DocDate(
         when=when, not_before=low or when, not_after=high or when, precision=precision, basis=basis
     )

@@ -20,6 +20,7 @@ import re
 
 from chancery.errors import SourceError
 from chancery.model import Collection, Document, Footnote, Markings, Page, Party, Source
+from chancery.sources import parties
 from chancery.sources.files import SourceItem, decode_text
 
 FORMAT = "frus-text"
@@ -31,18 +32,6 @@ DOC_KINDS = (
 _HEADING = re.compile(rf"^(?P<file>.+?):\s*(?P<kind>{DOC_KINDS})\s*$")
 _PAGE = re.compile(r"[ \t]*\[Page (?P<n>[0-9ivxlcdmIVXLCDM]+)\][ \t]*")
 _PAGE_HEAD = re.compile(r"\[Page [0-9ivxlcdm]+\]", re.I)
-_TITLE_TO = re.compile(r"^(?P<from>.+?\)|.+?)\s+to\s+(?P<to>.+)$")
-_PAREN_NAME = re.compile(r"^(?P<role>.+?)\s*\((?P<name>[^()]+)\)$")
-_TITLED_NAME = re.compile(
-    r"^(?P<role>President|Generalissimo|Marshal|Prime Minister|Premier|General|Admiral|Chancellor|King|"
-    r"Queen|Emperor|Pope|Ambassador|Foreign Minister|Chairman|Senator|Governor)\s+(?P<name>[A-Z][\w.’'-]*"
-    r"(?:\s+[A-Z][\w.’'-]*)*)$"
-)
-_MEMO_BY = re.compile(r"^(?:Memorandum|Minutes|Notes?|Paper|Report)(?: of Conversation)?,? by\s+(?P<by>.+)$")
-_OFFICE_WORDS = re.compile(
-    r"\b(Secretary|Ambassador|Minister|Chargé|Charge|Consul|Embassy|Department|Government|Commissioner|"
-    r"Representative|Chief|Director|Counselor|Adviser|Delegation|Mission|Legation|Office|Staff)\b"
-)
 _FOOTNOTE_ITEM = re.compile(r"^\s+(?P<n>\d{1,3})\.\s+(?P<text>\S.*)$")
 _GLUED_NUMBER = re.compile(r"(?<=[A-Za-z.,;:!?’”')\]])(?P<n>\d{1,3})(?=[\s.,;:]|$)")
 
@@ -62,7 +51,7 @@ def sniff(item: SourceItem) -> int:
         score += 3
     if any(_PAGE_HEAD.search(ln) for ln in lines) or _PAGE_HEAD.search(head.decode("utf-8", "ignore")):
         score += 1
-    if any(_PAREN_NAME.match(ln.split(" to ")[0]) for ln in lines[:3] if " to " in ln):
+    if any(parties.OFFICE_NAME.match(ln.split(" to ")[0]) for ln in lines[:3] if " to " in ln):
         score += 2
     return 5 if score >= 2 else 0
 
@@ -97,37 +86,12 @@ def read(item: SourceItem) -> list[Document]:
 
 def parse_title_parties(title: str) -> tuple[list[Party], list[Party]]:
     """Senders and recipients named in an editors' title, roles kept as written."""
-    memo = _MEMO_BY.match(title)
-    if memo:
-        by = memo["by"]
-        if " to " in by:
-            sender, _, recipient = by.partition(" to ")
-            return [parse_party(sender)], _parties(recipient)
-        return [parse_party(by)], []
-    match = _TITLE_TO.match(title)
-    if not match:
-        return [], []
-    return _parties(match["from"]), _parties(match["to"])
+    return parties.parse_parties(title, "frus")
 
 
 def parse_party(text: str) -> Party:
-    """ "The Ambassador in China (Hurley)" → Party("Hurley", "Ambassador in China"); a bare office
-    keeps its wording as both name and role."""
-    text = re.sub(r"^(?:the|The)\s+", "", text.strip().rstrip(".,"))
-    paren = _PAREN_NAME.match(text)
-    if paren:
-        return Party(name=paren["name"].strip(), role=paren["role"].strip())
-    titled = _TITLED_NAME.match(text)
-    if titled:
-        return Party(name=titled["name"], role=titled["role"])
-    if _OFFICE_WORDS.search(text):
-        return Party(name=text, role=text)
-    return Party(name=text)
-
-
-def _parties(text: str) -> list[Party]:
-    parts = re.split(r",?\s+and\s+(?=the\s|The\s|President\s)|;\s+", text)
-    return [parse_party(p) for p in parts if p.strip()]
+    """ "The Ambassador in China (Hurley)" → Party("Hurley", "Ambassador in China")."""
+    return parties.parse_party(text, "frus")
 
 
 def _skip_blank(lines: list[str], idx: int) -> int:

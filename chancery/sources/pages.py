@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chancery.dates import MONTH_ABBREVIATION_PATTERN, MONTH_PATTERN
 from chancery.model import Collection, Document, Page, Party, Source
 from chancery.sources.files import SourceItem
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MON3 = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_MONTHS = MONTH_PATTERN
+_MON3 = MONTH_ABBREVIATION_PATTERN
 _DATE_LINE = re.compile(
     rf"(?i)\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}|{_MON3})\.?"
     rf"|(?:{_MONTHS}|{_MON3})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?)\s+[1l]\d{{3}}\b"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from chancery.dates import MONTH_PATTERN
 from chancery.errors import SourceError
 from chancery.model import Collection, Document, Footnote, Source
 from chancery.sources.files import SourceItem, decode_text
@@ -17,9 +18,8 @@ from chancery.sources.files import SourceItem, decode_text
 FORMAT = "text"
 SUFFIXES = ("", ".txt", ".md", ".text", ".markdown")
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_LINE = re.compile(
-    rf"(?i)\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?)\s+\d{{4}}\b"
+    rf"(?i)\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})|(?:{MONTH_PATTERN})\s+\d{{1,2}}(?:st|nd|rd|th)?,?)\s+\d{{4}}\b"
     r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{6}Z\b"
 )
 _MARKER = re.compile(r" ?\[(?P<n>\d{1,3})\]")

@@ -18,7 +18,6 @@ the source (citation for CSV rows, title/date for a bare transcript) is made up.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import json
@@ -26,9 +25,11 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from chancery.dates import MONTH_NAMES, date_interval, iso_at, month_number
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Markings, Party, Source
 from chancery.sources.files import SourceItem, decode_text
+from chancery.sources.parties import parse_parties, title_case
 
 FORMAT = "wilson"
 BASE_URL = "https://digitalarchive.wilsoncenter.org"
@@ -38,17 +39,15 @@ def wilson_collection() -> Collection:
     return Collection(id="wilson", title="Wilson Center Digital Archive", archive="wilson")
 
 
-MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _DATE = re.compile(r"^(?:(?P<month>[A-Za-z]+)\s+(?:(?P<day>\d{1,2}),?\s+)?)?(?P<year>\d{4})$")
 _SECTION = re.compile(r"^\*\*(?P<name>[A-Z][A-Za-z ]+):\*\*\s*$", re.M)
 _BOLD = re.compile(r"\*\*(?P<text>.+?)\*\*", re.S)
 _URL = re.compile(r"<?(?P<url>https?://[^\s>]+)>?")
 _RECORD_ID = re.compile(r"/document/(?P<id>\d+)(?:[/?#]|$)")
 _CONTENTS_LABEL = re.compile(r"^(?:Transcript|Translation|Original)\b[^\n]*-\s*[A-Z][\w ]*$")
-_FROM_FOR = re.compile(r"\bFROM\s+(?P<from>[A-Z][A-Z.' -]+?)\s+(?:FOR|TO)\s+(?P<to>[A-Z][A-Z.,' -]+?)\s*:")
 _DATELINE = re.compile(
     r"^(?=.*\b(?:"
-    + "|".join(m.upper() for m in MONTHS)
+    + "|".join(m.upper() for m in MONTH_NAMES)
     + r")\b).*\b\d{4}\b(?:.*\bFROM\s+(?P<place>[A-Z][A-Z -]+))?$"
 )
 _DOC_KINDS = {
@@ -72,7 +71,6 @@ _DOC_KINDS = {
     "message": "message",
     "statement": "statement",
 }
-_SMALL_WORDS = {"of", "and", "the", "for", "in", "on", "to"}
 
 
 def sniff(item: SourceItem) -> int:
@@ -117,21 +115,11 @@ def parse_date(text: str | None) -> DocDate:
     match = _DATE.match((text or "").strip())
     if not match:
         return DocDate()
-    year = int(match["year"])
-    month = MONTHS.get((match["month"] or "").lower())
+    month = month_number(match["month"], abbreviations=False)
     if match["month"] and not month:
         return DocDate()
-    if not month:
-        return DocDate(f"{year}", f"{year}-01-01", f"{year}-12-31", "year", "metadata")
-    last = calendar.monthrange(year, month)[1]
-    if not match["day"]:
-        ym = f"{year}-{month:02d}"
-        return DocDate(ym, f"{ym}-01", f"{ym}-{last:02d}", "month", "metadata")
-    day = int(match["day"])
-    if not 1 <= day <= last:
-        return DocDate()
-    iso = f"{year}-{month:02d}-{day:02d}"
-    return DocDate(iso, iso, iso, "day", "metadata")
+    day = int(match["day"]) if month and match["day"] else None
+    return date_interval(iso_at(int(match["year"]), month, day), "metadata", check_day=True)
 
 
 def doc_type_from_title(title: str | None) -> str | None:
@@ -202,25 +190,11 @@ def _transcript_head(doc: Document) -> None:
         if match and len(line) < 120 and not doc.dateline:
             doc.dateline = line
             if match["place"]:
-                doc.place = _office_case(match["place"].strip())
-        parties = _FROM_FOR.search(line)
-        if parties and not doc.senders:
-            doc.senders = [_party(p) for p in re.split(r"\s+AND\s+|,\s*", parties["from"]) if p.strip()]
-            doc.recipients = [_party(p) for p in re.split(r"\s+AND\s+|,\s*", parties["to"]) if p.strip()]
-
-
-def _party(text: str) -> Party:
-    words = re.sub(r"^THE\s+", "", text.strip()).strip()
-    name = _office_case(words)
-    office = re.search(
-        r"\b(PRESIDENT|SECRETARY|MINISTER|AMBASSADOR|CHAIRMAN|PREMIER|COMMISSAR|CHIEF)\b", words
-    )
-    return Party(name=name, role=name) if office else Party(name=name)
-
-
-def _office_case(text: str) -> str:
-    words = text.lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+                doc.place = title_case(match["place"].strip())
+        if not doc.senders:
+            senders, recipients = parse_parties(line, "cable")
+            if senders or recipients:
+                doc.senders, doc.recipients = senders, recipients
 
 
 def _read_csv(item: SourceItem, raw: str) -> list[Document]:

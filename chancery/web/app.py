@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from chancery.archive import Archive
 from chancery.errors import NotFound, QueryError
+from chancery.web.apidocs import install_api_docs
 from chancery.web.render import page
 from chancery.web.views import collection, document, entity, search, timeline
 
@@ -76,7 +77,7 @@ def create_app(archive: Archive | str | Path | None = None) -> FastAPI:
         summary="Read-only JSON API of a Chancery archive of diplomatic documents.",
         version="0.1.0",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by install_api_docs, without a CDN
         redoc_url=None,
     )
     app.state.archive = archive if isinstance(archive, Archive) else Archive.open(archive)
@@ -85,6 +86,7 @@ def create_app(archive: Archive | str | Path | None = None) -> FastAPI:
     app.state.collection_titles = {c.id: c.title for c in collections}
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_api_docs(app)
     for module in (search, document, entity, collection, timeline):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)

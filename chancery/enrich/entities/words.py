@@ -7,6 +7,7 @@ from functools import cache
 from importlib.resources import files
 
 from chancery.authority.names import COMMON_WORDS, TITLES
+from chancery.dates import MONTH_ABBREVIATION_PATTERN
 
 PACKAGE = "chancery.enrich.entities"
 
@@ -29,7 +30,7 @@ ENGLISH = words("english_words")
 CABLE_WORDS = words("cable_words")
 PERSON_TITLES = TITLES - {"his", "her", "foreign", "under", "assistant", "deputy", "acting", "chief"}
 VOWELS = frozenset("aeiouy")
-MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
+MONTHS = frozenset(a.lower() for a in MONTH_ABBREVIATION_PATTERN.split("|")) - {"may"}
 # A government's acronym ("USG", "GOI": Government of Israel/India) stands for its country.
 GOVERNMENTS = re.compile(r"(?:USG|ROKG|SRV|WASHDC|USSR|GPNG|GO[A-Z])")
 # English inflections the lower-case vocabulary may lack: "LEVELS", "PERSONS", "DAILIES".

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from chancery.archive import Archive
+from chancery.web.coverage import with_coverage
 from chancery.web.render import archive_of, page
 
 api = APIRouter()
@@ -16,23 +17,27 @@ pages = APIRouter()
 
 
 def collection_data(archive: Archive, collection_id: str) -> dict[str, Any]:
-    """The collection's record with its table of contents and document count."""
+    """The collection's record with its table of contents, document count and coverage."""
     collection = archive.collection(collection_id)
     toc = archive.table_of_contents(collection)
     counts = {c.id: c.document_count for c in archive.collections()}
     listed = {d["id"] for entry in toc for d in entry["documents"] if not d.get("missing")}
-    return collection.to_dict() | {"toc": toc, "document_count": counts.get(collection_id) or len(listed)}
+    record = with_coverage(archive, collection.to_dict())
+    return record | {"toc": toc, "document_count": counts.get(collection_id) or len(listed)}
 
 
 def collections_data(archive: Archive) -> list[dict[str, Any]]:
     return [
-        {
-            "id": c.id,
-            "title": c.title,
-            "archive": c.archive,
-            "coverage": c.coverage,
-            "document_count": c.document_count,
-        }
+        with_coverage(
+            archive,
+            {
+                "id": c.id,
+                "title": c.title,
+                "archive": c.archive,
+                "coverage": c.coverage,
+                "document_count": c.document_count,
+            },
+        )
         for c in archive.collections()
     ]
 

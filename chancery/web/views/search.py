@@ -12,9 +12,8 @@ from markupsafe import Markup
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
-from chancery.search.facets import YEAR_FACET
 from chancery.search.results import SearchResult
-from chancery.search.schema import facet_filter
+from chancery.search.schema import YEAR_FACET, facet_filter
 from chancery.web.render import archive_of, page, search_url
 
 api = APIRouter()

@@ -14,6 +14,7 @@ from chancery.errors import QueryError
 from chancery.search.results import Hit
 from chancery.web.render import archive_of, page, search_url
 from chancery.web.views.search import with_filter
+from chancery.web.years import archive_years
 
 api = APIRouter()
 pages = APIRouter()
@@ -88,7 +89,7 @@ async def api_correspondence(
 async def timeline_page(request: Request, q: str = "") -> HTMLResponse:
     context: dict[str, Any] = {"q": q}
     if not q.strip():
-        return page(request, "timeline.html", context)
+        return page(request, "timeline.html", {**context, **archive_years(archive_of(request))})
     try:
         data = timeline_data(archive_of(request), q)
     except QueryError as exc:
