@@ -293,7 +293,9 @@ def test_walk_without_links_matches_sorted_listing(tmp_path: Path) -> None:
     for name in ("b/2.txt", "a/1.txt", "a/c/3.txt", "z.txt", ".hidden/4.txt", "a/.5.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("Title\n\nx\n")
-    paths = [item.path for item in iter_source_items([tmp_path], Settings())]
+    items = list(iter_source_items([tmp_path], Settings()))
+    paths = [item.path for item in items if isinstance(item, SourceItem)]
+    assert len(paths) == len(items)
     expected = ["a/1.txt", "a/c/3.txt", "b/2.txt", "z.txt"]
     assert paths == [str(tmp_path / p) for p in expected]
 
