@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -53,8 +54,16 @@ def ingest(
         "auto", "--ocr", help="OCR of PDF pages and images: auto (pages without text), force, never"
     ),
     ocr_lang: str = typer.Option("eng", "--ocr-lang", help="Tesseract languages for OCR, e.g. eng+rus"),
+    follow_symlinks: bool = typer.Option(
+        False,
+        "--follow-symlinks",
+        help="Read symbolic links inside folders (skipped with a warning otherwise)",
+    ),
 ) -> None:
     """Read documents into the archive; exits 1 if any file failed."""
+    if follow_symlinks:
+        # Settings.follow_symlinks, read when chancery.sources.files walks the folders
+        os.environ["CHANCERY_FOLLOW_SYMLINKS"] = "1"
     sources: list[str | Path] = list(paths)
     total = count_source_files(sources)
     with Archive.open(db) as archive:

@@ -191,7 +191,7 @@ def ingest_paths(
         try:
             for entry, result in readers.results(writer.screen(iter_source_items(paths))):
                 if isinstance(entry, SourceFailure):
-                    report.failures.append(str(entry.error))
+                    (report.warnings if entry.warning else report.failures).append(str(entry.error))
                     path = entry.error.path
                 else:
                     item, sha = entry

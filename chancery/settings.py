@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DB = "chancery.db"
-DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024  # with the other caps: about 1 GB peak per worker
+DEFAULT_MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024
+DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_LINE_BYTES = 1024 * 1024
+DEFAULT_MAX_FRONT_MATTER_BYTES = 64 * 1024
+DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
+DEFAULT_MAX_XML_TAGS = 2_000_000  # a FRUS volume has under 100,000; each costs ~300 bytes parsed
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -22,6 +28,14 @@ class Settings:
     workers: int | None = None  # $CHANCERY_WORKERS: ingest reader processes (1 = in-process)
     cache_home: Path | None = None  # $XDG_CACHE_HOME (default ~/.cache): PostgreSQL archives' index
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # $CHANCERY_MAX_FILE_BYTES: biggest file read
+    # Resource limits on hostile input (each refusal is an error naming the file):
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES  # $CHANCERY_MAX_DECOMPRESSED_BYTES: .gz, tar
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES  # $CHANCERY_MAX_DOCUMENT_BYTES: text file / doc text
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES  # $CHANCERY_MAX_LINE_BYTES: one line of a text file
+    max_front_matter_bytes: int = DEFAULT_MAX_FRONT_MATTER_BYTES  # $CHANCERY_MAX_FRONT_MATTER_BYTES
+    max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS  # $CHANCERY_MAX_ARCHIVE_MEMBERS: files in a tar
+    max_xml_tags: int = DEFAULT_MAX_XML_TAGS  # $CHANCERY_MAX_XML_TAGS: tags ("<") in one XML file
+    follow_symlinks: bool = False  # $CHANCERY_FOLLOW_SYMLINKS (ingest --follow-symlinks): links in folders
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
     ingest_wait: float = 30.0  # $CHANCERY_INGEST_WAIT: seconds an ingest waits for another index writer
@@ -44,6 +58,17 @@ class Settings:
             workers=max(1, int(env["CHANCERY_WORKERS"])) if env.get("CHANCERY_WORKERS") else None,
             cache_home=Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else None,
             max_file_bytes=int(env.get("CHANCERY_MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES),
+            max_decompressed_bytes=_int(
+                env, "CHANCERY_MAX_DECOMPRESSED_BYTES", DEFAULT_MAX_DECOMPRESSED_BYTES
+            ),
+            max_document_bytes=_int(env, "CHANCERY_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES),
+            max_line_bytes=_int(env, "CHANCERY_MAX_LINE_BYTES", DEFAULT_MAX_LINE_BYTES),
+            max_front_matter_bytes=_int(
+                env, "CHANCERY_MAX_FRONT_MATTER_BYTES", DEFAULT_MAX_FRONT_MATTER_BYTES
+            ),
+            max_archive_members=_int(env, "CHANCERY_MAX_ARCHIVE_MEMBERS", DEFAULT_MAX_ARCHIVE_MEMBERS),
+            max_xml_tags=_int(env, "CHANCERY_MAX_XML_TAGS", DEFAULT_MAX_XML_TAGS),
+            follow_symlinks=env.get("CHANCERY_FOLLOW_SYMLINKS", "").lower() in ("1", "true", "yes"),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
             ingest_wait=float(env.get("CHANCERY_INGEST_WAIT") or 30),
@@ -85,3 +110,8 @@ class Settings:
     def reader_workers(self) -> int:
         """Ingest reader processes: $CHANCERY_WORKERS, else one per core up to 4."""
         return self.workers or max(1, min(4, os.cpu_count() or 1))
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive integer setting; unset or empty gives the default."""
+    return max(1, int(env[name])) if env.get(name) else default

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from chancery.errors import SourceError
 from chancery.model import Document
-from chancery.sources.files import SourceItem
+from chancery.sources.files import SourceItem, limits
 
 # Order matters only for ties: more specific readers first.
 READER_MODULES = [
@@ -58,6 +58,11 @@ def read_item(item: SourceItem, format: str | None = None) -> list[Document]:
         module = detect(item)
     documents = module.read(item)
     sha = item.sha256
+    cap = limits().max_document_bytes
     for doc in documents:
+        if len(doc.text) > cap:
+            raise SourceError(
+                item.path, f"document {doc.id} has {len(doc.text)} characters of text, over the {cap} limit"
+            )
         doc.source.sha256 = sha
     return documents

@@ -26,7 +26,7 @@ import yaml
 from chancery.dates import date_interval
 from chancery.errors import SourceError
 from chancery.model import Collection, DocDate, Document, Footnote, Party, Source
-from chancery.sources.files import SourceItem, decode_text
+from chancery.sources.files import SourceItem, decode_text, limits
 from chancery.sources.parties import DFAT_TITLE_KIND, parse_parties
 
 FORMAT = "dfat"
@@ -110,7 +110,11 @@ def _front_matter(item: SourceItem, raw: str) -> tuple[dict[str, Any], str, int]
     match = _FRONT.match(raw)
     if not match:
         raise SourceError(item.path, "no YAML front matter (expected '---' on line 1)", 1)
+    cap = limits().max_front_matter_bytes
+    if len(match["yaml"]) > cap:
+        raise SourceError(item.path, f"front matter is longer than {cap} characters (the limit); refused", 1)
     try:
+        _refuse_aliases(item, match["yaml"])
         meta = yaml.load(match["yaml"], Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -120,6 +124,14 @@ def _front_matter(item: SourceItem, raw: str) -> tuple[dict[str, Any], str, int]
     if not isinstance(meta, dict):
         raise SourceError(item.path, "front matter is not a mapping", 1)
     return meta, raw[match.end() :], raw[: match.end()].count("\n") + 1
+
+
+def _refuse_aliases(item: SourceItem, text: str) -> None:
+    """YAML anchors and aliases are refused: a few hundred bytes of them can expand to gigabytes."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 2 if event.start_mark else 1
+            raise SourceError(item.path, "YAML anchors and aliases are not allowed in front matter", line)
 
 
 def _metadata_date(value: Any) -> DocDate:

@@ -6,14 +6,13 @@ import hashlib
 import os
 import tarfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from chancery.errors import SourceError
 from chancery.settings import Settings
 
-MAX_BYTES = Settings.from_env().max_file_bytes  # $CHANCERY_MAX_FILE_BYTES
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 SKIP_SUFFIXES = {".tsv", ".xlsx", ".gif", ".rnc", ".sch", ".py"}
 
@@ -41,34 +40,58 @@ class SourceItem:
 
 @dataclass
 class SourceFailure:
-    """A path that could not even be opened or unpacked."""
+    """A path that could not even be opened or unpacked (or, with `warning`, was skipped on purpose)."""
 
     error: SourceError
+    warning: bool = False
 
 
-def _gunzip(path: str, raw: bytes) -> bytes:
-    """Decompress gzip data with a size cap, so a gzip bomb is refused, not expanded."""
-    out = bytearray()
+def limits() -> Settings:
+    """The resource limits in force ($CHANCERY_MAX_* and $CHANCERY_FOLLOW_SYMLINKS), read at call time."""
+    return Settings.from_env()
+
+
+def _gunzip_stream(path: str, read: Callable[[int], bytes], cap: int) -> bytes:
+    """Decompress gzip data read in chunks, stopping at `cap` bytes: a gzip bomb is refused, not expanded."""
+    chunks: list[bytes] = []
+    size = 0
     decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    view = memoryview(raw)
     step = 1 << 20
     try:
-        for i in range(0, len(view), step):
-            out += decomp.decompress(view[i : i + step], MAX_BYTES + 1 - len(out))
-            if len(out) > MAX_BYTES or decomp.unconsumed_tail:
-                raise SourceError(path, f"decompresses to more than {MAX_BYTES} bytes; refused")
-        out += decomp.flush()
+        while not decomp.eof:
+            raw = decomp.unconsumed_tail or read(step)
+            if not raw:
+                break
+            chunk = decomp.decompress(raw, cap + 1 - size)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                raise SourceError(path, f"decompresses to more than {cap} bytes (the limit); refused")
+        if not decomp.eof:
+            raise SourceError(path, "gzip data is cut off (truncated file)")
     except zlib.error as exc:
         raise SourceError(path, f"corrupt gzip data ({exc})") from None
-    if not decomp.eof:
-        raise SourceError(path, "gzip data is cut off (truncated file)")
-    return bytes(out)
+    return b"".join(chunks)
+
+
+def _gunzip(path: str, raw: bytes, cap: int | None = None) -> bytes:
+    """Decompress in-memory gzip data with a size cap (default $CHANCERY_MAX_DECOMPRESSED_BYTES)."""
+    cap = cap or limits().max_decompressed_bytes
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        pos += n
+        return raw[pos - n : pos]
+
+    return _gunzip_stream(path, read, cap)
 
 
 def _read_file(path: Path) -> bytes:
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise SourceError(str(path), f"file is {size} bytes, more than the {MAX_BYTES}-byte limit")
+    cap = limits().max_file_bytes
+    if size > cap:
+        raise SourceError(str(path), f"file is {size} bytes, more than the {cap}-byte limit")
     return path.read_bytes()
 
 
@@ -77,22 +100,40 @@ def _is_tar_name(name: str) -> bool:
 
 
 def _iter_tar(path: Path) -> Iterator[SourceItem | SourceFailure]:
+    settings = limits()
     try:
         with tarfile.open(path, "r:*") as tar:
-            members = sorted((m for m in tar if m.isfile()), key=lambda m: m.name)
-            for member in members:
+            compressed = not path.name.endswith(".tar")
+            cap = (
+                min(settings.max_file_bytes, settings.max_decompressed_bytes)
+                if compressed
+                else settings.max_file_bytes
+            )
+            members = []
+            for count, member in enumerate(tar, 1):
+                if count > settings.max_archive_members:
+                    raise SourceError(
+                        str(path), f"more than {settings.max_archive_members} members (the limit); refused"
+                    )
+                if member.isfile():
+                    members.append(member)
+            for member in sorted(members, key=lambda m: m.name):
                 base = os.path.basename(member.name)
                 if base in SKIP_NAMES or base.startswith("._") or Path(base).suffix.lower() in SKIP_SUFFIXES:
                     continue
                 display = f"{path}!{member.name}"
-                if member.size > MAX_BYTES:
-                    yield SourceFailure(SourceError(display, "member larger than the size limit"))
+                if member.size > cap:
+                    yield SourceFailure(
+                        SourceError(display, f"member is {member.size} bytes, more than the {cap}-byte limit")
+                    )
                     continue
                 handle = tar.extractfile(member)
                 if handle is None:
                     continue
-                data = handle.read()
+                data = handle.read(cap + 1)
                 yield from _item(display, base, data)
+    except SourceError as exc:
+        yield SourceFailure(exc)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         yield SourceFailure(SourceError(str(path), f"cannot read tar archive ({exc})"))
 
@@ -108,40 +149,98 @@ def _item(display: str, name: str, data: bytes) -> Iterator[SourceItem | SourceF
     yield SourceItem(path=display, data=data, name=name)
 
 
-def iter_source_items(paths: Iterable[str | Path]) -> Iterator[SourceItem | SourceFailure]:
-    """Yield every source item under the given paths, in a stable order."""
+def _walk(root: Path, follow: bool) -> Iterator[Path | SourceFailure]:
+    """Files under `root` (hidden ones left out); symbolic links are skipped with a warning unless `follow`."""
+    seen = {root.resolve()}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(folder.iterdir())
+        except OSError as exc:
+            yield SourceFailure(SourceError(str(folder), f"cannot list folder ({exc.strerror})"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                if not follow:
+                    reason = f"symbolic link (to {os.readlink(entry)}) not followed; use --follow-symlinks"
+                    yield SourceFailure(SourceError(str(entry), reason), warning=True)
+                    continue
+                if entry.is_dir():
+                    real = entry.resolve()
+                    if real in seen:  # a loop, or a folder read already
+                        continue
+                    seen.add(real)
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.is_file():
+                yield entry
+
+
+def iter_source_items(
+    paths: Iterable[str | Path], settings: Settings | None = None
+) -> Iterator[SourceItem | SourceFailure]:
+    """Yield every source item under the given paths, in a stable order.
+
+    Paths named here are read even when they are links; links found inside folders are
+    skipped with a warning unless `settings.follow_symlinks` ($CHANCERY_FOLLOW_SYMLINKS).
+    """
+    follow = (settings or limits()).follow_symlinks
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             yield SourceFailure(SourceError(str(path), "no such file or directory"))
             continue
         if path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file())
-            files = [
-                p
-                for p in children
-                if p.name not in SKIP_NAMES
-                and not p.name.startswith(".")
-                and p.suffix.lower() not in SKIP_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ]
-            yield from iter_source_items(files)
+            for found in sorted(_walk(path, follow), key=_walk_order(path)):
+                if isinstance(found, SourceFailure):
+                    yield found
+                elif found.name not in SKIP_NAMES and found.suffix.lower() not in SKIP_SUFFIXES:
+                    yield from _iter_file(found)
             continue
-        if _is_tar_name(path.name):
-            yield from _iter_tar(path)
-            continue
+        yield from _iter_file(path)
+
+
+def _walk_order(root: Path) -> Callable[[Path | SourceFailure], tuple[str, ...]]:
+    """Sort key: the path's parts under `root` (as the old sorted rglob listing had it)."""
+
+    def key(found: Path | SourceFailure) -> tuple[str, ...]:
+        path = Path(found.error.path) if isinstance(found, SourceFailure) else found
+        return path.relative_to(root).parts
+
+    return key
+
+
+def _iter_file(path: Path) -> Iterator[SourceItem | SourceFailure]:
+    if _is_tar_name(path.name):
+        yield from _iter_tar(path)
+        return
+    if path.name.endswith(".gz"):
         try:
-            data = _read_file(path)
+            with path.open("rb") as handle:
+                magic = handle.read(2)
+                if magic == b"\x1f\x8b":
+                    handle.seek(0)
+                    data = _gunzip_stream(str(path), handle.read, limits().max_decompressed_bytes)
+                    yield SourceItem(path=str(path), data=data, name=path.name[:-3])
+                    return
         except SourceError as exc:
             yield SourceFailure(exc)
-            continue
+            return
         except OSError as exc:
             yield SourceFailure(SourceError(str(path), f"cannot read ({exc.strerror})"))
-            continue
-        if path.name.endswith(".gz") and data[:2] == b"\x1f\x8b":
-            yield from _item(str(path), path.name, data)
-        else:
-            yield SourceItem(path=str(path), data=data, name=path.name)
+            return
+    try:
+        data = _read_file(path)
+    except SourceError as exc:
+        yield SourceFailure(exc)
+        return
+    except OSError as exc:
+        yield SourceFailure(SourceError(str(path), f"cannot read ({exc.strerror})"))
+        return
+    yield SourceItem(path=str(path), data=data, name=path.name)
 
 
 def count_source_files(paths: list[str | Path]) -> int:
@@ -156,11 +255,22 @@ def count_source_files(paths: list[str | Path]) -> int:
     return total
 
 
-def decode_text(item: SourceItem) -> str:
-    """Decode a text item as UTF-8 (BOM allowed); bad bytes are an error naming the line."""
+def decode_text(item: SourceItem, lines: bool = True) -> str:
+    """Decode a text item as UTF-8 (BOM allowed); bad bytes are an error naming the line.
+
+    Refuses a text bigger than $CHANCERY_MAX_DOCUMENT_BYTES and, when `lines` (line-oriented
+    formats; not JSON), a line longer than $CHANCERY_MAX_LINE_BYTES, naming its number.
+    """
     data = item.data
     if b"\x00" in data[:8192]:
         raise SourceError(item.path, "binary file (contains NUL bytes), not a document")
+    settings = limits()
+    if len(data) > settings.max_document_bytes:
+        raise SourceError(
+            item.path, f"text is {len(data)} bytes, more than the {settings.max_document_bytes}-byte limit"
+        )
+    if lines:
+        check_line_lengths(item.path, data, settings.max_line_bytes)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -170,4 +280,15 @@ def decode_text(item: SourceItem) -> str:
         ) from None
 
 
-__all__ = ["SourceItem", "SourceFailure", "iter_source_items", "decode_text", "count_source_files"]
+def check_line_lengths(path: str, data: bytes, cap: int) -> None:
+    """Raise a SourceError naming the first line longer than `cap` bytes (scans in C, cap bytes a step)."""
+    start = 0
+    while len(data) - start > cap:
+        newline = data.rfind(b"\n", start, start + cap + 1)
+        if newline < 0:
+            line = data.count(b"\n", 0, start) + 1
+            raise SourceError(path, f"line longer than {cap} bytes (the limit); refused", line)
+        start = newline + 1
+
+
+__all__ = ["SourceItem", "SourceFailure", "iter_source_items", "decode_text", "count_source_files", "limits"]

@@ -40,7 +40,7 @@ from chancery.model import (
     Reference,
     Source,
 )
-from chancery.sources.files import SourceItem
+from chancery.sources.files import SourceItem, limits
 
 FORMAT = "frus-tei"
 
@@ -434,6 +434,9 @@ def _bind_prefix(data: bytes, prefix: str) -> bytes:
 def _parse(item: SourceItem) -> tuple[etree._Element, list[str]]:
     """Parse safely; bind unbound prefixes; report duplicate xml:ids as warnings."""
     data = item.data
+    cap = limits().max_xml_tags
+    if data.count(b"<") > cap:  # parsed, each tag costs memory: refuse a file of millions of them
+        raise SourceError(item.path, f"more than {cap} XML tags (the limit); refused")
     warnings: list[str] = []
     bound: set[str] = set()
     for _attempt in range(5):
@@ -454,7 +457,30 @@ def _parse(item: SourceItem) -> tuple[etree._Element, list[str]]:
         raise SourceError(item.path, "malformed XML: too many undeclared namespace prefixes")
     if root is None:
         raise SourceError(item.path, "empty XML document")
+    _refuse_external_entities(item, root)
     return root, warnings
+
+
+def _refuse_external_entities(item: SourceItem, root: etree._Element) -> None:
+    """A DOCTYPE declaring SYSTEM/PUBLIC entities is an error: they are never fetched, and
+    reading on without them would store the document with that content silently missing."""
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is None:
+        return
+    for entity in dtd.iterentities():
+        if entity.system_url is not None:
+            raise SourceError(
+                item.path,
+                f"DOCTYPE declares external entity {entity.name!r} ({entity.system_url}); "
+                "external entities are refused",
+                _line_of(item.data, entity.name),
+            )
+
+
+def _line_of(data: bytes, entity: str | None) -> int | None:
+    """The line of `<!ENTITY name` in the raw XML, when it can be found."""
+    match = re.search(rb"<!ENTITY\s+(?:%\s*)?" + re.escape((entity or "").encode()) + rb"\s", data)
+    return data.count(b"\n", 0, match.start()) + 1 if match else None
 
 
 def _duplicate_ids(data: bytes) -> list[str]:

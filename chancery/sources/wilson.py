@@ -94,7 +94,7 @@ def sniff(item: SourceItem) -> int:
 
 
 def read(item: SourceItem) -> list[Document]:
-    raw = decode_text(item)
+    raw = decode_text(item, lines=item.suffix != ".json")  # JSON may be one long line
     if not raw.strip():
         raise SourceError(item.path, "empty file")
     if item.suffix == ".csv":
@@ -106,7 +106,7 @@ def read(item: SourceItem) -> list[Document]:
 
 def read_collection(item: SourceItem) -> Collection:
     """The collection an API collection JSON describes (its id, name and description)."""
-    data = _load_json(item, decode_text(item))
+    data = _load_json(item, decode_text(item, lines=False))
     return Collection(id=f"wilson-collection-{data.get('id')}", title=data.get("name"), archive="wilson")
 
 
