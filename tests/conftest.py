@@ -97,6 +97,8 @@ SLOW_TESTS = {
     "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
 BROWSER_MODULES = {"test_web_browser.py"}
+# Parametrized whole-corpus tests whose cases are spread over the xdist workers instead of one worker.
+SPREAD_TESTS = {"test_frus_tei.py::test_every_volume_counts_match"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.
 PG_FIXTURES = {"pg_admin", "pg_schema"}
 CORPUS_FIXTURES = {"corpus", "resolver"}
@@ -166,7 +168,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if name in SLOW_MODULES or _base_id(item) in SLOW_TESTS or SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
         if xdist:
-            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS.get(name, name)))
+            group = XDIST_GROUPS.get(name, name)
+            if _base_id(item) in SPREAD_TESTS:  # one test per volume: both workers share them
+                group = item.nodeid
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _base_id(item: pytest.Item) -> str:
