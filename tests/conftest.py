@@ -177,3 +177,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _base_id(item: pytest.Item) -> str:
     """`file.py::test_name` without parameters, so a slow test is slow for every parameter."""
     return f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+
+
+# -- the browser -------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium, never a downloaded browser build
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium per test process, shared by every browser test module (Playwright's sync
+    API allows one running instance per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/test.sh does)", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
