@@ -80,6 +80,13 @@ SLOW_MODULES = {
     "test_related.py",  # a module archive of seeds and real volumes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
     "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine
+    "test_web_phone.py",  # chromium at phone width over a served archive
+    "test_crash.py",  # ingests killed with SIGKILL and re-run, servers through a reindex
+    "test_change_feed.py",  # several nodes, real serve processes on PostgreSQL
+    "test_hostile_input.py",  # a real ingest subprocess per hostile file, peak memory measured
+    "test_web_newuser.py",  # the demo archive with the authority files, piped CLI runs
+    "test_embedder.py",  # the int8 model built and loaded in fresh processes
+    "test_fetch.py",  # fetch and ingest against a loopback server
 }
 # Costly fixtures: every test using one is slow (the authority build, whole-corpus reads, ingests).
 SLOW_FIXTURES = {
@@ -96,7 +103,7 @@ SLOW_TESTS = {
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
     "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
-BROWSER_MODULES = {"test_web_browser.py"}
+BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py"}
 # Parametrized whole-corpus tests whose cases are spread over the xdist workers instead of one worker.
 SPREAD_TESTS = {"test_frus_tei.py::test_every_volume_counts_match"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.
