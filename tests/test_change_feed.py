@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 import orjson
 import psycopg
 import pytest
-from conftest import corpus_path
+from conftest import corpus_path, free_port
 from test_ingest_index import index_snapshot
 from test_store_contract import PG_URL, with_schema
 
@@ -194,18 +193,12 @@ def test_an_older_archive_queue_joins_the_feed(db: str, tmp_path: Path) -> None:
         assert len(archive.store.changes_since(0)) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_serving_node_sees_another_process_ingest_within_5_seconds(pg_url: str, tmp_path: Path) -> None:
     """Two real processes on PostgreSQL: `chancery serve` on node B, `chancery ingest` on node A."""
     volume = tmp_path / "small.xml"
     shutil.copy(SMALL_VOLUME, volume)
     env = {**os.environ, "CHANCERY_DB": pg_url, "CHANCERY_WORKERS": "1"}
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "chancery", "serve", "--port", str(port)],
         env={**env, "CHANCERY_INDEX": str(tmp_path / "b.index")},

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import corpus_path
+from conftest import corpus_path, free_port
 
 from chancery.archive import Archive
 
@@ -135,12 +134,6 @@ def _files_stored(db: Path) -> int:
         return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _api_total(port: int, query: str) -> int | None:
     try:
         url = f"http://127.0.0.1:{port}/api/search?q={query}&limit=1"
@@ -164,7 +157,7 @@ def test_readers_and_a_second_ingest_while_an_ingest_runs(tmp_path: Path) -> Non
         stderr=subprocess.PIPE,
         text=True,
     )
-    port = _free_port()
+    port = free_port()
     server = None
     try:
         _wait_until(lambda: _files_stored(db) >= 5, 120, "the first ingest storing files")
@@ -230,7 +223,7 @@ def test_a_live_server_answers_throughout_a_reindex(tmp_path: Path) -> None:
     with Archive.open(db) as archive:
         expected = archive.search("cablegram", limit=1).total
     assert expected > 100
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "chancery", "serve", "--db", str(db), "--port", str(port)],
         env=os.environ.copy(),

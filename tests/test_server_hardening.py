@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import free_port
 from fastapi.testclient import TestClient
 from test_api import error_of, web_archive_path
 
@@ -212,10 +213,6 @@ def test_api_docs_allow_exactly_their_inline_script(client: TestClient) -> None:
 
 
 # -- a real server: searches in threads, --workers -------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(db: Path, log_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:

@@ -7,15 +7,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import served
 from playwright.sync_api import Browser, Page, expect
 from test_api import HARRIMAN, web_archive_path
 
@@ -23,15 +19,6 @@ from test_api import HARRIMAN, web_archive_path
 # CHANCERY_SCREENSHOTS=docs/screenshots to refresh the README's pictures on purpose.
 SCREENSHOTS_ENV = "CHANCERY_SCREENSHOTS"
 ARTIFACTS: list[Path] = []  # the temporary directory, set by the screenshot_dir fixture
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Records anything hostile markup could do: set a flag, open a dialog.
 WATCH = """
 window.__dialogs = [];
@@ -42,38 +29,12 @@ for (const name of ["alert", "confirm", "prompt"]) {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`chancery serve` on a free loopback port; yields its base URL."""
     db = web_archive_path(tmp_path_factory)
-    port = free_port()
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chancery", "serve", "--db", str(db), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/collections", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"chancery serve did not start (see {log.name})")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with served(db, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,20 +3,15 @@ the API docs render offline, the timeline has a default and readable month label
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import SEEDS, corpus_path
+from conftest import SEEDS, corpus_path, served
 from playwright.sync_api import Browser, Page, expect
 
 from chancery.archive import Archive
 from chancery.model import Collection, DocDate, Document, Party, Source
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 LONG = "UNBROKEN" + "-".join(f"X{i:02d}" for i in range(30))  # ~150 characters, no space
 
@@ -61,36 +56,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "phonetest.txt", coll.id, "text", [coll.to_dict()], [d.to_dict() for d in docs]
         )
         archive.sync_index()
-    sock_port = _free_port()
-    log = (db.parent / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chancery", "serve", "--db", str(db), "--port", str(sock_port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{sock_port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/collections", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"chancery serve did not start (see {log.name})")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    with served(db, db.parent / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
