@@ -11,7 +11,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +45,6 @@ class CountedCollection(Collection):
     """A collection with the number of its documents in the archive."""
 
     document_count: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CountedCollection:
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass

@@ -8,7 +8,7 @@ Offsets (`pages`, `footnotes`, `mentions`) are character offsets into `Document.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 PRECISIONS = ("year", "month", "day", "minute")
 DATE_BASES = ("dateline", "header", "date-time group", "metadata", "footnote", "inferred", "context")
@@ -29,7 +29,7 @@ class Collection:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Collection:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
