@@ -217,30 +217,26 @@ def _iter_file(path: Path) -> Iterator[SourceItem | SourceFailure]:
     if _is_tar_name(path.name):
         yield from _iter_tar(path)
         return
-    if path.name.endswith(".gz"):
-        try:
-            with path.open("rb") as handle:
-                magic = handle.read(2)
-                if magic == b"\x1f\x8b":
-                    handle.seek(0)
-                    data = _gunzip_stream(str(path), handle.read, limits().max_decompressed_bytes)
-                    yield SourceItem(path=str(path), data=data, name=path.name[:-3])
-                    return
-        except SourceError as exc:
-            yield SourceFailure(exc)
-            return
-        except OSError as exc:
-            yield SourceFailure(SourceError(str(path), f"cannot read ({exc.strerror})"))
-            return
     try:
-        data = _read_file(path)
+        item = _read_single(path)
     except SourceError as exc:
         yield SourceFailure(exc)
         return
     except OSError as exc:
         yield SourceFailure(SourceError(str(path), f"cannot read ({exc.strerror})"))
         return
-    yield SourceItem(path=str(path), data=data, name=path.name)
+    yield item
+
+
+def _read_single(path: Path) -> SourceItem:
+    """One plain or gzipped file (a `.gz` that is not gzip is read as it is)."""
+    if path.name.endswith(".gz"):
+        with path.open("rb") as handle:
+            if handle.read(2) == b"\x1f\x8b":
+                handle.seek(0)
+                data = _gunzip_stream(str(path), handle.read, limits().max_decompressed_bytes)
+                return SourceItem(path=str(path), data=data, name=path.name[:-3])
+    return SourceItem(path=str(path), data=_read_file(path), name=path.name)
 
 
 def count_source_files(paths: list[str | Path]) -> int:
