@@ -30,6 +30,7 @@ from chancery.search.variants import Variants
 from chancery.settings import Settings
 from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
+from chancery.store.pages import PageStore
 
 if TYPE_CHECKING:
     from chancery.enrich.entities import Resolver
@@ -61,10 +62,17 @@ class Archive:
     feed: the index catches up on open, after each change made here, and (when serving) every
     `FOLLOW_INTERVAL` seconds, so every node's index follows changes made by any process."""
 
-    def __init__(self, store: Store, index: SearchIndex, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        index: SearchIndex,
+        settings: Settings | None = None,
+        pages: PageStore | None = None,
+    ) -> None:
         self.store = store
         self.index = index
         self.settings = settings or Settings.from_env()
+        self.pages = pages  # page images and originals of PDFs and scans (None: not kept)
         self._resolver: Resolver | None = None
         self._vectors: VectorStore | None = None
         self._variants: Variants | None = None
@@ -83,7 +91,8 @@ class Archive:
         settings = settings or Settings.from_env()
         url = settings.db_url(db)
         store = open_store(url)
-        return cls(store, SearchIndex(index_path or settings.index_path(url)), settings)
+        index = SearchIndex(index_path or settings.index_path(url))
+        return cls(store, index, settings, PageStore(settings.pages_path(url)))
 
     def close(self) -> None:
         self._closed.set()
@@ -122,6 +131,7 @@ class Archive:
             workers or self.settings.reader_workers(),
             format,
             on_item,
+            self.pages,
         )
 
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
@@ -259,6 +269,25 @@ class Archive:
         if data is None:
             raise NotFound(f"no document with id {doc_id!r}")
         return Document.from_dict(data)
+
+    def page_image(self, sha: str, name: str) -> Path:
+        """The stored page image `name` ("2.webp", "2.thumb.webp") of the file with hash `sha`."""
+        found = self.pages.image(sha, name) if self.pages else None
+        if found is None:
+            raise NotFound(f"no page image {name!r} for {sha[:64]!r}")
+        return found
+
+    def original(self, doc_id: str) -> tuple[Path, str]:
+        """The stored copy of the file `doc_id` was read from, and the file's own name."""
+        doc = self.document(doc_id)
+        sha = doc.source.sha256 or ""
+        found = self.pages.original(sha) if self.pages else None
+        if found is None:
+            raise NotFound(f"no original file kept for {doc_id!r}")
+        name = Path(doc.source.path.split("!")[-1]).name or found.name
+        if found.suffix == ".zip" and not name.endswith(".zip"):
+            name += ".zip"  # a folder of page photos
+        return found, name
 
     def documents(self, collection_id: str | None = None) -> Iterator[Document]:
         """Every document (or a collection's) in reading order."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 import orjson
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from chancery.archive import Archive
@@ -19,6 +22,7 @@ from chancery.errors import ChanceryError
 from chancery.fetch.cli import fetch_app
 from chancery.search.results import SearchResult
 from chancery.sources.files import count_source_files
+from chancery.sources.ocr import COUNTERS as OCR_COUNTERS
 from chancery.sources.ocr import configure_for_archive as configure_ocr
 
 app = typer.Typer(
@@ -59,11 +63,18 @@ def ingest(
         "--follow-symlinks",
         help="Read symbolic links inside folders (skipped with a warning otherwise)",
     ),
+    pages_per_folder: bool = typer.Option(
+        False,
+        "--pages-per-folder",
+        help="The JPEG/PNG/TIFF page photos of each folder make one document (pages in number order)",
+    ),
 ) -> None:
     """Read documents into the archive; exits 1 if any file failed."""
     if follow_symlinks:
         # Settings.follow_symlinks, read when chancery.sources.files walks the folders
         os.environ["CHANCERY_FOLLOW_SYMLINKS"] = "1"
+    if pages_per_folder:
+        os.environ["CHANCERY_PAGES_PER_FOLDER"] = "1"  # Settings.pages_per_folder, likewise
     sources: list[str | Path] = list(paths)
     total = count_source_files(sources)
     with Archive.open(db) as archive:
@@ -82,15 +93,18 @@ def ingest(
             disable=json or not console.is_terminal,
         ) as progress:
             task = progress.add_task("", total=total or None)
+            pages = progress.add_task("[bold]OCR pages", total=None, visible=False)
 
             def advance(path: str) -> None:
                 if "!" not in path:
                     progress.advance(task)
                 progress.update(task, description=Path(path.split("!")[-1]).name[:40])
 
-            report = archive.ingest(sources, format=format, on_item=advance)
+            with _ocr_progress(progress, pages):
+                report = archive.ingest(sources, format=format, on_item=advance)
+    ocr_pages = {"ocr": OCR_COUNTERS.ocr, "cached": OCR_COUNTERS.cached}
     if json:
-        _print_json(report.to_dict())
+        _print_json(report.to_dict() | {"ocr_pages": ocr_pages})
     else:
         console.print(
             f"{plural(report.files, 'file')} ({report.unchanged} unchanged), {plural(report.documents, 'document')} "
@@ -100,8 +114,32 @@ def ingest(
         )
         for failure in report.failures:
             console.print(f"[red]failed:[/red] {failure}", highlight=False, soft_wrap=True)
+        if ocr_pages["ocr"] or ocr_pages["cached"]:
+            console.print(
+                f"OCR: {plural(ocr_pages['ocr'], 'page')} read by tesseract, {ocr_pages['cached']} from the cache",
+                highlight=False,
+            )
         report_warnings(console, report.warnings, archive.index.path)
     raise typer.Exit(0 if report.ok else 1)
+
+
+@contextmanager
+def _ocr_progress(progress: Progress, task: TaskID) -> Iterator[None]:
+    """Show the pages OCR'd so far (by this process and its forked workers) as a second bar."""
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            if OCR_COUNTERS.queued:
+                progress.update(task, total=OCR_COUNTERS.queued, completed=OCR_COUNTERS.ocr, visible=True)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @app.command()

@@ -33,14 +33,16 @@ from chancery.linking import Light, light, link_documents
 from chancery.model import Document
 from chancery.search.index import UNBUILT, IndexWriter, SearchIndex, fields_digest, index_fields
 from chancery.settings import Settings
-from chancery.sources import read_item
+from chancery.sources import ocr, read_item, render_pages
 from chancery.sources.files import SourceFailure, SourceItem, iter_source_items
 from chancery.store.base import Serialized, Store, serialize
+from chancery.store.pages import PageStore
 
 INDEX_BATCH = 5000  # documents read from the store at a time when indexing
 # seconds an ingest waits for another writer of the index to finish ($CHANCERY_INGEST_WAIT)
 LOCK_WAIT = Settings.from_env().ingest_wait
 IN_FLIGHT = 6  # files read ahead of the writer, per worker
+PAGE_FORMATS = ("pdf", "image")  # readers whose documents have page images (and may be OCR'd)
 
 
 @dataclass
@@ -105,11 +107,19 @@ def prepare(doc: dict[str, Any]) -> Prepared:
     )
 
 
-def read_and_prepare(item: SourceItem, format: str | None, context: Context) -> PreparedFile | str:
-    """One file's documents, enriched and prepared; or a one-line failure naming the file."""
+def read_and_prepare(
+    item: SourceItem, format: str | None, context: Context, pages: PageStore | None = None
+) -> PreparedFile | str:
+    """One file's documents, enriched and prepared; or a one-line failure naming the file.
+    With a page store, a PDF's or scan's page images and original are stored and named."""
     documents = read_and_enrich(item, format, context)
     if isinstance(documents, str):
         return documents
+    try:
+        if pages is not None and len(documents) == 1:
+            store_page_images(pages, item, documents[0])
+    except Exception as exc:
+        return f"{item.path}: page images could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
     try:
         collections = {id(d.collection): d.collection for d in documents}
         return PreparedFile(
@@ -121,22 +131,38 @@ def read_and_prepare(item: SourceItem, format: str | None, context: Context) -> 
         return f"{item.path}: could not be prepared ({type(exc).__name__}: {exc})".split("\n")[0]
 
 
+def store_page_images(pages: PageStore, item: SourceItem, doc: Document) -> None:
+    """Render and store the pages of `doc` (once per file hash) and name them on its pages."""
+    sha = doc.source.sha256 or item.sha256
+    names = pages.names(sha)
+    if not names:
+        rendered = render_pages(item, doc.source.format)
+        if rendered is None:
+            return
+        names = pages.save(sha, rendered, item.data, item.suffix)
+    for page, (image, thumbnail) in zip(doc.pages, names, strict=False):
+        page.image, page.thumbnail = image, thumbnail
+
+
 _worker_context: Context | None = None
+_worker_pages: PageStore | None = None
 
 
 def _read_in_worker(item: SourceItem, format: str | None) -> PreparedFile | str:
-    return read_and_prepare(item, format, _worker_context or Context())
+    return read_and_prepare(item, format, _worker_context or Context(), _worker_pages)
 
 
 class _Readers:
     """Reads items in worker processes (or in-process), yielding results in input order."""
 
-    def __init__(self, workers: int, format: str | None, context: Context) -> None:
-        self.format, self.context = format, context
+    def __init__(
+        self, workers: int, format: str | None, context: Context, pages: PageStore | None = None
+    ) -> None:
+        self.format, self.context, self.pages = format, context, pages
         self.pool: ProcessPoolExecutor | None = None
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            global _worker_context
-            _worker_context = context  # inherited by the forked workers
+            global _worker_context, _worker_pages
+            _worker_context, _worker_pages = context, pages  # inherited by the forked workers
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         self.window = IN_FLIGHT * workers
 
@@ -151,7 +177,7 @@ class _Readers:
                 if self.pool:
                     queue.append((entry, self.pool.submit(_read_in_worker, item, self.format)))
                 else:
-                    queue.append((entry, read_and_prepare(item, self.format, self.context)))
+                    queue.append((entry, read_and_prepare(item, self.format, self.context, self.pages)))
             else:
                 queue.append((entry, None))
             while len(queue) > self.window or (queue and not isinstance(queue[0][1], Future)):
@@ -177,17 +203,19 @@ def ingest_paths(
     workers: int,
     format: str | None = None,
     on_item: Callable[[str], None] | None = None,
+    pages: PageStore | None = None,
 ) -> IngestReport:
     """Ingest every file under `paths` into `store` and `index` (see `Archive.ingest`).
 
-    `context` enriches the documents; `workers` processes read the files (1 reads here).
+    `context` enriches the documents; `workers` processes read the files (1 reads here);
+    `pages` stores the page images and originals of PDFs and scans.
     """
     report = IngestReport()
     feed = index.writer()
     feed.lock(LOCK_WAIT)  # before storing anything: one ingest per index at a time
-    writer = _Writer(store, format, report, feed)
+    writer = _Writer(store, format, report, feed, pages)
     try:
-        readers = _Readers(workers, format, context)
+        readers = _Readers(workers, format, context, pages)
         try:
             for entry, result in readers.results(writer.screen(iter_source_items(paths))):
                 if isinstance(entry, SourceFailure):
@@ -286,9 +314,16 @@ def sync_index(store: Store, index: SearchIndex, fresh: Container[str] = ()) -> 
 class _Writer:
     """Decides which items need reading and stores what the readers return."""
 
-    def __init__(self, store: Store, format: str | None, report: IngestReport, feed: IndexWriter) -> None:
+    def __init__(
+        self,
+        store: Store,
+        format: str | None,
+        report: IngestReport,
+        feed: IndexWriter,
+        pages: PageStore | None = None,
+    ) -> None:
         self.store, self.format, self.report = store, format, report
-        self.feed = feed
+        self.feed, self.pages = feed, pages
         self.known: dict[str, Light] = {}  # light linking records of the documents stored here
 
     def screen(self, entries: Iterable[SourceItem | SourceFailure]) -> Iterator[Any]:
@@ -304,11 +339,23 @@ class _Writer:
 
     def _needs_reading(self, item: SourceItem, sha: str) -> bool:
         previous = self.store.file_record(item.path)
-        if previous and previous.sha256 == sha and (self.format is None or previous.format == self.format):
+        if (
+            previous
+            and previous.sha256 == sha
+            and (self.format is None or previous.format == self.format)
+            and not self._read_pages_again(previous.format, sha)
+        ):
             self.report.unchanged += 1
             self.report.documents += previous.n_documents
             return False
         return not self._is_twin(item.path, sha)
+
+    def _read_pages_again(self, format: str, sha: str) -> bool:
+        """An unchanged PDF or scan is read again under `--ocr force`, or when its page images
+        are missing (an archive made before they were kept, or a pages folder deleted)."""
+        if format not in PAGE_FORMATS:
+            return False
+        return ocr.options().mode == "force" or (self.pages is not None and not self.pages.complete(sha))
 
     def write(self, item: SourceItem, sha: str, result: PreparedFile | str) -> None:
         report = self.report

@@ -73,8 +73,16 @@ class Markings:
 
 @dataclass
 class Page:
+    """Where page `n` starts in the text; a scanned or PDF page also names its stored image and
+    thumbnail (paths under the archive's pages folder, "<sha256>/<n>.webp"), else neither key."""
+
     n: str
     offset: int
+    image: str | None = None
+    thumbnail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None or k in ("n", "offset")}
 
 
 @dataclass
@@ -139,7 +147,9 @@ class Document:
         data: dict[str, Any] = {}
         for name in _DOCUMENT_FIELDS:
             value = getattr(self, name)
-            if isinstance(value, list):
+            if name == "pages":
+                value = [p.to_dict() for p in value]
+            elif isinstance(value, list):
                 value = [dict(v.__dict__) if hasattr(v, "__dict__") else v for v in value]
             elif name == "collection":
                 value = {"id": value.id, "title": value.title}

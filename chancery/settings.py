@@ -45,6 +45,8 @@ class Settings:
     ocr_langs: str = "eng"  # $CHANCERY_OCR_LANG: tesseract languages, "eng+rus"
     ocr_cache: Path | None = None  # $CHANCERY_OCR_CACHE (default: beside the archive's index)
     ocr_timeout: float = 300.0  # $CHANCERY_OCR_TIMEOUT: seconds one page may take
+    pages: Path | None = None  # $CHANCERY_PAGES: page images and originals (default beside the db)
+    pages_per_folder: bool = False  # $CHANCERY_PAGES_PER_FOLDER (ingest --pages-per-folder)
     model_cache: Path | None = None  # $CHANCERY_MODEL_CACHE: the built embedding model
     embed_threads: int | None = None  # $CHANCERY_EMBED_THREADS (default: one per core)
     base_url: str | None = None  # $CHANCERY_BASE_URL: the server's public URL (canonical links)
@@ -78,6 +80,8 @@ class Settings:
             ocr_langs=env.get("CHANCERY_OCR_LANG") or "eng",
             ocr_cache=Path(env["CHANCERY_OCR_CACHE"]) if env.get("CHANCERY_OCR_CACHE") else None,
             ocr_timeout=float(env.get("CHANCERY_OCR_TIMEOUT") or 300),
+            pages=Path(env["CHANCERY_PAGES"]) if env.get("CHANCERY_PAGES") else None,
+            pages_per_folder=env.get("CHANCERY_PAGES_PER_FOLDER", "").lower() in ("1", "true", "yes"),
             model_cache=Path(env["CHANCERY_MODEL_CACHE"]) if env.get("CHANCERY_MODEL_CACHE") else None,
             embed_threads=max(1, int(env["CHANCERY_EMBED_THREADS"]))
             if env.get("CHANCERY_EMBED_THREADS")
@@ -98,6 +102,16 @@ class Settings:
             digest = hashlib.sha256(db_url.encode()).hexdigest()[:12]
             return (self.cache_home or Path.home() / ".cache") / "chancery" / f"pg-{digest}"
         return Path(db_url + ".index")
+
+    def pages_path(self, db_url: str) -> Path:
+        """Where page images and original files live: $CHANCERY_PAGES, else beside a SQLite file
+        (`<db>.pages`), else beside the search index for PostgreSQL (set $CHANCERY_PAGES to a
+        folder every server can read)."""
+        if self.pages:
+            return self.pages
+        if db_url.startswith(POSTGRES_SCHEMES):
+            return Path(str(self.index_path(db_url)) + ".pages")
+        return Path(db_url + ".pages")
 
     def user_cache(self, kind: str) -> Path:
         """A per-machine cache directory, $XDG_CACHE_HOME/chancery/KIND (default ~/.cache)."""

@@ -2,13 +2,17 @@
 
 A reader is a module exposing `FORMAT` (its name), `sniff(item) -> int` (0 = not mine,
 higher = surer) and `read(item) -> list[Document]`. To add a format, write the module and
-add its name to `READER_MODULES`.
+add its name to `READER_MODULES`. A reader of page images (PDF, scans) also exposes
+`render_pages(item) -> Iterator[PIL.Image]`, the pages as the reader page shows them.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from types import ModuleType
+
+from PIL import Image
 
 from chancery.errors import SourceError
 from chancery.model import Document
@@ -66,3 +70,10 @@ def read_item(item: SourceItem, format: str | None = None) -> list[Document]:
             )
         doc.source.sha256 = sha
     return documents
+
+
+def render_pages(item: SourceItem, format: str) -> Iterator[Image.Image] | None:
+    """The page images of `item` as read by the `format` reader, or None if it has none."""
+    module = readers().get(format)
+    render = getattr(module, "render_pages", None)
+    return render(item) if render else None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import tarfile
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +18,8 @@ from chancery.settings import Settings
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 SKIP_SUFFIXES = {".tsv", ".xlsx", ".gif", ".rnc", ".sch", ".py"}
+PACK_COMMENT = b"chancery: page images of one folder"  # marks the ZIP of a --pages-per-folder folder
+PAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}  # grouped by folder under --pages-per-folder
 
 
 @dataclass
@@ -184,23 +189,64 @@ def iter_source_items(
 ) -> Iterator[SourceItem | SourceFailure]:
     """Yield every source item under the given paths, in a stable order.
 
+    With `settings.pages_per_folder` (ingest --pages-per-folder), the JPEG, PNG and TIFF files of
+    each folder become one item: a pack of its pages (`pack`).
     Paths named here are read even when they are links; links found inside folders are
     skipped with a warning unless `settings.follow_symlinks` ($CHANCERY_FOLLOW_SYMLINKS).
     """
-    follow = (settings or limits()).follow_symlinks
+    settings = settings or limits()
+    follow, pages_per_folder = settings.follow_symlinks, settings.pages_per_folder
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             yield SourceFailure(SourceError(str(path), "no such file or directory"))
             continue
         if path.is_dir():
+            folders: dict[Path, list[Path]] = {}  # --pages-per-folder: image files by folder
             for found in sorted(_walk(path, follow), key=_walk_order(path)):
                 if isinstance(found, SourceFailure):
                     yield found
                 elif found.name not in SKIP_NAMES and found.suffix.lower() not in SKIP_SUFFIXES:
-                    yield from _iter_file(found)
+                    if pages_per_folder and found.suffix.lower() in PAGE_SUFFIXES:
+                        folders.setdefault(found.parent, []).append(found)
+                    else:
+                        yield from _iter_file(found)
+            for folder, files in folders.items():
+                yield _page_folder(folder, files)
             continue
         yield from _iter_file(path)
+
+
+def _page_folder(folder: Path, files: list[Path]) -> SourceItem | SourceFailure:
+    """One item holding a folder's page images, in natural order (see `chancery.sources.images`)."""
+    cap = limits().max_file_bytes
+    if sum(f.stat().st_size for f in files) > cap:
+        return SourceFailure(SourceError(str(folder), f"page images over the {cap}-byte limit together"))
+    try:
+        data = pack([(f.name, f.read_bytes()) for f in files])
+    except OSError as exc:
+        return SourceFailure(SourceError(str(folder), f"cannot read ({exc.strerror})"))
+    return SourceItem(path=str(folder), data=data, name=folder.name + ".zip")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting "page-2.jpg" before "page-10.jpg" (numbers compared as numbers)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", name))
+
+
+def pack(files: list[tuple[str, bytes]]) -> bytes:
+    """The page files of one folder, in natural order, as an uncompressed ZIP (fixed timestamps:
+    the same pages always give the same bytes, hence the same hash)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in sorted(files, key=lambda f: natural_key(f[0])):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        archive.comment = PACK_COMMENT
+    return buf.getvalue()
+
+
+def is_pack(data: bytes) -> bool:
+    return data.startswith(b"PK\x03\x04") and data.endswith(PACK_COMMENT)
 
 
 def _walk_order(root: Path) -> Callable[[Path | SourceFailure], tuple[str, ...]]:

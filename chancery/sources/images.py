@@ -1,6 +1,8 @@
 """Page images as documents: JPEG, PNG and TIFF (each frame of a multi-page TIFF is a page).
 
-A file is one document; its pages are OCR'd with tesseract (see `chancery.sources.ocr`,
+A file is one document, and so is a folder of numbered page photos under `--pages-per-folder`
+(`chancery.sources.files.pack` puts its images, in natural order, into one uncompressed ZIP:
+that ZIP is the item, its hash the folder's content, its copy the download); its pages are OCR'd with tesseract (see `chancery.sources.ocr`,
 cached by page-image hash) unless `--ocr never`, and read from the head like any scanned
 cable or letter (`chancery.sources.pages`).
 """
@@ -8,13 +10,15 @@ cable or letter (`chancery.sources.pages`).
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Iterator
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from chancery.errors import SourceError
 from chancery.model import Collection, Document
 from chancery.sources import ocr
-from chancery.sources.files import SourceItem
+from chancery.sources.files import SourceItem, is_pack
 from chancery.sources.pages import PageText, build_document, clean_marking_lines, ocr_summary
 
 FORMAT = "image"
@@ -25,22 +29,40 @@ MAX_PIXELS = 120_000_000  # a page larger than this is refused, not decoded
 
 
 def sniff(item: SourceItem) -> int:
-    """10 for JPEG, PNG or TIFF data (by signature), 0 otherwise."""
-    return 10 if item.data.startswith(_MAGIC) else 0
+    """10 for JPEG, PNG or TIFF data (by signature) or a folder's pack of them, 0 otherwise."""
+    return 10 if item.data.startswith(_MAGIC) or is_pack(item.data) else 0
+
+
+def _files(data: bytes, path: str) -> list[bytes]:
+    if not is_pack(data):
+        return [data]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [archive.read(info) for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(path, f"not a readable pack of page images ({exc})") from None
+
+
+def _frames(data: bytes, path: str, mode: str) -> Iterator[Image.Image]:
+    for one in _files(data, path):
+        try:
+            image = Image.open(io.BytesIO(one))
+            if image.width * image.height > MAX_PIXELS:
+                raise SourceError(path, f"image of {image.width}x{image.height} pixels is too large")
+            for frame in ImageSequence.Iterator(image):
+                yield ImageOps.exif_transpose(frame.copy()).convert(mode)
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise SourceError(path, f"not a readable image ({exc})") from None
 
 
 def page_images(data: bytes, path: str) -> list[Image.Image]:
-    """Each page (frame) of an image file, upright and in grayscale."""
-    try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise SourceError(path, f"image of {image.width}x{image.height} pixels is too large")
-        frames = [
-            ImageOps.exif_transpose(frame.copy()).convert("L") for frame in ImageSequence.Iterator(image)
-        ]
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise SourceError(path, f"not a readable image ({exc})") from None
-    return frames
+    """Each page (frame) of an image file or folder pack, upright and in grayscale."""
+    return list(_frames(data, path, "L"))
+
+
+def render_pages(item: SourceItem) -> Iterator[Image.Image]:
+    """Each page as the reader shows it: upright, in colour."""
+    return _frames(item.data, item.path, "RGB")
 
 
 def read(item: SourceItem) -> list[Document]:

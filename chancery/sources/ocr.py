@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -53,13 +54,30 @@ class PageOcr:
     timed_out: bool = False
 
 
-@dataclass
 class Counters:
-    """Pages OCR'd by tesseract and pages answered from the cache, in this process."""
+    """Pages queued for tesseract, OCR'd by it, and answered from the cache: counted in shared
+    memory, so this process sees the pages its forked ingest workers OCR (the progress bar)."""
 
-    ocr: int = 0
-    cached: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def __init__(self) -> None:
+        self._values = multiprocessing.get_context("fork").Array("q", 3)
+
+    @property
+    def queued(self) -> int:
+        return int(self._values[0])
+
+    @property
+    def ocr(self) -> int:
+        return int(self._values[1])
+
+    @property
+    def cached(self) -> int:
+        return int(self._values[2])
+
+    def add(self, queued: int = 0, ocr: int = 0, cached: int = 0) -> None:
+        with self._values.get_lock():
+            self._values[0] += queued
+            self._values[1] += ocr
+            self._values[2] += cached
 
 
 COUNTERS = Counters()
@@ -230,15 +248,13 @@ def ocr_images(
     keys = [image_key(img, opts) for img in pages]
     results: list[PageOcr | None] = [_cache_get(cache_dir, k) for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
-    with COUNTERS.lock:
-        COUNTERS.cached += len(pages) - len(todo)
+    COUNTERS.add(queued=len(todo), cached=len(pages) - len(todo))
 
     def work(i: int) -> PageOcr:
         result = run_tesseract(to_tiff(pages[i]), opts.langs, opts.psm, page_dpi(pages[i]), opts.timeout)
         if not result.timed_out:  # a timed-out page is tried again next time
             _cache_put(cache_dir, keys[i], result, opts.langs)
-        with COUNTERS.lock:
-            COUNTERS.ocr += 1
+        COUNTERS.add(ocr=1)
         if on_page:
             on_page(i)
         return result

@@ -11,6 +11,7 @@ over pdfminer.six and pypdf by measurement: see benchmarks/ocr.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -25,6 +26,7 @@ from chancery.sources.pages import PageText, build_document, clean_marking_lines
 FORMAT = "pdf"
 COLLECTION = Collection(id="pdf", title="PDF documents", archive="pdf")
 MIN_CHARS = 25  # a text layer with fewer letters or digits on a page is not usable
+DISPLAY_DPI = 150  # pages are rendered at this resolution for the reader
 RENDER_BATCH = 8  # pages rendered ahead of OCR (bounds memory: ~8 MB a page at 300 dpi)
 
 
@@ -71,6 +73,20 @@ def page_texts(data: bytes, path: str, opts: ocr.OcrOptions | None = None) -> li
     finally:
         pdf.close()
     return pages
+
+
+def render_pages(item: SourceItem) -> Iterator[Image.Image]:
+    """Each page as the reader shows it, in colour at `DISPLAY_DPI`."""
+    pdf = pdfium.PdfDocument(item.data)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                yield page.render(scale=DISPLAY_DPI / 72).to_pil()
+            finally:
+                page.close()
+    finally:
+        pdf.close()
 
 
 def render(pdf: pdfium.PdfDocument, index: int, dpi: int = ocr.DPI) -> Image.Image:
