@@ -1,14 +1,25 @@
 """The document reader and its JSON twins: the export contract, related documents and
-citations. The reader lays out text with page and footnote markers at their offsets."""
+citations. The reader lays out text with page and footnote markers at their offsets, and shows
+a scan's or PDF's page images beside the text (each page marker links to its image, each image
+back to its place in the text); the original file can be downloaded."""
 
 from __future__ import annotations
 
+import mimetypes
+import re
 from dataclasses import asdict, replace
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from chancery.archive import Archive
 from chancery.citations import FORMATS
@@ -18,6 +29,7 @@ from chancery.web.render import archive_of, doc_url, page
 api = APIRouter()
 pages = APIRouter()
 
+PAGE_IMAGES = "/page-images/"  # + a page's `image` or `thumbnail` name (immutable: named by hash)
 CITE_MEDIA = {
     "bibtex": "application/x-bibtex",
     "ris": "application/x-research-info-systems",
@@ -35,7 +47,8 @@ def layout_text(doc: Document) -> list[dict[str, Any]]:
     points: list[tuple[int, int, dict[str, Any]]] = []
     for page_ in doc.pages:
         at = min(max(int(page_.offset or 0), 0), size)
-        points.append((at, 0, {"kind": "page", "n": str(page_.n)}))
+        image = PAGE_IMAGES + page_.image if page_.image else None
+        points.append((at, 0, {"kind": "page", "n": str(page_.n), "image": image}))
     for i, note in enumerate(doc.footnotes):
         at = min(max(int(note.offset or 0), 0), size)
         points.append((at, 1, {"kind": "footnote", "n": str(note.n), "text": note.text, "i": i}))
@@ -80,6 +93,32 @@ def layout_text(doc: Document) -> list[dict[str, Any]]:
     return segments
 
 
+def page_images(doc: Document) -> list[dict[str, str]]:
+    """The pages that have images: {n, image, thumbnail} with URLs, in page order."""
+    return [
+        {"n": str(p.n), "image": PAGE_IMAGES + p.image, "thumbnail": PAGE_IMAGES + (p.thumbnail or p.image)}
+        for p in doc.pages
+        if p.image
+    ]
+
+
+def page_of(doc: Document, passage: str) -> str | None:
+    """The page on which `passage` (a search hit's snippet text, from its first match) starts."""
+    words = re.findall(r"\w+", passage)[:12]
+    if not words or not doc.pages:
+        return None
+    found = None
+    for count in (len(words), 1):  # the passage as a whole, else its first (matched) word
+        pattern = r"\W+".join(re.escape(w) for w in words[:count])
+        found = re.search(pattern, doc.text, re.IGNORECASE)
+        if found:
+            break
+    if found is None:
+        return None
+    starts = [p for p in doc.pages if int(p.offset or 0) <= found.start()]
+    return str((starts[-1] if starts else doc.pages[0]).n)
+
+
 def related_documents(archive: Archive, doc_id: str) -> list[dict[str, Any]]:
     """`archive.related(id)` shaped as the pages and the API show it: the date as {when}, the
     collection as {id, title}."""
@@ -117,6 +156,7 @@ def reader_context(archive: Archive, doc: Document, permalink: str) -> dict[str,
         "citations": archive.citations(doc.id, permalink),
         "permalink": permalink,
         "collection_id": doc.collection.id,
+        "page_images": page_images(doc),
     }
 
 
@@ -153,9 +193,29 @@ def related_page(request: Request, doc_id: str) -> HTMLResponse:
     )
 
 
-@pages.get("/documents/{doc_id:path}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: str) -> HTMLResponse:
+@pages.get("/page-images/{sha}/{name}", response_class=FileResponse)
+def page_image(request: Request, sha: str, name: str) -> FileResponse:
+    path = archive_of(request).page_image(sha, name)
+    return FileResponse(
+        path, media_type="image/webp", headers={"cache-control": "public, max-age=31536000, immutable"}
+    )
+
+
+@pages.get("/documents/{doc_id:path}/original", response_class=FileResponse)
+def original_file(request: Request, doc_id: str) -> FileResponse:
+    """The file the document was read from, as a download under its own name."""
+    path, name = archive_of(request).original(doc_id)
+    media = mimetypes.guess_type(name)[0] or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media, filename=name)
+
+
+@pages.get("/documents/{doc_id:path}", response_class=HTMLResponse, response_model=None)
+def document_page(request: Request, doc_id: str, hit: str | None = None) -> Response:
+    """The reader; `?hit=` (a search hit's text) redirects to the page where that text is."""
     archive = archive_of(request)
     doc = archive.document(doc_id)
+    n = page_of(doc, hit) if hit else None
+    if n is not None:
+        return RedirectResponse(f"{doc_url(doc_id)}#page-{n}", status_code=303)
     permalink = request.app.state.base_url + doc_url(doc_id)
     return page(request, "document.html", reader_context(archive, doc, permalink))
