@@ -91,6 +91,7 @@ SLOW_MODULES = {
     "test_web_newuser.py",  # the demo archive with the authority files, piped CLI runs
     "test_embedder.py",  # the int8 model built and loaded in fresh processes
     "test_fetch.py",  # fetch and ingest against a loopback server
+    "test_reader_pages.py",  # OCR ingests of scans and photos, then chromium over the served archive
 }
 # Costly fixtures: every test using one is slow (the authority build, whole-corpus reads, ingests).
 SLOW_FIXTURES = {
@@ -107,7 +108,7 @@ SLOW_TESTS = {
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
     "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
-BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py"}
+BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py", "test_reader_pages.py"}
 # Parametrized whole-corpus tests whose cases are spread over the xdist workers instead of one worker.
 SPREAD_TESTS = {"test_frus_tei.py::test_every_volume_counts_match"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.
