@@ -133,6 +133,8 @@ def read_and_prepare(
 
 def store_page_images(pages: PageStore, item: SourceItem, doc: Document) -> None:
     """Render and store the pages of `doc` (once per file hash) and name them on its pages."""
+    if doc.source.format not in PAGE_FORMATS:
+        return
     sha = doc.source.sha256 or item.sha256
     names = pages.names(sha)
     if not names:

@@ -192,3 +192,11 @@ def _row(doc: dict):
     from chancery.store.base import serialize
 
     return serialize(doc)
+
+
+def test_pages_folder_is_beside_sqlite_or_configured():
+    assert Settings().pages_path("/data/a.db") == Path("/data/a.db.pages")
+    pg = "postgresql://127.0.0.1/test"
+    assert Settings().pages_path(pg) == Path(str(Settings().index_path(pg)) + ".pages")
+    settings = Settings.from_env({"CHANCERY_PAGES": "/srv/pages", "CHANCERY_PAGES_PER_FOLDER": "1"})
+    assert settings.pages_path(pg) == Path("/srv/pages") and settings.pages_per_folder

@@ -52,7 +52,10 @@ def test_folder_ingests_in_one_command_and_reingest_does_no_ocr(folder: Path, tm
     assert sorted(docs) == ["images/frus-1", "images/frus-2", "pdf/born", "pdf/scan"]
 
     scan = docs["pdf/scan"]
-    assert scan["source"]["format"] == "pdf" and scan["pages"] == [{"n": "1", "offset": 0}]
+    sha = scan["source"]["sha256"]
+    assert scan["source"]["format"] == "pdf" and scan["pages"] == [
+        {"n": "1", "offset": 0, "image": f"{sha}/1.webp", "thumbnail": f"{sha}/1.thumb.webp"}
+    ]
     assert "OCR of 1 of 1 pages" in scan["credits"]
     typed = "\n".join(pm.seed_transcript(SEEDS).pages[0][:HEAD])
     assert pm.cer(typed, scan["text"]) < 0.03

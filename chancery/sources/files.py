@@ -288,10 +288,15 @@ def _read_single(path: Path) -> SourceItem:
 def count_source_files(paths: list[str | Path]) -> int:
     """A cheap count of files on disk (for progress bars), tar archives counted as one."""
     total = 0
+    per_folder = limits().pages_per_folder
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            total += sum(1 for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            found = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            pages = {p.parent for p in found if per_folder and p.suffix.lower() in PAGE_SUFFIXES}
+            total += len(pages) + sum(
+                1 for p in found if p.parent not in pages or p.suffix.lower() not in PAGE_SUFFIXES
+            )
         elif path.exists():
             total += 1
     return total
