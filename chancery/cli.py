@@ -83,7 +83,7 @@ def ingest(
         except ValueError as exc:
             _fail(str(exc))
         with Progress(
-            TextColumn("[bold]ingest"),
+            TextColumn("[bold]{task.fields[label]:>6}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -92,8 +92,8 @@ def ingest(
             transient=True,
             disable=json or not console.is_terminal,
         ) as progress:
-            task = progress.add_task("", total=total or None)
-            pages = progress.add_task("[bold]OCR pages", total=None, visible=False)
+            task = progress.add_task("", total=total or None, label="ingest")
+            pages = progress.add_task("pages OCR'd", total=None, visible=False, label="OCR")
 
             def advance(path: str) -> None:
                 if "!" not in path:
