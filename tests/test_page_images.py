@@ -200,3 +200,25 @@ def test_pages_folder_is_beside_sqlite_or_configured():
     assert Settings().pages_path(pg) == Path(str(Settings().index_path(pg)) + ".pages")
     settings = Settings.from_env({"CHANCERY_PAGES": "/srv/pages", "CHANCERY_PAGES_PER_FOLDER": "1"})
     assert settings.pages_path(pg) == Path("/srv/pages") and settings.pages_per_folder
+
+
+def test_huge_pages_are_rendered_small_for_the_reader():
+    """A PDF page of 200 x 200 inches (pdfium's largest) is not rendered at 150 dpi (30,000 px a side)."""
+    import pypdfium2 as pdfium
+
+    from chancery.sources.pdf import render_pages as render_pdf
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(14400, 14400)
+    pdf.new_page(600, 20000)  # a long strip
+    buf = io.BytesIO()
+    pdf.save(buf)
+    sizes = [p.size for p in render_pdf(SourceItem("big.pdf", buf.getvalue(), "big.pdf"))]
+    assert sizes[0] == (1400, 1400) and max(sizes[1]) < 5700
+
+
+def test_big_photos_are_decoded_small_for_the_reader():
+    big = io.BytesIO()
+    Image.new("RGB", (6000, 4000), "white").save(big, format="JPEG")
+    (page,) = render_pages(SourceItem("p.jpg", big.getvalue(), "p.jpg"))
+    assert page.size == (1400, 933)

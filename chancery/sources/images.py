@@ -19,7 +19,13 @@ from chancery.errors import SourceError
 from chancery.model import Collection, Document
 from chancery.sources import ocr
 from chancery.sources.files import SourceItem, is_pack
-from chancery.sources.pages import PageText, build_document, clean_marking_lines, ocr_summary
+from chancery.sources.pages import (
+    DISPLAY_WIDTH,
+    PageText,
+    build_document,
+    clean_marking_lines,
+    ocr_summary,
+)
 
 FORMAT = "image"
 COLLECTION = Collection(id="images", title="Page images", archive="image")
@@ -43,14 +49,21 @@ def _files(data: bytes, path: str) -> list[bytes]:
         raise SourceError(path, f"not a readable pack of page images ({exc})") from None
 
 
-def _frames(data: bytes, path: str, mode: str) -> Iterator[Image.Image]:
+def _frames(data: bytes, path: str, mode: str, width: int | None = None) -> Iterator[Image.Image]:
+    """Each frame, upright, in `mode`; with `width`, no wider or taller than that many pixels
+    (JPEG decoded at a reduced scale: a 40-megapixel photo costs a fraction of its full decode)."""
     for one in _files(data, path):
         try:
             image = Image.open(io.BytesIO(one))
             if image.width * image.height > MAX_PIXELS:
                 raise SourceError(path, f"image of {image.width}x{image.height} pixels is too large")
+            if width and image.format == "JPEG":
+                image.draft("RGB", (width, width))
             for frame in ImageSequence.Iterator(image):
-                yield ImageOps.exif_transpose(frame.copy()).convert(mode)
+                upright = ImageOps.exif_transpose(frame.copy())
+                if width:
+                    upright.thumbnail((width, width * 4))
+                yield upright.convert(mode)
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise SourceError(path, f"not a readable image ({exc})") from None
 
@@ -62,7 +75,7 @@ def page_images(data: bytes, path: str) -> list[Image.Image]:
 
 def render_pages(item: SourceItem) -> Iterator[Image.Image]:
     """Each page as the reader shows it: upright, in colour."""
-    return _frames(item.data, item.path, "RGB")
+    return _frames(item.data, item.path, "RGB", DISPLAY_WIDTH)
 
 
 def read(item: SourceItem) -> list[Document]:

@@ -70,6 +70,7 @@ _MARKING_ONLY = re.compile(
 )
 _TITLE_TO = re.compile(r"^(?P<from>.{3,120}?),?\s+to\s+(?P<to>.{3,160})$")
 _HEAD_LINES = 18
+DISPLAY_WIDTH = 1400  # pixels: the widest a page image is kept for the reader (a page 4x as tall at most)
 
 
 @dataclass

@@ -21,7 +21,13 @@ from chancery.errors import SourceError
 from chancery.model import Collection, Document
 from chancery.sources import ocr
 from chancery.sources.files import SourceItem
-from chancery.sources.pages import PageText, build_document, clean_marking_lines, ocr_summary
+from chancery.sources.pages import (
+    DISPLAY_WIDTH,
+    PageText,
+    build_document,
+    clean_marking_lines,
+    ocr_summary,
+)
 
 FORMAT = "pdf"
 COLLECTION = Collection(id="pdf", title="PDF documents", archive="pdf")
@@ -76,13 +82,18 @@ def page_texts(data: bytes, path: str, opts: ocr.OcrOptions | None = None) -> li
 
 
 def render_pages(item: SourceItem) -> Iterator[Image.Image]:
-    """Each page as the reader shows it, in colour at `DISPLAY_DPI`."""
+    """Each page as the reader shows it, in colour at `DISPLAY_DPI` (less for a page so large that
+    it would be wider than `DISPLAY_WIDTH` pixels, or four times that tall)."""
     pdf = pdfium.PdfDocument(item.data)
     try:
         for i in range(len(pdf)):
             page = pdf[i]
             try:
-                yield page.render(scale=DISPLAY_DPI / 72).to_pil()
+                width, height = page.get_size()
+                scale = min(
+                    DISPLAY_DPI / 72, DISPLAY_WIDTH / max(width, 1), 4 * DISPLAY_WIDTH / max(height, 1)
+                )
+                yield page.render(scale=scale).to_pil()
             finally:
                 page.close()
     finally:

@@ -21,7 +21,8 @@ from pathlib import Path
 import orjson
 from PIL import Image
 
-PAGE_WIDTH = 1400  # pixels: a page image is shrunk to this width at most
+from chancery.sources.pages import DISPLAY_WIDTH as PAGE_WIDTH  # a page image is shrunk to this
+
 THUMB_WIDTH = 160
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[1-9][0-9]{0,4}(?:\.thumb)?\.webp$")
