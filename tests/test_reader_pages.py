@@ -173,3 +173,16 @@ def test_reader_with_page_images_fits_a_phone(server: str, chromium: Browser):
         box = page.locator(".page-view img.page-image").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     page.close()
+
+
+def test_page_image_follows_the_text_as_it_scrolls(server: str, chromium: Browser):
+    page = chromium.new_page(viewport={"width": 1280, "height": 600})
+    page.goto(f"{server}/documents/images/telegram")
+    image = page.locator(".page-view img.page-image")
+    expect(image).to_have_attribute("src", re.compile(r"/1\.webp$"))
+    page.evaluate("document.getElementById('page-2').scrollIntoView()")
+    expect(image).to_have_attribute("src", re.compile(r"/2\.webp$"))
+    expect(page.locator(".page-thumbs a[data-page='2']")).to_have_attribute("aria-current", "page")
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(image).to_have_attribute("src", re.compile(r"/1\.webp$"))
+    page.close()
