@@ -12,6 +12,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
+from test_store_contract import pg_admin, pg_schema  # noqa: F401  (PostgreSQL fixtures)
 
 from chancery.archive import Archive
 from chancery.model import Collection, Document, Page, Source
@@ -222,3 +223,26 @@ def test_big_photos_are_decoded_small_for_the_reader():
     Image.new("RGB", (6000, 4000), "white").save(big, format="JPEG")
     (page,) = render_pages(SourceItem("p.jpg", big.getvalue(), "p.jpg"))
     assert page.size == (1400, 933)
+
+
+def test_postgres_archive_keeps_pages_in_the_configured_folder(pg_schema: str, tmp_path: Path):  # noqa: F811
+    """On PostgreSQL there is no database file to sit beside: $CHANCERY_PAGES names the folder."""
+    import pagemaker as pm
+    from conftest import SEEDS
+    from test_store_contract import PG_URL, with_schema
+
+    pdf = tmp_path / "in" / "seed.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(pm.text_pdf((pm.seed_transcript(SEEDS).pages * 2)[:2]))
+    settings = Settings.from_env(
+        {"CHANCERY_PAGES": str(tmp_path / "pages"), "CHANCERY_SHIPPED_AUTHORITY": "0"}
+    )
+    with Archive.open(
+        with_schema(PG_URL, pg_schema), index_path=tmp_path / "index", settings=settings
+    ) as archive:
+        assert archive.ingest([pdf.parent], workers=1).ok
+        doc = archive.document("pdf/seed")
+        assert [p.image for p in doc.pages] == [f"{doc.source.sha256}/1.webp", f"{doc.source.sha256}/2.webp"]
+        assert (tmp_path / "pages" / f"{doc.source.sha256}" / "2.thumb.webp").is_file()
+        path, name = archive.original("pdf/seed")
+        assert name == "seed.pdf" and path.read_bytes() == pdf.read_bytes()
