@@ -115,11 +115,11 @@ def read_and_prepare(
     documents = read_and_enrich(item, format, context)
     if isinstance(documents, str):
         return documents
-    try:
-        if pages is not None and len(documents) == 1:
+    if pages is not None and len(documents) == 1:
+        try:
             store_page_images(pages, item, documents[0])
-    except Exception as exc:
-        return f"{item.path}: page images could not be stored ({type(exc).__name__}: {exc})".split("\n")[0]
+        except Exception as exc:  # the text is still worth having; the next ingest tries again
+            documents[0].warnings.append(f"page images not made ({type(exc).__name__}: {exc})".split("\n")[0])
     try:
         collections = {id(d.collection): d.collection for d in documents}
         return PreparedFile(

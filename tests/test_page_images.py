@@ -246,3 +246,21 @@ def test_postgres_archive_keeps_pages_in_the_configured_folder(pg_schema: str, t
         assert (tmp_path / "pages" / f"{doc.source.sha256}" / "2.thumb.webp").is_file()
         path, name = archive.original("pdf/seed")
         assert name == "seed.pdf" and path.read_bytes() == pdf.read_bytes()
+
+
+def test_a_file_whose_pages_cannot_be_stored_keeps_its_text_with_a_warning(tmp_path: Path):
+    import pagemaker as pm
+    from conftest import SEEDS
+
+    pdf = tmp_path / "in" / "seed.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(pm.text_pdf(pm.seed_transcript(SEEDS).pages))
+    blocked = tmp_path / "pages"
+    blocked.write_text("a file where the pages folder should be")
+    settings = Settings.from_env({"CHANCERY_PAGES": str(blocked), "CHANCERY_SHIPPED_AUTHORITY": "0"})
+    with Archive.open(tmp_path / "a.db", settings=settings) as archive:
+        report = archive.ingest([pdf.parent], workers=1)
+        assert report.ok and any("page images not made" in w for w in report.warnings)
+        doc = archive.document("pdf/seed")
+        assert doc.text and all(p.image is None for p in doc.pages)
+        assert "image" not in orjson.dumps(doc.to_dict()["pages"]).decode()
