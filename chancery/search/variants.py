@@ -85,6 +85,7 @@ class _Table:
     key: int
     words: dict[str, set[int]] = field(default_factory=dict)
     records: list[list[frozenset[str]]] = field(default_factory=list)
+    names: list[list[str]] = field(default_factory=list)  # record -> its recorded names
     vocabulary: list[str] = field(default_factory=list)
 
 
@@ -158,6 +159,8 @@ class Variants:
             for entity in store.entities_by_name(key):
                 if entity.get("type") in (None, "person"):
                     entities[str(entity["id"])] = [entity["name"], *(entity.get("variants") or [])]
+        if not entities:
+            entities = self._spelled_like(norm)
         names = [display_name(str(n)) for recorded in entities.values() for n in recorded]
         words = sorted(norm.split())
         names = [
@@ -173,6 +176,35 @@ class Variants:
             ]
         return names
 
+    def _spelled_like(self, norm: str) -> dict[str, list[str]]:
+        """The one record with a name whose words are spelled like every word of `norm` (initials
+        by their letter): "Pianyotis Canellopoulos" -> Panayotis Kanellopoulos. None (an empty
+        dict) when no record, or more than one, has such a name: namesakes are never guessed."""
+        query = norm.split()
+        table = self._table()
+        surname = query[-1]
+        limit = max_distance(surname)
+        near = (
+            [surname]
+            if not limit
+            else [
+                w
+                for w, _, _ in extract(
+                    surname, table.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+                )
+            ]
+        )
+        found = {
+            r
+            for w in near
+            for r in table.words.get(w, ())
+            if any(all(any(_spelled(q, w) for w in name) for q in query) for name in table.records[r])
+        }
+        if len(found) != 1:
+            return {}
+        record = found.pop()
+        return {str(record): table.names[record]}
+
     def _table(self) -> _Table:
         store = self.store
         assert store is not None
@@ -181,14 +213,24 @@ class Variants:
         if table is None or table.key != key:
             table = _Table(key)
             for entity in store.iter_entities("person"):
-                names = _name_word_sets([entity["name"], *(entity.get("variants") or [])])
+                recorded = [entity["name"], *(entity.get("variants") or [])]
+                names = _name_word_sets(recorded)
                 index = len(table.records)
                 table.records.append(names)
+                table.names.append(recorded)
                 for w in set().union(*names):
                     table.words.setdefault(w, set()).add(index)
             table.vocabulary = list(table.words)
             self._shared["table"] = table
         return table
+
+
+def _spelled(query: str, word: str) -> bool:
+    """A query word and a word of a recorded name are the same: equal, an initial of it, or
+    spelled alike (see max_distance)."""
+    if len(query) == 1 or len(word) == 1:
+        return query[0] == word[0]
+    return query == word or _close(word, query, max_distance(query))
 
 
 def _close(a: str, b: str, limit: int) -> bool:
