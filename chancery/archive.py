@@ -26,7 +26,7 @@ from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import IndexBusy, SearchIndex
 from chancery.search.results import Hit, SearchResult
-from chancery.search.variants import Variants
+from chancery.search.variants import Variants, split_switches
 from chancery.settings import Settings
 from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
@@ -382,15 +382,21 @@ class Archive:
     ) -> SearchResult:
         """Search in the query language (chancery/search/README-query.md): hits, facets, variants.
 
-        The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`."""
+        The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`.
+        `-~spelling` in the query turns that name variant off (variants.split_switches)."""
+        text, off = split_switches(query)
+        variants = self.variants().without(off)
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
 
-            finder = SemanticSearch(self.index, self.store, self.vectors(), self.variants())
-            return finder.run(query, mode, limit, offset, sort=sort, facets=facets)
-        return search_index(
-            self.index, query, limit, offset, sort=sort, facets=facets, mode=mode, variants=self.variants()
-        )
+            finder = SemanticSearch(self.index, self.store, self.vectors(), variants)
+            result = finder.run(text, mode, limit, offset, sort=sort, facets=facets)
+        else:
+            result = search_index(
+                self.index, text, limit, offset, sort=sort, facets=facets, mode=mode, variants=variants
+            )
+        result.query = query
+        return result
 
     def vectors(self) -> Any:
         """The passage vectors kept beside the search index (empty until `embed`)."""
@@ -443,7 +449,8 @@ class Archive:
         if not query:
             yield from self.store.iter_documents()
             return
-        ids = matching_ids(self.index, query, self.variants())
+        text, off = split_switches(query)
+        ids = matching_ids(self.index, text, self.variants().without(off))
         for i in range(0, len(ids), 500):
             yield from self.store.documents(ids[i : i + 500])
 

@@ -212,7 +212,10 @@ def search(
         table.add_row(hit.id, hit.date.when or "", hit.title or "")
     out.print(table)
     for word, spellings in result.variants.items():
-        out.print(f"also searched for {word!r} as: {', '.join(spellings)}", highlight=False)
+        counts = result.variant_counts.get(word, {})
+        listed = ", ".join(f"{s} ({counts[s]})" if s in counts else s for s in spellings)
+        exact = f"; {counts[word]} as written" if word in counts else ""
+        out.print(f"also matched {word!r} as: {listed}{exact} (turn one off: -~SPELLING)", highlight=False)
     if facets:
         _print_facets(result)
 

@@ -1,7 +1,8 @@
 """Turn a parsed query (chancery.search.query AST) into tantivy Query objects.
 
 Bare words search title (boosted) and text; fields map to the index's name, keyword and date
-fields. Filters score nothing. Names get their variants (authority, then fuzzy) as a weaker
+fields. Filters score nothing. Names get their variants (variants.py: the same person's other
+spellings in the authority) as a weaker
 alternative; an exact match also earns a constant bonus so it always ranks above a variant-only
 match. Positive text terms are collected for the snippet highlighter.
 
@@ -42,14 +43,14 @@ from chancery.search.schema import (
     SearchField,
 )
 from chancery.search.stopwords import STOP_TERMS
-from chancery.search.variants import Variants
+from chancery.search.variants import VariantQueries, Variants
 
 TITLE_BOOST = 2.0
 VARIANT_BOOST = 0.3
 EXACT_BONUS = 50.0
 PREFIX_HIGHLIGHT_TERMS = 20
 PREFIX_MAX_TERMS = 256
-AUTHORITY_FIELDS = (None, FROM, TO, PERSON)  # unfielded words and people: authority spellings, then fuzzy
+AUTHORITY_FIELDS = (None, FROM, TO, PERSON)  # unfielded words and people: spellings of one person
 PHRASE_VARIANT_FIELDS = AUTHORITY_FIELDS  # a phrase of several words gets spellings only as a person's name
 
 
@@ -68,6 +69,7 @@ class Compiler:
         self.cache_key = cache_key
         self.variants = variants
         self.variants_used: dict[str, list[str]] = {}
+        self.variant_queries: VariantQueries = {}  # word -> (spelling, query): to count each spelling
         self.highlight: list[Query] = []
         self.highlight_stop: list[Query] = []  # single stop words: highlighted when nothing else is
         self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
@@ -238,30 +240,25 @@ class Compiler:
         spellings = self._spellings(node)
         if not spellings:
             return exact
-        alternatives = [q for q in (self._words(node.field, s) for s in spellings) if q is not None]
+        pairs = [(s, q) for s in spellings if (q := self._words(node.field, s)) is not None]
+        alternatives = [q for _, q in pairs]
         if not alternatives:
             return exact
-        self.variants_used[node.text.lower()] = spellings
+        self.variants_used[node.text.lower()] = [s for s, _ in pairs]
+        if not self._negated:
+            self.variant_queries[node.text.lower()] = [(node.text.lower(), exact), *pairs]
         clauses = [(Occur.Should, exact), (Occur.Should, Query.const_score_query(exact, EXACT_BONUS))]
         clauses += [(Occur.Should, Query.boost_query(q, VARIANT_BOOST)) for q in alternatives]
         return Query.boolean_query(clauses)
 
     def _spellings(self, node: Term | Phrase) -> list[str]:
+        """Other spellings of the same person's name (variants.py): for words and people only."""
         field = _field(node.field)
         if self.variants is None or (field is not None and field.kind is not Kind.NAME):
             return []
-        if node.field in AUTHORITY_FIELDS:
-            found = self.variants.authority(node.text)
-            if found:
-                return found
-        if not isinstance(node, Term) or not node.text[:1].isupper():
+        if node.field not in AUTHORITY_FIELDS:
             return []
-        name = TEXT if field is None else field.name
-        analyzer = TEXT_ANALYZER if field is None else NAME_ANALYZER
-        tokens = analyzer.analyze(node.text)
-        if len(tokens) != 1:
-            return []
-        return self.variants.fuzzy(self.searcher, self.cache_key, name, tokens[0])
+        return self.variants.authority(node.text)
 
     # -- filters -----------------------------------------------------------------------------
     def _keyword(self, field: SearchField, text: str, prefix: bool) -> Query:

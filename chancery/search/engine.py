@@ -21,7 +21,7 @@ from chancery.search.query import parse
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
 from chancery.search.schema import FACETS, ID, MAX_OFFSET, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
 from chancery.search.stopwords import content_terms
-from chancery.search.variants import Variants
+from chancery.search.variants import Variants, variant_counts
 
 SORTS = {"relevance": None, "date": tantivy.Order.Asc, "-date": tantivy.Order.Desc}
 MODES = ("bm25",)
@@ -118,6 +118,7 @@ def search(
         facets_approximate=facets and not plan.exact,
         facets_sample=None if not facets or plan.exact else round(plan.buckets / SAMPLE_BUCKETS, 4),
         variants=compiler.variants_used,
+        variant_counts=variant_counts(searcher, compiled, compiler.variant_queries),
     )
 
 

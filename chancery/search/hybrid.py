@@ -214,6 +214,7 @@ class SemanticSearch:
             facets_approximate=lexical.facets_approximate,
             facets_sample=lexical.facets_sample,
             variants=lexical.variants,
+            variant_counts=lexical.variant_counts,
             embedded=len(self.vectors),
         )
 

@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import operator
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +25,9 @@ from typing import Any, cast
 import orjson
 import tantivy
 
+from chancery.authority.names import COMMON_WORDS
+from chancery.authority.names import SUFFIXES as NAME_SUFFIXES
+from chancery.authority.names import TITLES as NAME_TITLES
 from chancery.dates import day_number
 from chancery.errors import ChanceryError
 from chancery.search.schema import (
@@ -58,7 +62,7 @@ from chancery.search.schema import (
     build_schema,
 )
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: person forms "Given Surname" and names in footnotes
 SAMPLE_BUCKETS = 1000  # `sample` values are 0..999: `sample < k` selects about k/1000 of the documents
 PAIR_JOINER = "_"  # never inside a token: the simple tokenizer splits on it
 MAX_TOKEN_BYTES = 40  # en_stem's remove_long(40) drops tokens of 40 bytes or more
@@ -66,6 +70,7 @@ CACHE_LIMIT = 300_000  # entries in each of the word-pair caches (the 39k-docume
 # distinct whitespace-separated chunks; the most frequent 200k are 99.3% of its text)
 SIMPLE_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
 ARCHIVE_BY_FORMAT = {"frus-tei": "frus", "frus-text": "frus", "dfat": "dfat", "wilson": "wilson"}
+NOTE_SKIP = COMMON_WORDS | NAME_TITLES | {"source", "drafted", "printed", "see", "document", "ibid"}
 IndexFields = dict[str, Any]  # field name -> value(s), as tantivy.Document takes them
 
 
@@ -251,6 +256,37 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+# A run of capitalised words and initials in a footnote: "Phyllis D. Bernau", "S.M. King", "Beam".
+_NOTE_NAME = re.compile(r"\b(?:[A-Z]\.\s?)*[A-Z][a-zà-ÿ'’]+(?:[- ](?:[A-Z]\.\s?)*[A-Z][a-zà-ÿ'’]+)*")
+
+
+def person_forms(name: str) -> list[str]:
+    """A person's name and its "Given Surname" short form: 'Andrey Yanuaryevich Vyshinsky' also
+    as 'Andrey Vyshinsky', 'Phyllis D. Bernau' as 'Phyllis Bernau', 'Herbert Hoover, Jr.' as
+    'Herbert Hoover' (what `person:"Given Surname"` is typed as)."""
+    words = [w for w in name.replace(",", " ").split() if w.lower().strip(".") not in NAME_TITLES]
+    while words and words[-1].lower().strip(".") in NAME_SUFFIXES:
+        words.pop()
+    full = [w for w in words if len(w.strip(".")) > 1]
+    short = f"{full[0]} {words[-1]}" if len(full) >= 2 and full[0] != words[-1] else ""
+    return [name, short] if short and short != name else [name]
+
+
+def footnote_names(footnotes: list[Mapping[str, Any]]) -> list[str]:
+    """Names written in a document's footnotes and source notes (drafters, participants, people
+    the editors cite), which its mentions do not cover: runs of capitalised words and initials,
+    leading common words dropped."""
+    names: list[str] = []
+    for note in footnotes:
+        for match in _NOTE_NAME.finditer(note.get("text") or ""):
+            words = match.group().split()
+            while words and words[0].lower().strip(".") in NOTE_SKIP:
+                words = words[1:]
+            if words:
+                names.extend(person_forms(" ".join(words)))
+    return names
+
+
 def index_fields(doc: Mapping[str, Any]) -> IndexFields:
     """The fields one document (an export dict) contributes to the index (see schema.FIELDS)."""
     date = doc.get("date") or {}
@@ -269,6 +305,8 @@ def index_fields(doc: Mapping[str, Any]) -> IndexFields:
     sender_names = _unique([_clean(p.get("name")) for p in senders])
     recipient_names = _unique([_clean(p.get("name")) for p in recipients])
     person_names = _unique(named[PERSON] + sender_names + recipient_names)
+    person_search = [f for n in person_names + written[PERSON] for f in person_forms(n)]
+    person_search += footnote_names(doc.get("footnotes") or [])
     place_names = _unique([_clean(doc.get("place")), *named[PLACE]])
     entity_ids = _unique(entity_ids + [p.get("entity_id") or "" for p in senders + recipients])
     coll = doc.get("collection") or {}
@@ -282,7 +320,7 @@ def index_fields(doc: Mapping[str, Any]) -> IndexFields:
         TEXT_PAIRS: word_pairs(text),
         FROM: sender_names + _unique([_clean(p.get("role")) for p in senders]),
         TO: recipient_names + _unique([_clean(p.get("role")) for p in recipients]),
-        PERSON: _unique(person_names + written[PERSON]),
+        PERSON: _unique(person_search),
         PLACE: _unique(place_names + written[PLACE]),
         ORG: _unique(named[ORG] + written[ORG]),
         TYPE: (doc.get("doc_type") or "").lower(),

@@ -119,6 +119,8 @@ class SearchResult:
     facets_approximate: bool = False
     facets_sample: float | None = None  # the fraction of the index the facets were counted on
     variants: dict[str, list[str]] = field(default_factory=dict)  # word -> other spellings searched
+    # word -> {spelling: matching documents holding it}, the word itself first (see variants.py)
+    variant_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     embedded: int | None = None  # semantic and hybrid: how many documents have vectors
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,6 +139,7 @@ class SearchResult:
             out["facets_approximate"] = self.facets_approximate
             out["facets_sample"] = self.facets_sample
         out["variants"] = self.variants
+        out["variant_counts"] = self.variant_counts
         if self.embedded is not None:
             out["embedded"] = self.embedded
         return out
