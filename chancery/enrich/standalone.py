@@ -13,8 +13,8 @@ historian reads in it, each item a set of possible days, intersected in turn:
 - a future event "before July 1": the document is written in the months before a July 1;
 - a date-time group "160900.": a 16th (the interval is trimmed to its first and last 16th).
 
-Evidence that contradicts what is already known is left out; with no upper or no lower bound
-there is no interval. `basis` lists what was used: "inferred from President Truman
+A heading that contradicts itself gives no interval; a name in the body that contradicts the
+heading is left out; with no upper or no lower bound there is no interval. `basis` lists what was used: "inferred from President Truman
 (1945-04-12–1953-01-20); ...". Pieces are inclusive (low, high) day pairs.
 """
 
@@ -193,10 +193,10 @@ def _named_offices(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def evidence(document: Document, resolver: Resolver) -> list[tuple[str, list[Piece]]]:
-    """(label, possible days) for every office-holder the document names with an office, the most
-    certain first: its heading's parties and names, a signature, then the body's names."""
-    items: list[tuple[str, list[Piece]]] = []
+def evidence(document: Document, resolver: Resolver) -> list[tuple[str, list[Piece], bool]]:
+    """(label, possible days, certain) for every office-holder the document names with an office,
+    the certain first (its heading's parties and names, a signature), then the body's names."""
+    items: list[tuple[str, list[Piece], bool]] = []
     seen: set[tuple[str, str]] = set()
     senders, recipients = heading_parties(document)
     heading = [
@@ -207,14 +207,14 @@ def evidence(document: Document, resolver: Resolver) -> list[tuple[str, list[Pie
     for role, name in heading + _named_offices(document.title or ""):
         if (role, name) not in seen and (pieces := _terms_pieces(office_terms(resolver, name, role))):
             seen.add((role, name))
-            items.append((f"{name} as {role} {_span(pieces)}", pieces))
+            items.append((f"{name} as {role} {_span(pieces)}", pieces, True))
     text = document.text or ""
     sig = SIGNATURE.search(text[-200:])
     bare = [p for p in senders if p.role and (not p.name or p.name == p.role)]
     if sig and len(bare) == 1 and (office := _bare_office(HEAD_PREFIX.sub("", bare[0].role or "", count=1))):
         held = holders_terms(resolver, candidates(resolver, sig["name"]), office)
         if pieces := _terms_pieces(held):
-            items.append((f"{sig['name']} signing for the {bare[0].role} {_span(pieces)}", pieces))
+            items.append((f"{sig['name']} signing for the {bare[0].role} {_span(pieces)}", pieces, True))
     for role, name in _named_offices(text):
         if (role, name) in seen:
             continue
@@ -225,17 +225,21 @@ def evidence(document: Document, resolver: Resolver) -> list[tuple[str, list[Pie
         held = holders_terms(resolver, candidates(resolver, name), office) if office else {}
         pieces = [(lo, hi + grace if date.max - hi > grace else date.max) for lo, hi in _terms_pieces(held)]
         if pieces:
-            items.append((f"{role} {name} named {_span(pieces)}", pieces))
+            items.append((f"{role} {name} named {_span(pieces)}", pieces, False))
     return items
 
 
 def standalone_interval(document: Document, resolver: Resolver) -> DocDate | None:
     """The interval the document's own words support, or None without both bounds."""
-    known, used = ALL, list[str]()
-    for label, pieces in evidence(document, resolver):
+    known: list[Piece] = ALL
+    used: list[str] = []
+    for label, pieces, certain in evidence(document, resolver):
         narrowed = intersect(known, pieces)
-        if narrowed:  # evidence that contradicts the rest is left out
+        if narrowed:
             known, used = narrowed, [*used, label]
+        elif certain:
+            return None  # the heading contradicts itself: no way to tell which part is wrong
+        # a name in the body that contradicts the heading is left out
     text = document.text or ""
     for rule in (cited_pieces, before_pieces, dtg_trim):
         extra = rule(text, known)
