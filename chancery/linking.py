@@ -27,13 +27,11 @@ from typing import Any, NamedTuple
 
 from chancery.crashpoint import crash_point
 from chancery.dates import to_date
-from chancery.enrich.inference import infer_interval, is_inferred, resolve_dtg
+from chancery.enrich.inference import LOOSE, infer_interval, is_inferred, resolve_dtg
 from chancery.enrich.references import message_hints, normalise_number
 from chancery.model import DocDate
 from chancery.store.base import DocumentData, LinkTriple, Store
 
-# Catch-all collections of loose files (plain text, FRUS pages copied as text): no reading order.
-LOOSE = ("text", "frus-text")
 RESOLVABLE = ("tei-ref", "document", "footnote", "message", "relative", "reply")
 _TARGET = re.compile(r"^(?P<vol>[^#\s]*)#(?:(?P<doc>d\d+)(?:fn\d+)?|pg_(?P<page>[\w.-]+))$")
 _WORD = re.compile(r"[a-z]{4,}")

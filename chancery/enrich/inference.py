@@ -32,6 +32,14 @@ BEFORE = re.compile(
 )
 
 
+# Catch-all collections of loose files (plain text, FRUS pages copied as text): no reading order,
+# so their documents are dated from their own words, never from their neighbours.
+LOOSE = ("text", "frus-text")
+# Archives whose collections are volumes in reading order: an undated document there is dated by
+# its neighbours (`chancery.linking`).
+ORDERED = ("frus", "dfat")
+
+
 def is_inferred(basis: str | None) -> bool:
     """True for any inferred date: from the archive ("inferred") or from the text ("inferred from ...")."""
     return bool(basis) and str(basis).startswith("inferred")

@@ -35,7 +35,7 @@ from chancery.enrich.entities.offices import (
     holders_terms,
     office_terms,
 )
-from chancery.enrich.inference import DTG, resolve_dtg
+from chancery.enrich.inference import DTG, LOOSE, ORDERED, resolve_dtg
 from chancery.model import DocDate, Document, Party
 from chancery.sources.parties import parse_parties
 
@@ -262,8 +262,9 @@ def standalone_interval(document: Document, resolver: Resolver) -> DocDate | Non
 def standalone_date_step(document: Document, context: Context) -> Document:
     """Date an undated document from its own words (when the authority is loaded)."""
     stated = document.date
-    if context.resolver is None:
-        return document
+    coll = document.collection
+    if context.resolver is None or (coll.archive in ORDERED and coll.id not in LOOSE):
+        return document  # a volume's undated document is dated by its neighbours (chancery.linking)
     if stated and (stated.when or stated.not_before) and not (stated.basis or "").startswith("inferred from"):
         return document  # stated, or inferred from the archive around it
     found = standalone_interval(document, context.resolver)

@@ -142,6 +142,9 @@ class Resolver:
         }
         del self._draft
         self.volumes = dict(self.volumes)
+        self.listed_volumes = {
+            v for vols in self.volumes.values() for v in vols
+        }  # volumes with a persons list
         self.offices = dict(self.offices)
         self.terms = dict(self.terms)
         self.person_offices = dict(self.person_offices)

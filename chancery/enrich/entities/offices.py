@@ -110,6 +110,8 @@ def fitting_roles(role_text: str) -> Office | None:
     if words[0] == "ambassador" or words[:2] == ["american", "ambassador"]:
         if country in ("united nations", "the united nations"):
             return Office(frozenset({"representative-to-un"}))
+        if country is None:  # "Ambassador Austin": at the United Nations or at large, too
+            return Office(frozenset({"ambassador-e-p", "representative-to-un", "ambassador-at-large"}))
         return Office(frozenset({"ambassador-e-p"}), country=country)
     if words[0] == "minister" and len(words) > 1:
         return Office(MINISTERS, country=country) if country else None

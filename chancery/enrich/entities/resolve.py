@@ -108,14 +108,14 @@ class DocumentResolver:
 
     def fits(self, ent_id: str) -> bool:
         """Alive and active at the document's date: in office then, or identified in a FRUS volume
-        covering those years (two years either side)."""
+        covering those years; in a volume with a persons list, listed there."""
         if not self.year or not self.last_year or self.last_year - self.year > 6 or not self.alive(ent_id):
             return False
-        if self.in_office(ent_id):
-            return True
-        return any(
-            (y := _volume_years(v)) and y[0] - 2 <= self.last_year and self.year <= y[1] + 2
-            for v in self.r.volumes.get(ent_id, ())
+        vols = self.r.volumes.get(ent_id, ())
+        if self.collection in self.r.listed_volumes:
+            return self.collection in vols  # the editors list everyone the volume names
+        return self.in_office(ent_id) or any(
+            (y := _volume_years(v)) and y[0] <= self.last_year and self.year <= y[1] for v in vols
         )
 
     def one_fitting(self, candidates: Iterable[str]) -> str | None:
@@ -168,9 +168,10 @@ class DocumentResolver:
         if m.kind == "person":
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
-            return self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5) or self.one_fitting(
-                m.candidates
-            )
+            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm)):
+                return chosen  # "House", "Officer": a word before a name
+            return self.one_fitting(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
