@@ -72,6 +72,8 @@ SIGNATURE = re.compile(
 HEAD_PREFIX = re.compile(
     r"^\s*(?:\d+[a-z]?\.\s+)?(?:(?:[A-Z][\w-]*\s+){0,3}(?:From|by)\s+(?=(?:the\s+)?[A-Z]))?", re.I
 )
+# "Vice President Nixon", "former Ambassador Kennan", "Deputy Assistant Secretary Jones".
+NOT_THE_OFFICE = frozenset({"vice", "former", "ex", "deputy"})
 # A message from the Department (or from "the Secretary of State") is signed by the Secretary or,
 # in his absence, by the Acting Secretary.
 BARE_OFFICES = ("department of state", "secretary of state", "acting secretary of state")
@@ -183,12 +185,7 @@ def _named_offices(text: str) -> list[tuple[str, str]]:
         for m in pattern.finditer(text):
             before = text[max(0, m.start() - 12) : m.start()].split()[-1:]
             pair = (" ".join(m["role"].split()), m["name"].strip())
-            if [w.lower() for w in before] not in (
-                ["vice"],
-                ["former"],
-                ["ex"],
-                ["deputy"],
-            ) and pair not in found:
+            if not NOT_THE_OFFICE.intersection(w.lower() for w in before) and pair not in found:
                 found.append(pair)
     return found
 
