@@ -191,6 +191,8 @@ class Archive:
             return 0
         steps = enrich_steps(tuple(DEEP))
         ids = self.store.document_ids()
+        if on_progress:
+            on_progress("", 0, len(ids))  # the total, before the first batch is done
         collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
         for first in range(0, len(ids), batch):
             rewritten = []

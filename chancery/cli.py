@@ -357,7 +357,7 @@ def authority_load(
     """Load authority files over the shipped ones, merge them with stored FRUS persons lists, re-enrich."""
     with Archive.open(db) as archive:
         with Progress(
-            TextColumn("[bold]re-enrich"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -365,10 +365,10 @@ def authority_load(
             transient=True,
             disable=json or not console.is_terminal,
         ) as progress:
-            task = progress.add_task("", total=None)
+            task = progress.add_task("authority", total=None)  # reading and merging the files first
 
             def advance(_doc_id: str, done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                progress.update(task, description="re-enrich", completed=done, total=total)
 
             report = archive.load_authority(list(paths or []), on_progress=advance)
     if json:

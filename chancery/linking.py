@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from chancery.crashpoint import crash_point
 from chancery.dates import to_date
-from chancery.enrich.inference import infer_interval, resolve_dtg
+from chancery.enrich.inference import LOOSE, infer_interval, is_inferred, resolve_dtg
 from chancery.enrich.references import message_hints, normalise_number
 from chancery.model import DocDate
 from chancery.store.base import DocumentData, LinkTriple, Store
@@ -98,7 +98,7 @@ class Light(NamedTuple):
 def light(doc: dict[str, Any], with_refs: bool = True) -> Light:
     date_ = doc.get("date") or {}
     refs = None
-    if with_refs and date_.get("when") is not None and date_.get("basis") != "inferred":
+    if with_refs and date_.get("when") is not None and not is_inferred(date_.get("basis")):
         text = doc.get("text") or ""
         refs = [
             {
@@ -314,7 +314,7 @@ def date_evidence(doc_id: str, index: ArchiveIndex, limit: int = 2) -> tuple[lis
             other = index.records[ids[i]]
             if other.chapter != src.chapter:
                 break
-            day = to_date(other.when) if other.basis != "inferred" else None
+            day = to_date(other.when) if not is_inferred(other.basis) else None
             if day:
                 out.append(day)
             i += step
@@ -324,10 +324,11 @@ def date_evidence(doc_id: str, index: ArchiveIndex, limit: int = 2) -> tuple[lis
 def infer_date(
     doc: dict[str, Any], index: ArchiveIndex, not_earlier: list[date], not_later: list[date]
 ) -> DocDate | None:
-    """An inferred interval for an undated document in a collection; None for loose files."""
+    """An inferred interval for an undated document in a collection; None for loose files (their
+    own words date them: `chancery.enrich.standalone`)."""
     src = index.records[doc["id"]]
     archive = (index.collections.get(src.collection) or {}).get("archive")
-    if archive in (None, "text") or len(index.order[src.collection]) < 2:
+    if archive in (None, "text") or src.collection in LOOSE or len(index.order[src.collection]) < 2:
         return None
     previous, following = date_evidence(src.id, index)
     interval = infer_interval(
@@ -338,7 +339,14 @@ def infer_date(
     stated = doc.get("date") or {}
     low, high = to_date(stated.get("not_before")), to_date(stated.get("not_after"))
     inferred_low, inferred_high = to_date(interval.not_before), to_date(interval.not_after)
-    if stated.get("basis") not in (None, "inferred") and low and high and inferred_low and inferred_high:
+    if (
+        stated.get("basis") is not None
+        and not is_inferred(stated.get("basis"))
+        and low
+        and high
+        and inferred_low
+        and inferred_high
+    ):
         new_low, new_high = max(low, inferred_low), min(high, inferred_high)
         if new_low > new_high:
             return None
@@ -396,7 +404,7 @@ def link_documents(
     changed = []
     for doc in docs:
         before = orig_date = doc.get("date") or {}
-        if orig_date.get("when") is None or orig_date.get("basis") == "inferred":
+        if orig_date.get("when") is None or is_inferred(orig_date.get("basis")):
             earlier = [
                 d
                 for r in doc.get("references") or []
@@ -491,7 +499,7 @@ def evaluate_inference(store: Store, collection_ids: Iterable[str] | None = None
         coverage = index.coverage(coll)
         for doc_id in index.order.get(coll, []):
             record = index.records[doc_id]
-            truth = to_date(record.when) if record.basis != "inferred" else None
+            truth = to_date(record.when) if not is_inferred(record.basis) else None
             if truth is None:
                 continue
             previous, following = date_evidence(doc_id, index)

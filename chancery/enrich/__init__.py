@@ -1,7 +1,8 @@
 """Enrichment: pure functions `(document, context) -> document`, run in one listed order.
 
 `BASIC` runs at every ingest (dates from datelines and headers, markings, message numbers);
-`DEEP` adds entities and references when authority data is loaded. Each step is testable
+`DEEP` adds, when authority data is loaded, dates for undated documents from the office-holders they
+name (standalone.py) and entities. Each step is testable
 alone on a hand-made document, returns a document and leaves its input unchanged.
 `steps(DEEP)` gives the step functions of a list of names.
 """
@@ -38,6 +39,7 @@ BASIC = [
     "chancery.enrich.references.reference_step",
 ]
 DEEP: list[str] = [
+    "chancery.enrich.standalone.standalone_date_step",
     "chancery.enrich.entities.entity_step",
 ]
 

@@ -11,7 +11,9 @@ Pure functions over ISO dates; `chancery.linking` supplies the evidence from the
 - "before July 1" in the text (an upper bound in the interval's year),
 - a date-time group ("160900.") whose day falls once inside a narrow interval → a minute date.
 
-A document without a collection context (a loose text file) gets nothing: no guessing.
+A document that stands alone (a loose text file) is dated from its own words by `standalone.py`
+(office-holders named with their office, "before July 1", the date-time group); its `basis`
+says what was used ("inferred from ...").
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ DTG = re.compile(r"(?:\A|\n)\s*(?P<day>[0-3]\d)(?P<hour>[0-2]\d)(?P<minute>[0-5]
 BEFORE = re.compile(
     rf"\b(?:will|shall|expects?|hopes?|intends?)\b[^.;]{{0,80}}?\bbefore\s+(?P<md>(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS}))\b"
 )
+
+
+# Catch-all collections of loose files (plain text, FRUS pages copied as text): no reading order,
+# so their documents are dated from their own words, never from their neighbours.
+LOOSE = ("text", "frus-text")
+# Archives whose collections are volumes in reading order: an undated document there is dated by
+# its neighbours (`chancery.linking`).
+ORDERED = ("frus", "dfat")
+
+
+def is_inferred(basis: str | None) -> bool:
+    """True for any inferred date: from the archive ("inferred") or from the text ("inferred from ...")."""
+    return bool(basis) and str(basis).startswith("inferred")
 
 
 def neighbour_bounds(previous: list[date], following: list[date]) -> tuple[date | None, date | None]:

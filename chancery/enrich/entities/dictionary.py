@@ -125,6 +125,8 @@ class Resolver:
         self.offices: dict[str, list[Office]] = defaultdict(list)  # role -> terms
         self.acronyms: set[tuple[str, ...]] = set()
         self.terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # entity -> office intervals
+        # entity -> (role, start, end, country) of each office held (`offices.py` reads them)
+        self.person_offices: dict[str, list[tuple[str, str, str, str | None]]] = defaultdict(list)
         self.demonyms: dict[str, set[str]] = {}  # "soviet" -> place ids: nationality words
         self.given: set[str] = set()  # first given names of listed people ("lucien", "moshe")
         for ent in entities:
@@ -140,8 +142,12 @@ class Resolver:
         }
         del self._draft
         self.volumes = dict(self.volumes)
+        self.listed_volumes = {
+            v for vols in self.volumes.values() for v in vols
+        }  # volumes with a persons list
         self.offices = dict(self.offices)
         self.terms = dict(self.terms)
+        self.person_offices = dict(self.person_offices)
         self.trie: dict[str, Any] = {}
         for key in self.keys:
             node = self.trie
@@ -181,6 +187,14 @@ class Resolver:
             for office in ent.get("offices", []):
                 if office.get("start"):
                     self.terms[ent_id].append((office["start"], office.get("end") or "9999"))
+                    self.person_offices[ent_id].append(
+                        (
+                            office.get("role") or "",
+                            office["start"],
+                            office.get("end") or "9999",
+                            office.get("country"),
+                        )
+                    )
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
@@ -237,6 +251,21 @@ class Resolver:
                 ent
                 for start, end, where, ent in self.offices.get(role, [])
                 if start and start <= date <= end and (country is None or normalize(where or "") == country)
+            }
+            self._holders[key] = next(iter(found)) if len(found) == 1 else None
+        return self._holders[key]
+
+    def holder_between(self, role: str, low: str, high: str, country: str | None = None) -> str | None:
+        """The one person holding `role` (in `country`) at some time between the ISO dates, if exactly one."""
+        key = (role, f"{low}..{high}", country)
+        if key not in self._holders:
+            found = {
+                ent
+                for start, end, where, ent in self.offices.get(role, [])
+                if start
+                and start <= high
+                and low <= end
+                and (country is None or normalize(where or "") == country)
             }
             self._holders[key] = next(iter(found)) if len(found) == 1 else None
         return self._holders[key]

@@ -14,7 +14,8 @@ from chancery.enrich.entities.cables import (
     follows,
     not_country,
 )
-from chancery.enrich.entities.dictionary import GENERALISSIMO, ROLES, Match, Resolver, Token
+from chancery.enrich.entities.dictionary import GENERALISSIMO, ROLES, Match, Resolver, Token, _volume_years
+from chancery.enrich.entities.offices import fitting_roles, holders_terms, office_terms
 from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
 
 AMBASSADOR = (
@@ -34,6 +35,11 @@ COUNTRY_ALIASES = {
     "england": "united kingdom",
     "persia": "iran",
     "siam": "thailand",
+}
+# Places that tell what country a document is about ("the Generalissimo" in a telegram on Chungking).
+CUES = {
+    "china": ("chungking", "nanking", "peiping", "peking", "shanghai", "kuomintang", "formosa", "taipei"),
+    "spain": ("madrid",),
 }
 TYPES = {
     "person": "person",
@@ -55,12 +61,17 @@ def _year(iso: str | None) -> int | None:
 
 
 class DocumentResolver:
-    """Resolves the matches of one document, given its date and collection."""
+    """Resolves the matches of one document, given its date (or interval, `date`..`until`) and
+    collection."""
 
-    def __init__(self, resolver: Resolver, date: str | None, collection: str | None) -> None:
+    def __init__(
+        self, resolver: Resolver, date: str | None, collection: str | None, until: str | None = None
+    ) -> None:
         self.r = resolver
         self.date = (date or "")[:10] or None
+        self.until = max((until or "")[:10] or self.date or "", self.date or "") or None
         self.year = _year(date)
+        self.last_year = _year(self.until)
         self.collection = collection
         self.in_doc: set[str] = set()
         self.places: set[str] = set()
@@ -75,7 +86,53 @@ class DocumentResolver:
                 self.places.update(m.candidates)
 
     def holder(self, role: str, country: str | None = None) -> str | None:
-        return self.r.holder(role, self.date, country) if self.date else None
+        if not self.date:
+            return None
+        if self.until and self.until != self.date:
+            return self.r.holder_between(role, self.date, self.until, country)
+        return self.r.holder(role, self.date, country)
+
+    def in_office(self, ent_id: str) -> bool:
+        """In some office during the document's date (interval)."""
+        low, high = self.date or "", self.until or self.date or ""
+        return any(s <= high and low <= e for s, e in self.r.terms.get(ent_id, []))
+
+    def alive(self, ent_id: str) -> bool:
+        """Not unborn (an adult) nor dead at the document's date; True when the dates are unknown."""
+        ent = self.r.entities[ent_id]
+        birth, death = _year(ent.get("birth")), _year(ent.get("death"))
+        return not (
+            (birth and self.last_year and self.last_year < birth + 18)
+            or (death and self.year and self.year > death)
+        )
+
+    def fits(self, ent_id: str) -> bool:
+        """Alive and active at the document's date: in office then, or identified in a FRUS volume
+        covering those years; in a volume with a persons list, listed there."""
+        if not self.year or not self.last_year or self.last_year - self.year > 6 or not self.alive(ent_id):
+            return False
+        vols = self.r.volumes.get(ent_id, ())
+        if self.collection in self.r.listed_volumes:
+            return self.collection in vols  # the editors list everyone the volume names
+        return self.in_office(ent_id) or any(
+            (y := _volume_years(v)) and y[0] <= self.last_year and self.year <= y[1] for v in vols
+        )
+
+    def one_fitting(self, candidates: Iterable[str]) -> str | None:
+        """The only candidate that fits the date, if exactly one does."""
+        found = [c for c in candidates if self.fits(c)]
+        return found[0] if len(found) == 1 else None
+
+    def titled(self, title: str, candidates: list[str]) -> str | None:
+        """ "President Roosevelt": the one candidate who held that office by the document's date
+        and was alive then (in office or not: "President Roosevelt" in June 1945)."""
+        office = fitting_roles(title)
+        if office is None or not self.date:
+            return None
+        held = holders_terms(self.r, tuple(candidates), office)
+        high = self.until or self.date
+        found = [e for e, terms in held.items() if min(s for s, _ in terms) <= high and self.alive(e)]
+        return found[0] if len(found) == 1 else None
 
     def score(self, ent_id: str) -> float:
         ent = self.r.entities[ent_id]
@@ -92,7 +149,7 @@ class DocumentResolver:
             if death and self.year > death:
                 score -= 2
             score += self.r.nearness(ent_id, self.year)
-            if any(s <= self.date <= e for s, e in self.r.terms.get(ent_id, [])):
+            if self.in_office(ent_id):
                 score += 1.5  # in office at the document's date
         return score
 
@@ -111,7 +168,10 @@ class DocumentResolver:
         if m.kind == "person":
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
-            return self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm)):
+                return chosen  # "House", "Officer": a word before a name
+            return self.one_fitting(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
@@ -126,8 +186,11 @@ class DocumentResolver:
 
     def _about(self, country: str) -> bool:
         ids = self.r.keys.get(tuple(country.split()), {}).get("place", ())
-        return not self.places.isdisjoint(ids) or any(
-            normalize(self.r.entities[e]["name"]).startswith(country) for e in self.in_doc
+        cues = {i for cue in CUES.get(country, ()) for i in self.r.keys.get((cue,), {}).get("place", ())}
+        return (
+            not self.places.isdisjoint(ids)
+            or not self.places.isdisjoint(cues)
+            or any(normalize(self.r.entities[e]["name"]).startswith(country) for e in self.in_doc)
         )
 
     def ambassador(self, toks: list[Token], i: int) -> tuple[int, str | None] | None:
@@ -163,6 +226,27 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
+OFFICE_TITLES = (
+    ("acting", "secretary"),
+    ("under", "secretary"),
+    ("assistant", "secretary"),
+    ("secretary",),
+    ("president",),
+    ("ambassador",),
+)
+
+
+def _title_before(text: str, toks: list[Token], i: int) -> str | None:
+    """ "Secretary Byrnes", "Under Secretary Acheson": the office title just before token i."""
+    for title in OFFICE_TITLES:
+        n = len(title)
+        if i >= n and tuple(t.norm for t in toks[i - n : i]) == title:
+            if i > n and toks[i - n - 1].norm in ("vice", "former"):
+                return None
+            return text[toks[i - n].start : toks[i - 1].end]
+    return None
+
+
 def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
     before = text[toks[i - 1].end : toks[i].start] if i else ""
     return i == 0 or any(c in before for c in ".:;!?\n")
@@ -190,6 +274,7 @@ def find_mentions(
     caps = len(lower) <= 0.02 * len(toks)  # an all-caps cable, perhaps with a stray lower-case word
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
+    title_at: dict[int, str] = {}  # token index of a name -> the office title just before it
     for i in range(len(toks)):
         amb = (
             doc.ambassador(toks, i)
@@ -208,7 +293,8 @@ def find_mentions(
             continue
         nxt = matches[k + 1] if k + 1 < len(matches) else None
         if m.kind == "role" and nxt and nxt.start == m.end and TYPES[nxt.kind] == "person":
-            continue  # "President Truman": the name decides
+            title_at[nxt.start] = text[toks[m.start].start : toks[m.end - 1].end]
+            continue  # "President Truman": the name decides, among those who held the office
         kind = m.kind
         if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
             continue  # "Cable", "Bridges": an ordinary word in this document
@@ -219,7 +305,10 @@ def find_mentions(
             alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
-        ent = doc.resolve(m, toks)
+        title = title_at.get(m.start) or _title_before(text, toks, m.start)
+        ent = (doc.titled(title, m.candidates) if title and m.kind == "surname" else None) or doc.resolve(
+            m, toks
+        )
         titled = (
             follows(text, toks, m.start, PERSON_TITLES)
             if caps
@@ -293,8 +382,19 @@ def _mention(
     }
 
 
-def resolve_party(resolver: Resolver, name: str, doc: DocumentResolver) -> str | None:
-    """The person entity a sender/recipient string names, when it names exactly one."""
+def resolve_party(
+    resolver: Resolver, name: str, doc: DocumentResolver, role: str | None = None
+) -> str | None:
+    """The person entity a sender/recipient string names, when it names exactly one: the one
+    person of that name who held the `role` at the document's date (or ever, undated), else
+    the one person the name alone resolves to."""
+    if role and role != name:
+        held = office_terms(resolver, name, role)
+        if doc.date:
+            low, high = doc.date, doc.until or doc.date
+            held = {e: t for e, t in held.items() if any(s <= high and low <= end for s, end in t)}
+        if len(held) == 1:
+            return next(iter(held))
     found = {
         m["entity_id"]
         for m in find_mentions(resolver, name, doc.date, doc.collection, context=doc)

@@ -18,6 +18,11 @@ def _iso(document: Document) -> str | None:
     return date.when or date.not_before if date else None
 
 
+def _until(document: Document) -> str | None:
+    date = document.date
+    return date.not_after if date and not date.when else None
+
+
 def entity_step(document: Document, context: Context) -> Document:
     """Link mentions, TEI-marked mentions and parties to authority entities.
 
@@ -28,7 +33,7 @@ def entity_step(document: Document, context: Context) -> Document:
     if resolver is None:
         return document
     coll = document.collection.id if document.collection else None
-    doc = DocumentResolver(resolver, _iso(document), coll)
+    doc = DocumentResolver(resolver, _iso(document), coll, _until(document))
     marked: list[Mention] = []
     for m in document.mentions:
         ent_id = resolver.by_source.get(m.entity_id, m.entity_id) if m.entity_id else m.entity_id
@@ -52,7 +57,7 @@ def entity_step(document: Document, context: Context) -> Document:
         linked = []
         for party in group:
             if not party.entity_id and party.name:
-                ent = resolve_party(resolver, party.name, doc)
+                ent = resolve_party(resolver, party.name, doc, party.role)
                 if ent != party.entity_id:
                     party = replace(party, entity_id=ent)
             linked.append(party)
