@@ -1,0 +1,229 @@
+"""Page markers and footnotes in plain text: "[Page 906]", glued or bracketed marks, a trailing list.
+
+Shared by the text readers. A copied web page (history.state.gov) prints page breaks as
+"[Page 906]" inline, footnote marks as numbers glued to the word before them ("last night63",
+"Truman1") and the notes as a list numbered 1..n at the end ("  1. Source: ..."); other
+transcriptions mark notes "[1]". `split_notes` cuts the trailing list off, `glued_anchors` or
+`bracket_anchors` find the marks, and `apply_marks` removes marks and page markers from the
+text, returning `Page` and `Footnote` offsets into the cleaned text, as the TEI reader stores
+them. A footnote's `n` is the number printed at its mark (the volume's number; the web list
+renumbers 1..n); a note whose mark was not found keeps its list number and an offset at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chancery.model import Footnote, Page
+
+PAGE_MARK = re.compile(r"[ \t]*\[Page (?P<n>[0-9ivxlcdmIVXLCDM]+[A-Za-z]?)\][ \t]*")
+_ITEM = re.compile(r"^\s*(?P<n>\d{1,3})\.\s+(?P<text>\S.*)$")
+_LOOSE_ITEM = re.compile(r"^\s*(?:\[(?P<bn>\d{1,3})\]|(?P<n>\d{1,3})\.?)\s+(?P<text>\S.*)$")
+_BRACKET = re.compile(r" ?\[(?P<n>\d{1,3})\]")
+
+
+@dataclass
+class Anchor:
+    """A footnote mark found in the text: where it stands, the number printed, the note it marks."""
+
+    start: int
+    end: int
+    n: str
+    note: int  # index into the notes list
+
+
+def split_notes(lines: list[str], loose: bool = False) -> tuple[list[str], list[str]]:
+    """(body lines, note texts) for a trailing list numbered 1..n, else (lines, []).
+
+    The list starts at the last line numbered 1; a later line that is not the next number
+    continues the note before it (a note of several paragraphs). `loose` also accepts "1 Text"
+    and "[1] Text" items (generic transcriptions).
+    """
+    item = _LOOSE_ITEM if loose else _ITEM
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    for start in range(end - 1, -1, -1):
+        m = item.match(lines[start])
+        if not m or int(m["n"] or m.groupdict().get("bn") or 0) != 1:
+            continue
+        notes: list[list[str]] = []
+        for line in lines[start:end]:
+            m = item.match(line)
+            if m and int(m["n"] or m.groupdict().get("bn") or 0) == len(notes) + 1:
+                notes.append([m["text"].strip()])
+            elif line.strip():
+                notes[-1].append(line.strip())
+        body = lines[:start]
+        while body and not body[-1].strip():
+            body.pop()
+        return body, ["\n\n".join(parts) for parts in notes]
+    return lines[:end], []
+
+
+def glued_anchors(text: str, count: int) -> list[Anchor]:
+    """`count` glued marks numbered consecutively (from any number) in reading order, or [].
+
+    A mark is a number glued to the word before it ("night63", "Truman1", "Paris.4It"); two
+    marks in a row run together ("197112" after "March 23, 1971" is 1971 then marks 1 and 2).
+    Marks glued to a number ("March 72" for March 7 and mark 2) are taken only where the run
+    has no plain mark for that number before the next one.
+    """
+    if not count:
+        return []
+    tokens = [m for m in _DIGITS.finditer(text) if not _in_page_mark(text, m.start())]
+    glued = [m.start() > 0 and text[m.start() - 1] in _GLUE for m in tokens]
+    starts: list[int] = []
+    for m, is_glued in zip(tokens, glued, strict=True):
+        if is_glued:
+            digits = m["d"]
+            for value in [int(digits)] + [int(digits[:i]) for i in range(1, len(digits))]:
+                if value not in starts and len(str(value)) <= 3:
+                    starts.append(value)
+    starts += [v for v in (1, 0) if v not in starts]  # a heading's mark glued to a number
+    for value in starts:
+        run = _run(text, tokens, glued, value, count)
+        if run:
+            return run
+    return []
+
+
+_DIGITS = re.compile(r"(?P<d>\d+)(?=[\s.,;:!?)’”—–\]]|$|[A-Z])")
+_GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]")
+
+
+def _split_run(digits: str, want: int) -> list[int] | None:
+    """ "12" at want 1 → [1, 2]: the digits as marks want, want+1, ..., or None."""
+    values: list[int] = []
+    rest = digits
+    while rest:
+        piece = str(want + len(values))
+        if not rest.startswith(piece):
+            return None
+        values.append(want + len(values))
+        rest = rest[len(piece) :]
+    return values
+
+
+def _run(text: str, tokens: list[re.Match[str]], glued: list[bool], want: int, count: int) -> list[Anchor]:
+    anchors: list[Anchor] = []
+    first = want
+    target = -1  # the token chosen for a mark glued to a number
+    for i, m in enumerate(tokens):
+        if len(anchors) == count:
+            break
+        digits, at = m["d"], m.start()
+        values = _split_run(digits, want) if glued[i] else None
+        if values is None and len(digits) > 1 and (target < 0 or target == i):
+            cut = _number_mark(digits, want)
+            if cut and target < 0:
+                target = _pick_number_mark(tokens, glued, i, want)
+            if cut and target == i:
+                values, at = _split_run(digits[cut:], want), at + cut
+        if values is None:
+            continue
+        target = -1
+        values = values[: count - len(anchors)]
+        for value in values:
+            piece = str(value)
+            anchors.append(Anchor(at, at + len(piece), piece, value - first))
+            at += len(piece)
+        want = values[-1] + 1
+    return anchors if len(anchors) == count else []
+
+
+def _number_mark(digits: str, want: int) -> int:
+    """Where marks `want`, `want + 1` ... start at the end of `digits` (0: they do not)."""
+    for cut in range(1, len(digits)):
+        if _split_run(digits[cut:], want) is not None:
+            return cut
+    return 0
+
+
+_YEAR = re.compile(r"^(?:1[789]|20)\d\d$")
+
+
+def _pick_number_mark(tokens: list[re.Match[str]], glued: list[bool], i: int, want: int) -> int:
+    """The token holding mark `want` glued to a number, from token `i` up to the next plain mark
+    (-2 when a plain mark `want` comes first): a year with a mark ("19561") before any other."""
+    options = []
+    for j in range(i, len(tokens)):
+        digits = tokens[j]["d"]
+        if glued[j] and _split_run(digits, want) is not None:
+            return -2
+        if glued[j] and any(_split_run(digits, later) is not None for later in range(want + 1, want + 4)):
+            break
+        cut = _number_mark(digits, want) if len(digits) > 1 else 0
+        if cut:
+            options.append((not _YEAR.match(digits[:cut]), j))
+    return min(options)[1] if options else -2
+
+
+def bracket_anchors(text: str, count: int) -> list[Anchor]:
+    """ "[n]" marks for notes 1..count (each mark's number picks its note)."""
+    return [
+        Anchor(m.start(), m.end(), m["n"], int(m["n"]) - 1)
+        for m in _BRACKET.finditer(text)
+        if 1 <= int(m["n"]) <= count
+    ]
+
+
+def glued_with_heading(heading: str, body: str, count: int) -> tuple[str, list[Anchor], list[Anchor]]:
+    """Glued marks searched in the heading and the body together (the heading's mark comes first):
+    (the heading without its marks, the heading's anchors, the body's anchors at body offsets)."""
+    found = glued_anchors(f"{heading}\n{body}", count)
+    cut = len(heading) + 1
+    head = [a for a in found if a.start < len(heading)]
+    for anchor in reversed(head):
+        heading = (heading[: anchor.start] + heading[anchor.end :]).rstrip()
+    body_anchors = [Anchor(a.start - cut, a.end - cut, a.n, a.note) for a in found if a.start >= cut]
+    return heading, head, body_anchors
+
+
+def place_head_notes(footnotes: list[Footnote], head: list[Anchor]) -> None:
+    """A heading's notes stand at offset 0, before the text, as the TEI reader stores them."""
+    for anchor in head:
+        footnotes[anchor.note].n = anchor.n
+        footnotes[anchor.note].offset = 0
+
+
+def _in_page_mark(text: str, at: int) -> bool:
+    return bool(PAGE_MARK.search(text[max(0, at - 12) : at + 1]))
+
+
+def apply_marks(text: str, anchors: list[Anchor], notes: list[str]) -> tuple[str, list[Page], list[Footnote]]:
+    """`text` without page markers and footnote marks, with their offsets in the result."""
+    events: list[tuple[int, int, Anchor | None, str]] = [
+        (m.start(), m.end(), None, m["n"]) for m in PAGE_MARK.finditer(text)
+    ]
+    events += [(a.start, a.end, a, a.n) for a in anchors]
+    events.sort(key=lambda e: (e[0], e[2] is None))
+    out: list[str] = []
+    pages: list[Page] = []
+    footnotes: list[tuple[int, Footnote]] = []
+    length = pos = 0
+    marked: set[int] = set()
+    for start, end, anchor, n in events:
+        if start < pos:
+            continue
+        chunk = text[pos:start]
+        out.append(chunk)
+        length += len(chunk)
+        if anchor is None:
+            before = out[-1] if out else ""
+            if before and not before.endswith(("\n", " ")) and end < len(text) and text[end] != "\n":
+                out.append(" ")
+                length += 1
+            pages.append(Page(n=n, offset=length))
+        elif anchor.note not in marked:
+            marked.add(anchor.note)
+            footnotes.append((anchor.note, Footnote(n=n, text=notes[anchor.note], offset=length)))
+        pos = end
+    out.append(text[pos:])
+    clean = "".join(out)
+    for k, note in enumerate(notes):
+        if k not in marked:
+            footnotes.append((k, Footnote(n=str(k + 1), text=note, offset=len(clean))))
+    footnotes.sort(key=lambda pair: pair[0])
+    return clean, pages, [f for _, f in footnotes]
