@@ -73,7 +73,7 @@ def glued_anchors(text: str, count: int) -> list[Anchor]:
     if not count:
         return []
     tokens = [m for m in _DIGITS.finditer(text) if not _in_page_mark(text, m.start())]
-    glued = [m.start() > 0 and text[m.start() - 1] in _GLUE for m in tokens]
+    glued = [_is_glued(text, m.start()) for m in tokens]
     starts: list[int] = []
     for m, is_glued in zip(tokens, glued, strict=True):
         if is_glued:
@@ -90,7 +90,23 @@ def glued_anchors(text: str, count: int) -> list[Anchor]:
 
 
 _DIGITS = re.compile(r"(?P<d>\d+)(?=[\s.,;:!?)’”—–\]]|$|[A-Z])")
-_GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]")
+_GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]%*")
+
+
+def _is_glued(text: str, at: int) -> bool:
+    """Digits at `at` follow a letter or punctuation, but not a decimal point or a thousands comma
+    ("0.9", "1,915"); a year's full stop ("1958.3") does."""
+    if at == 0 or text[at - 1] not in _GLUE:
+        return False
+    if text[at - 1] in ".," and at > 1 and text[at - 2].isdigit():
+        before = re.search(r"\d+$", text[max(0, at - 12) : at - 1])
+        if before and _YEAR.match(before.group()):  # "May 4, 1958.3" has a mark
+            return True
+        # "January 10.2 It is" has one; "0.9\t", "2.5 million" and "1,915" are numbers
+        after = _AFTER_MARK.match(text, at)
+        line_start = text.rfind("\n", 0, at) + 1
+        return text[at - 1] == "." and bool(after) and "\t" not in text[line_start:at]
+    return True
 
 
 def _split_run(digits: str, want: int) -> list[int] | None:
@@ -141,6 +157,7 @@ def _number_mark(digits: str, want: int) -> int:
     return 0
 
 
+_AFTER_MARK = re.compile(r"\d+(?:$|\n|\s+[A-Z“\"\[(])")
 _YEAR = re.compile(r"^(?:1[789]|20)\d\d$")
 
 
