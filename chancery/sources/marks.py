@@ -81,7 +81,8 @@ def glued_anchors(text: str, count: int) -> list[Anchor]:
             for value in [int(digits)] + [int(digits[:i]) for i in range(1, len(digits))]:
                 if value not in starts and len(str(value)) <= 3:
                     starts.append(value)
-    starts += [v for v in (1, 0) if v not in starts]  # a heading's mark glued to a number
+    # the first mark may be glued to a number (a heading's date, "May 1, 19457")
+    starts += [v for v in [v - 1 for v in starts if v > 1] + [1, 0] if v not in starts]
     for value in starts:
         run = _run(text, tokens, glued, value, count)
         if run:
