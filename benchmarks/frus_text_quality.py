@@ -19,7 +19,8 @@ document:
 - date, for documents whose dateline has `date/@when`: the export `date.when` starts with the
   date part of `@when` (day, or month/year at a coarser `@when`);
 - pages: the set of page numbers in the export equals the TEI's `pb/@n` within the document;
-- footnotes: the same number of footnotes as the TEI, with the same texts, in order.
+- footnotes: the same number of footnotes as the TEI, with the same texts, in order;
+- frus-typed: the file was read as a FRUS document (format `frus-text`), not as generic text.
 
 Tune on `--side tune` only; `--side heldout` is scored once, at the end.
 
@@ -54,7 +55,7 @@ from chancery.sources import frus_tei  # noqa: E402
 from chancery.sources.files import SourceItem  # noqa: E402
 
 _NUMBER = re.compile(r"^\s*\d+[A-Za-z]?\.\s+")
-FIELDS = ("title", "date", "pages", "footnotes")
+FIELDS = ("frus-typed", "title", "date", "pages", "footnotes")
 
 
 def norm(text: str | None) -> str:
@@ -149,12 +150,13 @@ def scores(doc: Document, got: dict[str, Any] | None) -> dict[str, bool | None]:
     """Right (True), wrong (False) or not scored (None) per field."""
     when = doc.date.when if doc.date.basis == "dateline" else None
     if got is None:
-        return {"title": False, "date": False if when else None, "pages": False, "footnotes": False}
+        return {f: False for f in FIELDS} | {"date": False if when else None}
     day = when[:10] if when else None
     got_when = (got.get("date") or {}).get("when") or ""
     tei_notes = [norm(f.text) for f in doc.footnotes]
     got_notes = [norm(f["text"]) for f in got.get("footnotes") or []]
     return {
+        "frus-typed": got["source"]["format"] == "frus-text",
         "title": bare_title(got.get("title")) == bare_title(doc.title),
         "date": (got_when.startswith(day)) if day else None,
         "pages": {p["n"] for p in got.get("pages") or []} == {p.n for p in doc.pages},

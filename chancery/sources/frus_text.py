@@ -8,8 +8,10 @@ the body. Both carry "[Page 906]" markers, footnote numbers glued to words ("las
 the web page's footnote list at the end ("  1. Source: ...", numbered 1..n).
 
 A file is FRUS by its shape: the archive-file heading, or a numbered heading together with a
-page marker, a "1. Source:" note, or a dateline and footnotes whose marks are found (see
-`sniff`); a generic memo that merely opens with a number stays with the text reader.
+page marker, a "1. Source:" note, an "Editorial Note" heading, or a dateline with either
+footnotes whose marks are found or an editors' title naming an office ("... (Harriman) to
+...", "the Department of State"); a generic memo that merely opens with a number, even with a
+date under it, stays with the text reader.
 
 Choices: page markers and footnote marks leave `text` and become offsets (`chancery.sources.
 marks`); `Footnote.n` is the number printed at the mark ("63"), the one the TEI edition uses.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from chancery.dates import MONTH_PATTERN
 from chancery.errors import SourceError
 from chancery.model import Collection, Document, Markings, Party, Source
 from chancery.sources import marks, parties
@@ -39,9 +42,18 @@ DOC_KINDS = (
 )
 _HEADING = re.compile(rf"^(?P<file>.+?):\s*(?P<kind>{DOC_KINDS})\s*$")
 _PAGE_HEAD = re.compile(r"\[Page [0-9ivxlcdm]+[a-z]?\]", re.I)
-# "163. Telegram From ...": a document number, then a title of at least three words.
-_NUMBERED = re.compile(r"^(?P<n>\d{1,4}[A-Za-z]?)\.\s+(?P<title>[A-Z\[“\"][^\s]*(?:\s+\S+){2,})$")
+# "163. Telegram From ...": a document number, then a title of at least two words.
+_NUMBERED = re.compile(r"^(?P<n>\d{1,4}[A-Za-z]?)\.\s+(?P<title>[A-Z\[“\"][^\s]*(?:\s+\S+){1,})$")
 _SOURCE_NOTE = re.compile(r"^\s*1\.\s+Source:", re.M)
+_EDITORIAL = re.compile(r"^Editorial Note\d*$")
+# An editors' title naming an office: "... (Harriman) to ...", "... to the Department of State".
+_OFFICE_TITLE = re.compile(
+    r"\([A-Z][^()]{1,60}\)|\b(?:Department of State|Secretary of State|Embassy|Legation|Ambassador|"
+    r"National Security Council|President (?:Roosevelt|Truman|Eisenhower|Kennedy|Johnson|Nixon|Ford|Carter))\b"
+)
+_LOOSE_DATE = re.compile(
+    rf"^[A-Z][^,]{{0,40}},\s+(?:{MONTH_PATTERN})\s+\d{{1,2}}\.\s+\d{{4}}\b"
+)  # "June 28. 1963"
 _UNDATED = re.compile(r"^[A-Z][\w .’'-]{1,40},\s+undated\.?$")
 _KIND_FROM = re.compile(r"^(?:[A-Z][\w-]*\s+){1,6}?(?:From|from)\s+")
 _HEAD_LINES = 6
@@ -71,12 +83,16 @@ def sniff(item: SourceItem) -> int:
 
 
 def _frus_shape(item: SourceItem, lines: list[str]) -> bool:
-    """A numbered heading plus a page marker, a "1. Source:" note, or a dateline and marked notes."""
+    """A numbered heading plus one of: a page marker, a "1. Source:" note, an "Editorial Note"
+    heading, or a dateline with either marked notes or an editors' title naming an office."""
     text = decode_text(item)
-    if _PAGE_HEAD.search(text) or _SOURCE_NOTE.search(text[-20000:]):
+    title = _NUMBERED.match(lines[0])
+    if _PAGE_HEAD.search(text) or _SOURCE_NOTE.search(text) or (title and _EDITORIAL.match(title["title"])):
         return True
     if _dateline(lines[1:]) is None:
         return False
+    if title and _OFFICE_TITLE.search(title["title"]):
+        return True
     body, notes = marks.split_notes(text.replace("\r\n", "\n").split("\n"))
     return bool(notes) and bool(marks.glued_anchors("\n".join(body), len(notes)))
 
@@ -85,7 +101,11 @@ def _dateline(lines: list[str]) -> str | None:
     """The first short dated line among the first lines ("Moscow, June 16, 1945—9 a.m.")."""
     for line in lines[:_HEAD_LINES]:
         line = line.strip()
-        if line and len(line) < 120 and (DATE_LINE.search(line) or _UNDATED.match(line)):
+        if (
+            line
+            and len(line) < 120
+            and (DATE_LINE.search(line) or _LOOSE_DATE.search(line) or _UNDATED.match(line))
+        ):
             return line
     return None
 

@@ -91,7 +91,7 @@ def glued_anchors(text: str, count: int) -> list[Anchor]:
 
 
 _DIGITS = re.compile(r"(?P<d>\d+)(?=[\s.,;:!?)’”—–\]]|$|[A-Z])")
-_GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]%*")
+_GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]%*…")
 
 
 def _is_glued(text: str, at: int) -> bool:
@@ -99,14 +99,18 @@ def _is_glued(text: str, at: int) -> bool:
     ("0.9", "1,915"); a year's full stop ("1958.3") does."""
     if at == 0 or text[at - 1] not in _GLUE:
         return False
+    if text[at - 1] == ":" and at > 1 and text[at - 2].isdigit():  # a time, "4:40"
+        return False
     if text[at - 1] in ".," and at > 1 and text[at - 2].isdigit():
         before = re.search(r"\d+$", text[max(0, at - 12) : at - 1])
         if before and _YEAR.match(before.group()):  # "May 4, 1958.3" has a mark
             return True
         # "January 10.2 It is" has one; "0.9\t", "2.5 million" and "1,915" are numbers
+        if text[at - 1] == ",":  # thousands come in threes: "1,915"; "January 14,3 it" has a mark
+            return len(re.match(r"\d*", text[at:]).group()) != 3  # type: ignore[union-attr]
         after = _AFTER_MARK.match(text, at)
         line_start = text.rfind("\n", 0, at) + 1
-        return text[at - 1] == "." and bool(after) and "\t" not in text[line_start:at]
+        return bool(after) and "\t" not in text[line_start:at]
     return True
 
 
@@ -172,8 +176,8 @@ def _pick_number_mark(tokens: list[re.Match[str]], glued: list[bool], i: int, wa
             return -2
         if glued[j] and any(_split_run(digits, later) is not None for later in range(want + 1, want + 4)):
             break
-        cut = _number_mark(digits, want) if len(digits) > 1 else 0
-        if cut:
+        cut = _number_mark(digits, want) if len(digits) > 1 and not _YEAR.match(digits) else 0
+        if cut:  # "1972" is a year, not "197" with mark 2
             options.append((not _YEAR.match(digits[:cut]), j))
     return min(options)[1] if options else -2
 
