@@ -72,7 +72,8 @@ def glued_anchors(text: str, count: int) -> list[Anchor]:
     """
     if not count:
         return []
-    tokens = [m for m in _DIGITS.finditer(text) if not _in_page_mark(text, m.start())]
+    inside = {at for m in PAGE_MARK.finditer(text) for at in range(m.start(), m.end())}
+    tokens = [m for m in _DIGITS.finditer(text) if m.start() not in inside]
     glued = [_is_glued(text, m.start()) for m in tokens]
     starts: list[int] = []
     for m, is_glued in zip(tokens, glued, strict=True):
@@ -208,10 +209,6 @@ def place_head_notes(footnotes: list[Footnote], head: list[Anchor]) -> None:
     for anchor in head:
         footnotes[anchor.note].n = anchor.n
         footnotes[anchor.note].offset = 0
-
-
-def _in_page_mark(text: str, at: int) -> bool:
-    return bool(PAGE_MARK.search(text[max(0, at - 12) : at + 1]))
 
 
 def apply_marks(text: str, anchors: list[Anchor], notes: list[str]) -> tuple[str, list[Page], list[Footnote]]:
