@@ -38,7 +38,8 @@ def split_notes(lines: list[str], loose: bool = False) -> tuple[list[str], list[
 
     The list starts at the last line numbered 1; a later line that is not the next number
     continues the note before it (a note of several paragraphs). `loose` also accepts "1 Text"
-    and "[1] Text" items (generic transcriptions).
+    and "[1] Text" items (generic transcriptions), but no continued notes: every line after
+    the first item must be the next item.
     """
     item = _LOOSE_ITEM if loose else _ITEM
     end = len(lines)
@@ -53,6 +54,8 @@ def split_notes(lines: list[str], loose: bool = False) -> tuple[list[str], list[
             m = item.match(line)
             if m and int(m["n"] or m.groupdict().get("bn") or 0) == len(notes) + 1:
                 notes.append([m["text"].strip()])
+            elif line.strip() and loose:
+                return lines[:end], []
             elif line.strip():
                 notes[-1].append(line.strip())
         body = lines[:start]
@@ -62,30 +65,30 @@ def split_notes(lines: list[str], loose: bool = False) -> tuple[list[str], list[
     return lines[:end], []
 
 
-def glued_anchors(text: str, count: int) -> list[Anchor]:
+def glued_anchors(text: str, count: int, in_numbers: bool = True) -> list[Anchor]:
     """`count` glued marks numbered consecutively (from any number) in reading order, or [].
 
     A mark is a number glued to the word before it ("night63", "Truman1", "Paris.4It"); two
     marks in a row run together ("197112" after "March 23, 1971" is 1971 then marks 1 and 2).
-    Marks glued to a number ("March 72" for March 7 and mark 2) are taken only where the run
-    has no plain mark for that number before the next one.
+    Marks glued to a number ("March 72" for March 7 and mark 2) are taken, when `in_numbers`,
+    only where the run has no plain mark for that number before the next one.
     """
     if not count:
         return []
+    starts: list[int] = []
     inside = {at for m in PAGE_MARK.finditer(text) for at in range(m.start(), m.end())}
     tokens = [m for m in _DIGITS.finditer(text) if m.start() not in inside]
     glued = [_is_glued(text, m.start()) for m in tokens]
-    starts: list[int] = []
     for m, is_glued in zip(tokens, glued, strict=True):
         if is_glued:
             digits = m["d"]
             for value in [int(digits)] + [int(digits[:i]) for i in range(1, len(digits))]:
                 if value not in starts and len(str(value)) <= 3:
                     starts.append(value)
-    # the first mark may be glued to a number (a heading's date, "May 1, 19457")
-    starts += [v for v in [v - 1 for v in starts if v > 1] + [1, 0] if v not in starts]
+    if in_numbers:  # the first mark may be glued to a number (a heading's date, "May 1, 19457")
+        starts += [v for v in [v - 1 for v in starts if v > 1] + [1, 0] if v not in starts]
     for value in starts:
-        run = _run(text, tokens, glued, value, count)
+        run = _run(text, tokens, glued, value, count, in_numbers)
         if run:
             return run
     return []
@@ -98,6 +101,8 @@ _GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\"
 def _is_glued(text: str, at: int) -> bool:
     """Digits at `at` follow a letter or punctuation, but not a decimal point or a thousands comma
     ("0.9", "1,915"); a year's full stop ("1958.3") does."""
+    if at > 1 and text[at - 1] == "—" and text[at - 2] == " ":  # a blank left by the editors, "General —2"
+        return True
     if at == 0 or text[at - 1] not in _GLUE:
         return False
     if text[at - 1] == ":" and at > 1 and text[at - 2].isdigit():  # a time, "4:40"
@@ -128,7 +133,9 @@ def _split_run(digits: str, want: int) -> list[int] | None:
     return values
 
 
-def _run(text: str, tokens: list[re.Match[str]], glued: list[bool], want: int, count: int) -> list[Anchor]:
+def _run(
+    text: str, tokens: list[re.Match[str]], glued: list[bool], want: int, count: int, in_numbers: bool
+) -> list[Anchor]:
     anchors: list[Anchor] = []
     first = want
     target = -1  # the token chosen for a mark glued to a number
@@ -137,7 +144,7 @@ def _run(text: str, tokens: list[re.Match[str]], glued: list[bool], want: int, c
             break
         digits, at = m["d"], m.start()
         values = _split_run(digits, want) if glued[i] else None
-        if values is None and len(digits) > 1 and (target < 0 or target == i):
+        if values is None and in_numbers and len(digits) > 1 and (target < 0 or target == i):
             cut = _number_mark(digits, want)
             if cut and target < 0:
                 target = _pick_number_mark(tokens, glued, i, want)
@@ -192,10 +199,12 @@ def bracket_anchors(text: str, count: int) -> list[Anchor]:
     ]
 
 
-def glued_with_heading(heading: str, body: str, count: int) -> tuple[str, list[Anchor], list[Anchor]]:
+def glued_with_heading(
+    heading: str, body: str, count: int, in_numbers: bool = True
+) -> tuple[str, list[Anchor], list[Anchor]]:
     """Glued marks searched in the heading and the body together (the heading's mark comes first):
     (the heading without its marks, the heading's anchors, the body's anchors at body offsets)."""
-    found = glued_anchors(f"{heading}\n{body}", count)
+    found = glued_anchors(f"{heading}\n{body}", count, in_numbers)
     cut = len(heading) + 1
     head = [a for a in found if a.start < len(heading)]
     for anchor in reversed(head):

@@ -52,7 +52,7 @@ def read(item: SourceItem) -> list[Document]:
     anchors = marks.bracket_anchors(body, len(notes)) if notes else []
     head: list[marks.Anchor] = []
     if notes and not anchors:  # marks glued to words, as a copied web page prints them
-        title, head, anchors = marks.glued_with_heading(title, body, len(notes))
+        title, head, anchors = marks.glued_with_heading(title, body, len(notes), in_numbers=False)
     if notes and not (anchors or head):  # an ordinary numbered list ends the text, not notes
         body, notes = "\n".join(lines[first + 1 :]).strip(), []
     doc.title = title or None
