@@ -87,10 +87,14 @@ def glued_anchors(text: str, count: int, in_numbers: bool = True) -> list[Anchor
                     starts.append(value)
     if in_numbers:  # the first mark may be glued to a number (a heading's date, "May 1, 19457")
         starts += [v for v in [v - 1 for v in starts if v > 1] + [1, 0] if v not in starts]
-    for value in starts:
-        run = _run(text, tokens, glued, value, count, in_numbers)
-        if run:
-            return run
+    for repeats in (False, True):  # a second pass lets a mark repeat ("2" twice for two notes)
+        runs = []
+        for order, value in enumerate(starts):
+            run, guessed = _run(text, tokens, glued, value, count, in_numbers, repeats)
+            if run:  # fewest marks taken from numbers; then numbered from 1, as recent volumes are
+                runs.append((guessed, value != 1, order, run))
+        if runs:
+            return min(runs, key=lambda r: r[:3])[3]
     return []
 
 
@@ -103,10 +107,10 @@ def _is_glued(text: str, at: int) -> bool:
     ("0.9", "1,915"); a year's full stop ("1958.3") does."""
     if at > 1 and text[at - 1] == "—" and text[at - 2] == " ":  # a blank left by the editors, "General —2"
         return True
-    if at == 0 or text[at - 1] not in _GLUE:
+    if at == 0 or not (text[at - 1] in _GLUE or text[at - 1].isalpha()):  # "communiqué5"
         return False
-    if text[at - 1] == ":" and at > 1 and text[at - 2].isdigit():  # a time, "4:40"
-        return False
+    if text[at - 1] == ":" and at > 1 and text[at - 2].isdigit():  # a time, "4:40"; not "Deptel 196:2"
+        return len(re.match(r"\d*", text[at:]).group()) != 2  # type: ignore[union-attr]
     if text[at - 1] in ".," and at > 1 and text[at - 2].isdigit():
         before = re.search(r"\d+$", text[max(0, at - 12) : at - 1])
         if before and _YEAR.match(before.group()):  # "May 4, 1958.3" has a mark
@@ -134,32 +138,43 @@ def _split_run(digits: str, want: int) -> list[int] | None:
 
 
 def _run(
-    text: str, tokens: list[re.Match[str]], glued: list[bool], want: int, count: int, in_numbers: bool
-) -> list[Anchor]:
+    text: str,
+    tokens: list[re.Match[str]],
+    glued: list[bool],
+    want: int,
+    count: int,
+    in_numbers: bool,
+    repeats: bool = False,
+) -> tuple[list[Anchor], int]:
+    """The run of marks from `want`, and how many of them were taken from numbers."""
     anchors: list[Anchor] = []
-    first = want
+    guessed = 0
     target = -1  # the token chosen for a mark glued to a number
     for i, m in enumerate(tokens):
         if len(anchors) == count:
             break
         digits, at = m["d"], m.start()
         values = _split_run(digits, want) if glued[i] else None
+        if values is None and repeats and anchors and glued[i] and digits == anchors[-1].n:
+            anchors.append(Anchor(at, at + len(digits), digits, len(anchors)))
+            continue
         if values is None and in_numbers and len(digits) > 1 and (target < 0 or target == i):
             cut = _number_mark(digits, want)
             if cut and target < 0:
                 target = _pick_number_mark(tokens, glued, i, want)
             if cut and target == i:
                 values, at = _split_run(digits[cut:], want), at + cut
+                guessed += 1
         if values is None:
             continue
         target = -1
         values = values[: count - len(anchors)]
         for value in values:
             piece = str(value)
-            anchors.append(Anchor(at, at + len(piece), piece, value - first))
+            anchors.append(Anchor(at, at + len(piece), piece, len(anchors)))
             at += len(piece)
         want = values[-1] + 1
-    return anchors if len(anchors) == count else []
+    return (anchors, guessed) if len(anchors) == count else ([], guessed)
 
 
 def _number_mark(digits: str, want: int) -> int:
