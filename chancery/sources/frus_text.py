@@ -55,7 +55,9 @@ _LOOSE_DATE = re.compile(
     rf"^[A-Z][^,]{{0,40}},\s+(?:{MONTH_PATTERN})\s+\d{{1,2}}\.\s+\d{{4}}\b"
 )  # "June 28. 1963"
 _UNDATED = re.compile(r"^[A-Z][\w .’'-]{1,40},\s+undated\.?$")
-_KIND_FROM = re.compile(r"^(?:[A-Z][\w-]*\s+){1,6}?(?:From|from)\s+")
+_KIND_FROM = re.compile(r"^(?:[A-Z0-9][\w-]*\s+){1,6}?(?:From|from)\s+")  # "Telegram 1261 From "
+# A title's trailing place and date: "..., Colombo, March 11, 1956", "..., March 2, 1972, 1124Z".
+_TITLE_DATE = re.compile(rf",\s+(?:[A-Z][\w .’'-]{{0,40}},\s+)?(?:{MONTH_PATTERN})\s+\d{{1,2}}\b.*$")
 _HEAD_LINES = 6
 
 
@@ -70,8 +72,8 @@ def sniff(item: SourceItem) -> int:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:6]
     if not lines or lines[0].startswith("**"):
         return 0
-    if _NUMBERED.match(lines[0]):
-        return 5 if _frus_shape(item, lines) else 0
+    if _NUMBERED.match(lines[0]) and _frus_shape(item, lines):
+        return 5
     score = 0
     if _HEADING.match(lines[0]):
         score += 3
@@ -146,7 +148,8 @@ def read(item: SourceItem) -> list[Document]:
         bare = numbered["title"] if numbered else title
         doc.n = numbered["n"] if numbered else None
         doc.doc_type = doc.doc_type or doc_type_from_head(title)
-        doc.senders, doc.recipients = parse_title_parties(_KIND_FROM.sub("", bare, count=1))
+        bare = _TITLE_DATE.sub("", _KIND_FROM.sub("", bare, count=1))
+        doc.senders, doc.recipients = parse_title_parties(bare)
     doc.dateline = _dateline([ln for ln in doc.text.split("\n") if ln.strip()])
     return [doc]
 
