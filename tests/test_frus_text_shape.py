@@ -10,13 +10,11 @@ import sys
 from pathlib import Path
 
 import orjson
+from conftest import ROOT, corpus_path
 
 from chancery.model import Party
 from chancery.sources import detect, frus_text, read_item, text
 from chancery.sources.files import SourceItem
-from tests.conftest import corpus_path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 WEB_PAGE = """163. Telegram From the Ambassador in the Soviet Union (Harriman) to President Truman1
 

@@ -85,6 +85,7 @@ def glued_anchors(text: str, count: int, in_numbers: bool = True) -> list[Anchor
             for value in [int(digits)] + [int(digits[:i]) for i in range(1, len(digits))]:
                 if value not in starts and len(str(value)) <= 3:
                     starts.append(value)
+    del starts[_MAX_STARTS:]  # bounded work on hostile input: runs are tried from a few numbers only
     if in_numbers:  # the first mark may be glued to a number (a heading's date, "May 1, 19457")
         starts += [v for v in [v - 1 for v in starts if v > 1] + [1, 0] if v not in starts]
     for repeats in (False, True):  # a second pass lets a mark repeat ("2" twice for two notes)
@@ -98,6 +99,8 @@ def glued_anchors(text: str, count: int, in_numbers: bool = True) -> list[Anchor
     return []
 
 
+_MAX_STARTS = 24
+_MAX_LOOKAHEAD = 400  # tokens searched for a mark glued to a number
 _DIGITS = re.compile(r"(?P<d>\d+)(?=[\s.,;:!?)’”—–\]]|$|[A-Z])")
 _GLUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?’”'\")]%*…")
 
@@ -193,7 +196,7 @@ def _pick_number_mark(tokens: list[re.Match[str]], glued: list[bool], i: int, wa
     """The token holding mark `want` glued to a number, from token `i` up to the next plain mark
     (-2 when a plain mark `want` comes first): a year with a mark ("19561") before any other."""
     options = []
-    for j in range(i, len(tokens)):
+    for j in range(i, min(len(tokens), i + _MAX_LOOKAHEAD)):
         digits = tokens[j]["d"]
         if glued[j] and _split_run(digits, want) is not None:
             return -2
