@@ -103,6 +103,7 @@ SLOW_FIXTURES = {
 }
 SLOW_TESTS = {
     "test_frus_tei.py::test_every_volume_counts_match",  # all 92 FRUS volumes
+    "test_frus_text_shape.py::test_rendered_tei_documents_through_ingest_and_export",  # a chancery ingest process
     "test_inference.py::test_containment_on_a_real_frus_volume",
     "test_entities.py::test_archive_load_authority",
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",

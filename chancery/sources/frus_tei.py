@@ -645,7 +645,8 @@ def _doc_date(attrs: dict[str, str] | None, div: etree._Element) -> DocDate:
     )
 
 
-def _doc_type_from_head(title: str) -> str | None:
+def doc_type_from_head(title: str) -> str | None:
+    """ "163. Telegram From ..." → "telegram": the kind a FRUS head opens with, or None."""
     head = _HEAD_NUMBER.sub("", title, count=1)
     if not head or not head[0].isupper() or head.startswith(("The ", "A ", "An ")):
         return None
@@ -776,7 +777,7 @@ def _document(
         title = f"Document {n}" if n else "Untitled document"
         warnings.append("document has no head; title made up from its number")
     archive_file, doc_type = _source_fields(walker.source_note)
-    doc_type = _doc_type_from_head(title) or doc_type
+    doc_type = doc_type_from_head(title) or doc_type
     senders, recipients = _parties(walker, title, text, head_sink)
     dateline = None
     if walker.dateline_span:

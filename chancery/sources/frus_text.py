@@ -1,27 +1,38 @@
-"""FRUS documents copied as plain text from history.state.gov (layout of seed 000).
+"""FRUS documents copied as plain text from history.state.gov, recognised by their shape.
 
-Layout: an archive-file heading ("Moscow Embassy Files—710 Sino-Soviet Relations: Telegram"),
-the editors' title ("The Ambassador in the Soviet Union (Harriman) to President Truman"), an
-optional "[Paraphrase]" marker, the body with "[Page 906]" markers and footnote numbers glued to
-words ("last night63"), and the web page's footnote list ("  1. Supra.") at the end.
+Two layouts. Older volumes (seed 000): an archive-file heading ("Moscow Embassy Files—710
+Sino-Soviet Relations: Telegram"), the editors' title, an optional "[Paraphrase]" marker, the
+body. The web page of any volume: a numbered heading ("163. Telegram From the Ambassador in the
+Soviet Union (Harriman) to President Truman1"), a dateline ("Moscow, June 16, 1945—9 a.m."),
+the body. Both carry "[Page 906]" markers, footnote numbers glued to words ("last night63") and
+the web page's footnote list at the end ("  1. Source: ...", numbered 1..n).
 
-Choices: page markers and footnote numbers are removed from `text` and kept as offsets; the
-footnotes are paired with the glued numbers by order, and `Footnote.n` keeps the number
-printed in the volume ("63"), the one the TEI edition and cross-references use (the web page
-renumbers its list 1..n). A footnote without a found anchor keeps its list number and an
-offset at the end of the text, with a warning. "[Paraphrase]" is an editorial marker: it sets
-`markings.paraphrase` and is left out of `text`. The signature ("[Harriman]") stays in `text`.
-The dateline and date are left to the date enricher.
+A file is FRUS by its shape: the archive-file heading, or a numbered heading together with a
+page marker, a "1. Source:" note, an "Editorial Note" heading, or a dateline with either
+footnotes whose marks are found or an editors' title naming an office ("... (Harriman) to
+...", "the Department of State"); a generic memo that merely opens with a number, even with a
+date under it, stays with the text reader.
+
+Choices: page markers and footnote marks leave `text` and become offsets (`chancery.sources.
+marks`); `Footnote.n` is the number printed at the mark ("63"), the one the TEI edition uses.
+A mark glued to the heading is a footnote at offset 0, as the TEI reader stores a head's note.
+The heading is the `title` as printed (with its number, as the TEI heads of recent volumes
+have it), its number is `n`; senders and recipients come from it ('frus' party style).
+"[Paraphrase]" sets `markings.paraphrase` and leaves `text`. The dateline is the first short
+dated line near the top: it stays in `text` and is parsed by the date enricher.
 """
 
 from __future__ import annotations
 
 import re
 
+from chancery.dates import MONTH_PATTERN
 from chancery.errors import SourceError
-from chancery.model import Collection, Document, Footnote, Markings, Page, Party, Source
-from chancery.sources import parties
+from chancery.model import Collection, Document, Markings, Party, Source
+from chancery.sources import marks, parties
 from chancery.sources.files import SourceItem, decode_text
+from chancery.sources.frus_tei import doc_type_from_head
+from chancery.sources.text import DATE_LINE
 
 FORMAT = "frus-text"
 
@@ -30,30 +41,75 @@ DOC_KINDS = (
     "Note|Message|Report|Minutes|Circular Telegram|Circular Airgram|Paper|Editorial Note|Aide-Mémoire"
 )
 _HEADING = re.compile(rf"^(?P<file>.+?):\s*(?P<kind>{DOC_KINDS})\s*$")
-_PAGE = re.compile(r"[ \t]*\[Page (?P<n>[0-9ivxlcdmIVXLCDM]+)\][ \t]*")
-_PAGE_HEAD = re.compile(r"\[Page [0-9ivxlcdm]+\]", re.I)
-_FOOTNOTE_ITEM = re.compile(r"^\s+(?P<n>\d{1,3})\.\s+(?P<text>\S.*)$")
-_GLUED_NUMBER = re.compile(r"(?<=[A-Za-z.,;:!?’”')\]])(?P<n>\d{1,3})(?=[\s.,;:]|$)")
+_PAGE_HEAD = re.compile(r"\[Page [0-9ivxlcdm]+[a-z]?\]", re.I)
+# "163. Telegram From ...": a document number, then a title of at least two words.
+_NUMBERED = re.compile(r"^(?P<n>\d{1,4}[A-Za-z]?)\.\s+(?P<title>[A-Z\[“\"][^\s]*(?:\s+\S+){1,})$")
+_SOURCE_NOTE = re.compile(r"^\s*1\.\s+Source:", re.M)
+_EDITORIAL = re.compile(r"^Editorial Note\d*$")
+# An editors' title naming an office: "... (Harriman) to ...", "... to the Department of State".
+_OFFICE_TITLE = re.compile(
+    r"\([A-Z][^()]{1,60}\)|\b(?:Department of State|Secretary of State|Embassy|Legation|Ambassador|"
+    r"National Security Council|President (?:Roosevelt|Truman|Eisenhower|Kennedy|Johnson|Nixon|Ford|Carter))\b"
+)
+_LOOSE_DATE = re.compile(
+    rf"^[A-Z][^,]{{0,40}},\s+(?:{MONTH_PATTERN})\s+\d{{1,2}}\.\s+\d{{4}}\b"
+)  # "June 28. 1963"
+_UNDATED = re.compile(r"^[A-Z][\w .’'-]{1,40},\s+undated\.?$")
+_KIND_FROM = re.compile(r"^(?:[A-Z0-9][\w-]*\s+){1,6}?(?:From|from)\s+")  # "Telegram 1261 From "
+# A title's trailing place and date: "..., Colombo, March 11, 1956", "..., March 2, 1972, 1124Z".
+_TITLE_DATE = re.compile(rf",\s+(?:[A-Z][\w .’'-]{{0,40}},\s+)?(?:{MONTH_PATTERN})\s+\d{{1,2}}\b.*$")
+_HEAD_LINES = 6
 
 
 def sniff(item: SourceItem) -> int:
-    """5 for a history.state.gov plain-text layout, 0 otherwise."""
+    """5 for a history.state.gov layout (archive-file heading or FRUS shape), 0 otherwise."""
     if item.suffix not in ("", ".txt", ".text", ".md"):
         return 0
     head = item.data[:4096]
     if b"\x00" in head:
         return 0
-    lines = [ln.strip() for ln in head.decode("utf-8", "ignore").splitlines() if ln.strip()][:6]
+    text = head.decode("utf-8", "ignore")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:6]
     if not lines or lines[0].startswith("**"):
         return 0
+    if _NUMBERED.match(lines[0]) and _frus_shape(item, lines):
+        return 5
     score = 0
     if _HEADING.match(lines[0]):
         score += 3
-    if any(_PAGE_HEAD.search(ln) for ln in lines) or _PAGE_HEAD.search(head.decode("utf-8", "ignore")):
+    if _PAGE_HEAD.search(text):
         score += 1
     if any(parties.OFFICE_NAME.match(ln.split(" to ")[0]) for ln in lines[:3] if " to " in ln):
         score += 2
     return 5 if score >= 2 else 0
+
+
+def _frus_shape(item: SourceItem, lines: list[str]) -> bool:
+    """A numbered heading plus one of: a page marker, a "1. Source:" note, an "Editorial Note"
+    heading, or a dateline with either marked notes or an editors' title naming an office."""
+    text = decode_text(item)
+    title = _NUMBERED.match(lines[0])
+    if _PAGE_HEAD.search(text) or _SOURCE_NOTE.search(text) or (title and _EDITORIAL.match(title["title"])):
+        return True
+    if _dateline(lines[1:]) is None:
+        return False
+    if title and _OFFICE_TITLE.search(title["title"]):
+        return True
+    body, notes = marks.split_notes(text.replace("\r\n", "\n").split("\n"))
+    return bool(notes) and bool(marks.glued_anchors("\n".join(body), len(notes)))
+
+
+def _dateline(lines: list[str]) -> str | None:
+    """The first short dated line among the first lines ("Moscow, June 16, 1945—9 a.m.")."""
+    for line in lines[:_HEAD_LINES]:
+        line = line.strip()
+        if (
+            line
+            and len(line) < 120
+            and (DATE_LINE.search(line) or _LOOSE_DATE.search(line) or _UNDATED.match(line))
+        ):
+            return line
+    return None
 
 
 def read(item: SourceItem) -> list[Document]:
@@ -72,15 +128,29 @@ def read(item: SourceItem) -> list[Document]:
         doc.archive_file = heading["file"].strip()
         doc.doc_type = heading["kind"].lower()
         idx = _skip_blank(lines, idx + 1)
+    title = ""
     if idx < len(lines) and not lines[idx].strip().startswith("["):
-        doc.title = lines[idx].strip()
-        doc.senders, doc.recipients = parse_title_parties(doc.title)
+        title = lines[idx].strip()
         idx = _skip_blank(lines, idx + 1)
     if idx < len(lines) and lines[idx].strip().lower() == "[paraphrase]":
         doc.markings = Markings(paraphrase=True)
         idx = _skip_blank(lines, idx + 1)
-    body_lines, notes = _split_footnotes(lines[idx:])
-    _build_text(doc, "\n".join(body_lines).strip(), notes)
+    body_lines, notes = marks.split_notes(lines[idx:])
+    body = "\n".join(body_lines).strip()
+    title, head, anchors = marks.glued_with_heading(title, body, len(notes))
+    if notes and not (anchors or head):
+        doc.warnings.append(f"{len(notes)} footnotes but no matching inline footnote numbers")
+    doc.text, doc.pages, doc.footnotes = marks.apply_marks(body, anchors, notes)
+    marks.place_head_notes(doc.footnotes, head)
+    if title:
+        doc.title = title
+        numbered = _NUMBERED.match(title)
+        bare = numbered["title"] if numbered else title
+        doc.n = numbered["n"] if numbered else None
+        doc.doc_type = doc.doc_type or doc_type_from_head(title)
+        bare = _TITLE_DATE.sub("", _KIND_FROM.sub("", bare, count=1))
+        doc.senders, doc.recipients = parse_title_parties(bare)
+    doc.dateline = _dateline([ln for ln in doc.text.split("\n") if ln.strip()])
     return [doc]
 
 
@@ -98,68 +168,3 @@ def _skip_blank(lines: list[str], idx: int) -> int:
     while idx < len(lines) and not lines[idx].strip():
         idx += 1
     return idx
-
-
-def _split_footnotes(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Split off the trailing numbered list ("  1. Supra.") numbered 1..n."""
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    start = end
-    while start and (_FOOTNOTE_ITEM.match(lines[start - 1]) or not lines[start - 1].strip()):
-        start -= 1
-    items = [m for ln in lines[start:end] if (m := _FOOTNOTE_ITEM.match(ln))]
-    numbers = [int(m["n"]) for m in items]
-    if not items or numbers != list(range(1, len(items) + 1)):
-        return lines[:end], []
-    return lines[:start], [(m["n"], m["text"].strip()) for m in items]
-
-
-def _pick_anchors(body: str, count: int) -> list[re.Match[str]]:
-    """The glued numbers that anchor `count` footnotes: a run of consecutive numbers if any."""
-    candidates = [
-        m
-        for m in _GLUED_NUMBER.finditer(body)
-        if not _PAGE_HEAD.search(body[max(0, m.start() - 9) : m.end() + 1])
-    ]
-    for i in range(len(candidates)):
-        run = candidates[i : i + count]
-        if len(run) == count and all(
-            int(b["n"]) == int(a["n"]) + 1 for a, b in zip(run, run[1:], strict=False)
-        ):
-            return run
-    return []
-
-
-def _build_text(doc: Document, body: str, notes: list[tuple[str, str]]) -> None:
-    """Remove page markers and footnote numbers from `body`, recording their offsets."""
-    anchors = _pick_anchors(body, len(notes)) if notes else []
-    if notes and not anchors:
-        doc.warnings.append(f"{len(notes)} footnotes but no matching inline footnote numbers")
-    events: list[tuple[int, int, str, str]] = [
-        (m.start(), m.end(), "page", m["n"]) for m in _PAGE.finditer(body)
-    ]
-    events += [(m.start(), m.end(), "note", m["n"]) for m in anchors]
-    events.sort()
-    out: list[str] = []
-    length, pos, note_idx = 0, 0, 0
-    for start, end, kind, n in events:
-        if start < pos:
-            continue
-        chunk = body[pos:start]
-        out.append(chunk)
-        length += len(chunk)
-        if kind == "page":
-            before = "".join(out[-1:])
-            if before and not before.endswith(("\n", " ")) and end < len(body) and body[end] not in "\n":
-                out.append(" ")
-                length += 1
-            doc.pages.append(Page(n=n, offset=length))
-        else:
-            doc.footnotes.append(Footnote(n=n, text=notes[note_idx][1], offset=length))
-            note_idx += 1
-        pos = end
-    out.append(body[pos:])
-    doc.text = "".join(out)
-    for list_n, note_text in notes[note_idx:]:
-        doc.footnotes.append(Footnote(n=list_n, text=note_text, offset=len(doc.text)))
