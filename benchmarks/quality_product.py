@@ -88,9 +88,15 @@ def chancery(db: Path, *args: str) -> str:
     return run.stdout
 
 
+REUSE = False  # --reuse: export the archives a --keep run left instead of ingesting again
+
+
 def ingest_export(db: Path, paths: list[Path]) -> tuple[Export, dict[str, Any]]:
     """`chancery ingest --json PATHS` into a new archive, then `chancery export`: documents, summary."""
-    summary = json.loads(chancery(db, "ingest", "--json", *map(str, paths)))
+    if REUSE and db.exists():
+        summary: dict[str, Any] = {"reused": str(db)}
+    else:
+        summary = json.loads(chancery(db, "ingest", "--json", *map(str, paths)))
     if summary.get("failures"):
         raise RuntimeError(f"ingest failures: {summary['failures'][:5]}")
     docs = [json.loads(line) for line in chancery(db, "export").splitlines() if line.strip()]
@@ -496,7 +502,7 @@ def measure(
             result["references"] = score_references(docs_a, gold, dfat_colls)
         if only & {"dates", "people"} and frus_paths:
             folder = tmp / "frus-text"
-            folder.mkdir()
+            folder.mkdir(exist_ok=REUSE)
             wanted = {doc_id for divs in tei.values() for doc_id, _ in divs}
             notes = {}  # file stem -> first footnote line, where the body ends
             for doc in docs_a:
@@ -516,6 +522,10 @@ def measure(
                 result["dates"] = score_dates(docs_b, when)
             if "people" in only:
                 mapping, shipped = people_map(frus_paths)
+                # Volumes whose editors linked nobody (no persName/@corresp) have no people gold.
+                tagged = [v for v in frus if any(gold_corresp(v, div) for _, div in tei[v])]
+                result["people_volumes"] = tagged
+                divs = [(doc_id, div) for vol in tagged for doc_id, div in tei[vol]]
                 keys = {d.replace("/", "_"): gold_corresp(d.split("/")[0], div) for d, div in divs}
                 people = {k: {mapping.get(x, x) for x in v} for k, v in keys.items()}
                 body = {
@@ -534,7 +544,7 @@ def measure(
                 }
     if "cables" in only and cables:
         folder = tmp / "cables"
-        folder.mkdir()
+        folder.mkdir(exist_ok=REUSE)
         gold = {}
         for name in cables:
             text, spans = parse_gold(
@@ -587,13 +597,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=10)
     ap.add_argument("--errors", action="store_true", help="print tune-side cable errors")
     ap.add_argument("--keep", type=Path, help="keep the archives in this folder")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: score the kept archives again")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     sides = SIDES if args.side == "both" else (args.side,)
+    global REUSE
+    REUSE = bool(args.reuse and args.keep)
     report = {}
     for side in sides:
         if args.keep:
-            (tmp := args.keep / side).mkdir(parents=True, exist_ok=False)
+            (tmp := args.keep / side).mkdir(parents=True, exist_ok=REUSE)
             report[side] = run_side(side, args, tmp)
         else:
             with tempfile.TemporaryDirectory(prefix=f"quality-{side}-") as folder:
