@@ -550,6 +550,9 @@ def measure(
             text, spans = parse_gold(
                 (CORPUS / "cfpf-ner" / f"{name}.txt").read_text(encoding="utf-8", errors="replace")
             )
+            if not text.strip():
+                result["cables_without_text"] = result.get("cables_without_text", 0) + 1
+                continue  # nothing to read, no gold (an empty file is an ingest failure)
             stem = name.replace("/", "_")
             (folder / f"{stem}.txt").write_text(text, encoding="utf-8")
             gold[stem] = (text, spans)
