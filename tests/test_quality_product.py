@@ -23,6 +23,7 @@ from tests.conftest import ROOT, corpus_path
 VOLUME = "frus1952-54Guat"  # tune side
 CABLES = ["dev/1973LAPAZ03608", "dev/1976OTTAWA00108", "train/1973MOSCOW15075", "train/1974ATHENS06966"]
 ONLY = {"references", "dates", "people", "cables"}
+pytestmark = pytest.mark.slow  # also to be listed in SLOW_MODULES (tests/conftest.py)
 
 
 def _bench() -> Any:
