@@ -1,8 +1,10 @@
-"""Entity quality and speed: the gazetteer resolver against History Lab's hand-annotated cables.
+"""Entity tools: speed, the spaCy comparison and the vocabulary. The quality figures come from the
+product path (`benchmarks/quality_product.py`: fresh archives, `chancery ingest`, `chancery export`):
+`cables` and `frus` here run it for the cables or the FRUS people of both split sides.
 
-    python benchmarks/quality_entities.py cables [--split dev|train]   # PER/GPE span P/R/F1
+    python benchmarks/quality_entities.py cables                       # = quality_product.py --only cables
+    python benchmarks/quality_entities.py frus                         # = quality_product.py --only people
     python benchmarks/quality_entities.py speed                        # enrichment time per 1,000 docs
-    python benchmarks/quality_entities.py frus [--names]               # linked people vs persName@corresp
     python benchmarks/quality_entities.py spacy [--split dev|train]    # spaCy alone and with the gazetteer
     python benchmarks/quality_entities.py vocabulary [--output PATH]   # rewrites data/english_words.txt
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -30,66 +33,8 @@ AUTHORITY = [
     CORPUS / "frus" / "dates-project" / "cities-master.xml",
     CORPUS / "cfpf-ner" / "ontology",
 ]
-CLASSES = {"PER": "person", "GPE": "place"}
-PRONOUNS = {
-    "he",
-    "she",
-    "him",
-    "his",
-    "her",
-    "it",
-    "its",
-    "we",
-    "they",
-    "them",
-    "i",
-    "me",
-    "us",
-    "our",
-    "you",
-    "their",
-    "my",
-    "your",
-    "himself",
-    "who",
-}
-
-
-# "12. INDIRA GANDHI      PER.IND" or "12<TAB>INDIRA GANDHI<TAB>PER.INDIVIDUAL" (some files use tabs
-# and no dot) or "9. ARGENTINA GPE.NATION" (one space): the tag is the line's last word.
-ENTITY_LINE = re.compile(r"^[ \t]*(\d+)\.?[ \t]+\S.*?[ \t]([A-Z]{3}(?:\.[A-Z]+)*)[ \t]*$", re.M)
-
-
-def _cls(tag: str) -> str:
-    """PER.IND / PER.INDIVIDUAL count as PER (individuals; groups do not); GPE.* as GPE."""
-    if tag.startswith("PER.IND"):
-        return "PER"
-    return "GPE" if tag.startswith("GPE") else tag
-
-
-def parse_gold(raw: str) -> tuple[str, list[tuple[int, int, str]]]:
-    """Plain text and gold (start, end, class) spans of one annotated cable."""
-    head, _, body = raw.lstrip("\ufeff").partition("@@@")
-    types = {m.group(1): _cls(m.group(2)) for m in ENTITY_LINE.finditer(head)}
-    out, spans, stack, i = [], [], [], 0
-    while i < len(body):
-        if body.startswith("[[", i):
-            stack.append(sum(len(x) for x in out))
-            i += 2
-        elif body.startswith("||", i) and stack:
-            j = body.index("]]", i)
-            ident = body[i + 2 : j].strip()
-            start, end = stack.pop(), sum(len(x) for x in out)
-            text = "".join(out)[start:end]
-            lead = len(text) - len(text.lstrip())
-            spans.append((start + lead, start + len(text.rstrip()), types.get(ident, "?"), text.strip()))
-            i = j + 2
-        else:
-            out.append(body[i])
-            i += 1
-    text = "".join(out)
-    gold = [(s, e, t) for s, e, t, x in spans if t in CLASSES and x.lower() not in PRONOUNS]
-    return text, gold
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality_product import CLASSES, parse_gold  # noqa: E402  (one gold parser for every measure)
 
 
 def score(pairs: list[tuple[list, list]], exact: bool) -> dict[str, tuple[float, float, float]]:
@@ -108,16 +53,12 @@ def score(pairs: list[tuple[list, list]], exact: bool) -> dict[str, tuple[float,
     return result
 
 
-def cables(split: str) -> None:
-    resolver = Resolver(build_authority(AUTHORITY).entities)
-    pairs = []
-    for path in sorted((CORPUS / "cfpf-ner" / split).glob("*.txt")):
-        text, gold = parse_gold(path.read_text(encoding="utf-8", errors="replace"))
-        pairs.append((gold, find_mentions(resolver, text, f"{path.name[:4]}-06-30")))
-    print(f"cfpf-ner/{split}: {len(pairs)} cables")
-    for label, exact in (("overlap", False), ("exact", True)):
-        for cls, (p, r, f) in score(pairs, exact).items():
-            print(f"  {label:7} {cls}: precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+def product(measure: str) -> None:
+    """The product-path driver for one measure, both split sides."""
+    import runpy
+
+    sys.argv[1:] = ["--only", measure]
+    runpy.run_path(str(Path(__file__).with_name("quality_product.py")), run_name="__main__")
 
 
 def speed() -> None:
@@ -156,85 +97,6 @@ def speed() -> None:
             f"{len(texts)} documents, mean {sum(map(len, texts)) / len(texts):.0f} chars, {label}: "
             f"{wall:.2f} s wall, {cpu:.2f} s CPU per 1,000 documents"
         )
-
-
-# Volumes with many persName@corresp (VOLUME-STATS.tsv), none of them among the six volumes the
-# lower-case vocabulary (chancery/enrich/entities/data/english_words.txt) was taken from.
-FRUS_VOLUMES = ["frus1961-63v04", "frus1955-57v17", "frus1964-68v20"]
-
-
-def _role(text: str) -> bool:
-    from chancery.authority.names import normalize
-    from chancery.enrich.entities import ROLES
-
-    norm = normalize(text)  # find_mentions drops a role's leading "the"
-    return norm in ROLES or f"the {norm}" in ROLES or norm.startswith(("ambassador", "american ambassador"))
-
-
-def frus(names_only: bool = False) -> None:
-    """People linked in plain FRUS text vs the editors' persName@corresp links.
-
-    Each volume is read with the TEI reader (markup removed: `Document.text` is plain text, its
-    persName spans kept aside as gold), the authority is built with the volumes' persons lists
-    (so every corresp maps to an entity through the persons-list -> hsg-people merge), and
-    `find_mentions` runs on the plain text with the document's date and volume id, and nothing else.
-    Document level: per document, the set of entity ids the editors marked in the text vs the set
-    of person entity ids found. Span level: an editor's mention in the text counts as found when a
-    predicted person mention overlaps it and names the same entity.
-    """
-    from chancery.sources.files import SourceItem
-    from chancery.sources.frus_tei import read
-
-    docs, collections = [], {}
-    for vol in FRUS_VOLUMES:
-        path = CORPUS / "frus" / "volumes" / f"{vol}.xml.gz"
-        import gzip
-
-        item = SourceItem(str(path), gzip.decompress(path.read_bytes()), f"{vol}.xml")
-        for doc in read(item):
-            docs.append(doc)
-            if doc.collection:
-                collections[doc.collection.id] = doc.collection.to_dict()
-    resolver = Resolver(build_authority(AUTHORITY, list(collections.values())).entities)
-    tp = n_pred = n_gold = 0
-    s_tp = s_gold = s_pred = s_ptp = 0
-    for doc in docs:
-        gold_spans = [
-            (m.start, m.end, resolver.by_source.get(m.entity_id))
-            for m in doc.mentions
-            if m.type == "person" and m.entity_id and m.start >= 0
-        ]
-        gold_spans = [g for g in gold_spans if g[2]]
-        date = doc.date.when or doc.date.not_before if doc.date else None
-        coll = doc.collection.id if doc.collection else None
-        found = [m for m in find_mentions(resolver, doc.text or "", date, coll) if m["type"] == "person"]
-        if names_only:  # editors tag names, not "the President": set role-resolved mentions aside
-            found = [m for m in found if not _role(m["text"])]
-        gold = {g[2] for g in gold_spans}
-        pred = {m["entity_id"] for m in found if m["entity_id"]}
-        tp, n_pred, n_gold = tp + len(gold & pred), n_pred + len(pred), n_gold + len(gold)
-        s_gold += len(gold_spans)
-        s_tp += sum(
-            any(m["start"] < e and s < m["end"] and m["entity_id"] == ent for m in found)
-            for s, e, ent in gold_spans
-        )
-        linked = [m for m in found if m["entity_id"]]
-        s_pred += len(linked)
-        s_ptp += sum(
-            any(m["start"] < e and s < m["end"] and m["entity_id"] == ent for s, e, ent in gold_spans)
-            for m in linked
-        )
-
-    def prf(tp_p: int, n_p: int, tp_g: int, n_g: int) -> str:
-        p, r = tp_p / max(n_p, 1), tp_g / max(n_g, 1)
-        return f"precision {p:.3f} recall {r:.3f} F1 {2 * p * r / max(p + r, 1e-9):.3f}"
-
-    what = "name mentions (role phrases set aside)" if names_only else "all person mentions"
-    print(f"FRUS {', '.join(FRUS_VOLUMES)}: {len(docs)} documents, {n_gold} (document, person) pairs; {what}")
-    print(f"  document-level entity sets: {prf(tp, n_pred, tp, n_gold)}")
-    print(
-        f"  span level (linked mentions vs persName@corresp in the text): {prf(s_ptp, s_pred, s_tp, s_gold)}"
-    )
 
 
 def spacy_compare(split: str) -> None:
@@ -307,20 +169,19 @@ def main() -> None:
     parser.add_argument(
         "command", nargs="?", default="cables", choices=["cables", "speed", "frus", "spacy", "vocabulary"]
     )
-    parser.add_argument("--split", default="dev", help="cfpf-ner split for cables and spacy (dev|train)")
-    parser.add_argument("--names", action="store_true", help="frus: set role-resolved mentions aside")
+    parser.add_argument("--split", default="dev", help="cfpf-ner split for spacy (dev|train)")
     parser.add_argument("--output", type=Path, default=VOCABULARY_FILE, help="vocabulary: file to write")
     args = parser.parse_args()
     if args.command == "speed":
         speed()
     elif args.command == "frus":
-        frus(names_only=args.names)
+        product("people")
     elif args.command == "vocabulary":
         vocabulary(args.output)
     elif args.command == "spacy":
         spacy_compare(args.split)
     else:
-        cables(args.split)
+        product("cables")
 
 
 if __name__ == "__main__":

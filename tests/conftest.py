@@ -80,6 +80,7 @@ def _caches_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 # is slow when its module-scoped fixture is the cost (every test there waits for it); otherwise the
 # single test is named. Fast lane: `bash scripts/test.sh --fast` (-m "not slow and not browser").
 SLOW_MODULES = {
+    "test_quality_product.py",  # ingest + export of a FRUS slice and cables through the CLI
     "test_web_browser.py",  # a chancery serve subprocess and chromium over the web-test archive
     "test_related.py",  # a module archive of seeds and real volumes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights

@@ -74,6 +74,22 @@ def test_step_reads_footnotes_keeps_tei_refs_and_is_idempotent() -> None:
     assert [r.kind for r in doc.references] == ["tei-ref"]  # the input is left as it was
 
 
+def test_document_number_inside_an_editors_ref_to_another_volume_is_not_this_volumes() -> None:
+    cited = "Foreign Relations, 1952-1954, volume IV, pages 1369-1371 (Document 3)"
+    doc = Document(
+        id="frus1952-54Guat/d9",
+        collection=Collection(id="frus1952-54Guat"),
+        source=Source(format="frus-tei", path="x"),
+        text="See Document 5.",
+        footnotes=[Footnote(n="1", text=f"Printed in {cited}.", offset=3)],
+        references=[Reference(text=cited, kind="tei-ref", target="frus1952-54v04#d3")],
+    )
+    found = reference_step(doc, None).references
+    assert [(r.kind, r.target) for r in found] == [("tei-ref", "frus1952-54v04#d3"), ("document", "#d5")]
+    doc.text = "See Document 3."  # the same phrase outside the editors' ref is this volume's d3
+    assert ("document", "#d3") in [(r.kind, r.target) for r in reference_step(doc, None).references]
+
+
 def test_windowed_extraction_equals_full_scan(corpus) -> None:
     """The trigger windows are only a speed-up: same references as scanning whole texts."""
     import glob

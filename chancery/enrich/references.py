@@ -17,6 +17,7 @@ The step is pure and idempotent; resolution (`target_id`) happens in `chancery.l
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -233,10 +234,22 @@ def reference_step(document: Document, context: Context | None) -> Document:
     for note in document.footnotes:
         found.extend(extract(note.text, in_footnote=True))
     seen = {(r.kind, r.target, r.text) for r in document.references}
-    tei_targets = {_same_volume_form(r.target, document) for r in document.references if r.kind == "tei-ref"}
+    tei = [r for r in document.references if r.kind == "tei-ref"]
+    tei_targets = {_same_volume_form(r.target, document) for r in tei}
+    # "Document 3" inside the editors' "Foreign Relations, 1952-1954, volume IV, … (Document 3)":
+    # their ref already says which volume; read alone, the phrase would name this volume's d3.
+    covered = Counter(
+        " ".join(m[0].split())
+        for r in tei
+        for m in DOCUMENT.finditer(r.text or "")
+        for _ in document_numbers(m["nums"])
+    )
     added: list[Reference] = []
     for ref in found:
         key = (ref.kind, ref.target, ref.text)
+        if ref.kind == "document" and covered[ref.text] > 0:
+            covered[ref.text] -= 1
+            continue
         if key in seen or (ref.kind == "document" and ref.target in tei_targets):
             continue
         seen.add(key)
