@@ -124,6 +124,7 @@ def test_hit_json_shape_and_an_undated_hit(archive: Archive) -> None:
         "facets_approximate",
         "facets_sample",
         "variants",
+        "notices",
     ]
     hit = dated["hits"][0]
     assert list(hit) == HIT_KEYS
@@ -254,8 +255,10 @@ def test_variants_by_fuzzy_matching(tmp_path: Path) -> None:
 
 
 def test_errors_and_modes(archive: Archive) -> None:
-    with pytest.raises(QueryError, match="position 7"):
-        archive.search('soong "moscow')
+    # typed text is never an error (issue #11): a stray quote is dropped, with a notice
+    assert archive.search('soong "moscow').notices == ["a quote at position 7 is never closed: read as plain words"]
+    with pytest.raises(QueryError, match="position 12"):
+        archive.search("soong date:June")
     with pytest.raises(QueryError, match="unknown search mode"):
         archive.search("soong", mode="telepathy")
     with pytest.raises(QueryError, match="unknown sort"):

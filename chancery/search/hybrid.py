@@ -4,7 +4,8 @@ The query language still applies. Unfielded positive words and phrases are the t
 embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
 post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
-with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's.
+with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's. `auto` (the
+default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chancery.search.engine import SNIPPET_CHARS, check_options, result_count
 from chancery.search.engine import search as bm25_search
 from chancery.search.facets import facets as compute_facets
 from chancery.search.index import SearchIndex
-from chancery.search.query import And, Node, Or, Phrase, Term, parse
+from chancery.search.query import And, Node, Or, Phrase, Term, parse_typed
 from chancery.search.results import Hit, SearchResult
 from chancery.search.schema import ID
 from chancery.search.semantic import SUMMARY_SPAN, Embedder, VectorHit, VectorStore, require_semantic
@@ -32,6 +33,19 @@ from chancery.store.base import Store
 RRF_K = 60
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
+AUTO = "auto"
+ALL_MODES = (AUTO, "bm25", *MODES)
+
+
+def choose_mode(mode: str, query: str, sort: str, has_vectors: bool) -> str:
+    """The mode that runs: `auto` is hybrid when vectors exist, the query has free words to
+    compare and the ranking is by relevance, bm25 otherwise; any other mode is itself."""
+    if mode != AUTO:
+        return mode
+    if not has_vectors or sort != "relevance":
+        return "bm25"
+    text, _ = split_query(parse_typed(query)[0])
+    return "hybrid" if text.strip() else "bm25"
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -102,12 +116,13 @@ class SemanticSearch:
         self.vectors.reload()
         if not len(self.vectors):
             raise QueryError("no document has vectors yet: run `chancery embed` first")
-        node = parse(query)
+        node, notices = parse_typed(query)
         text, filter_node = split_query(node)
         if not text.strip():
             raise QueryError(f"{mode} search needs words to compare, not only fields")
         if mode == "semantic":
-            return self._semantic(query, text, filter_node, limit, offset, sort, facets)
+            result = self._semantic(query, text, filter_node, limit, offset, sort, facets)
+            return replace(result, notices=notices)
         return self._hybrid(query, text, filter_node, limit, offset, sort, facets)
 
     # -- semantic ----------------------------------------------------------------------------
@@ -215,6 +230,7 @@ class SemanticSearch:
             facets_sample=lexical.facets_sample,
             variants=lexical.variants,
             embedded=len(self.vectors),
+            notices=lexical.notices,
         )
 
     @staticmethod

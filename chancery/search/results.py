@@ -120,6 +120,7 @@ class SearchResult:
     facets_sample: float | None = None  # the fraction of the index the facets were counted on
     variants: dict[str, list[str]] = field(default_factory=dict)  # word -> other spellings searched
     embedded: int | None = None  # semantic and hybrid: how many documents have vectors
+    notices: list[str] = field(default_factory=list)  # how the query was read: words taken as typed, relaxed
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see README-query.md): key order as documented."""
@@ -137,6 +138,7 @@ class SearchResult:
             out["facets_approximate"] = self.facets_approximate
             out["facets_sample"] = self.facets_sample
         out["variants"] = self.variants
+        out["notices"] = self.notices
         if self.embedded is not None:
             out["embedded"] = self.embedded
         return out
