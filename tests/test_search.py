@@ -256,7 +256,9 @@ def test_variants_by_fuzzy_matching(tmp_path: Path) -> None:
 
 def test_errors_and_modes(archive: Archive) -> None:
     # typed text is never an error (issue #11): a stray quote is dropped, with a notice
-    assert archive.search('soong "moscow').notices == ["a quote at position 7 is never closed: read as plain words"]
+    assert archive.search('soong "moscow').notices == [
+        "a quote at position 7 is never closed: read as plain words"
+    ]
     with pytest.raises(QueryError, match="position 12"):
         archive.search("soong date:June")
     with pytest.raises(QueryError, match="unknown search mode"):
