@@ -163,8 +163,8 @@ def typed_volumes(side: str, n: int = 3) -> list[str]:
 
 
 def as_heading(title: str) -> str:
-    """A heading as a reader types it: its words, without the leading list number ("3. Poland")."""
-    return re.sub(r"^\s*\d+\.\s+", "", " ".join(title.split()))
+    """A heading as a reader types it: its words, without the leading number ("3. Poland", "Ch. 2. Algeria")."""
+    return re.sub(r"^(?:ch(?:apter)?\.?\s*)?\d+\.\s+", "", " ".join(title.split()), flags=re.IGNORECASE)
 
 
 def typed_queries(archive: Archive, volumes: list[str]) -> list[tuple[str, set[str]]]:

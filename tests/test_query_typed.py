@@ -46,6 +46,7 @@ DOCS = [
     doc("apart", "The rebellion was one matter. Other matters came up in many places, Tibet among them."),
     doc("titled", "Other matters came up.", title="Grain shipments"),
     doc("untitled", "Grain shipments and other matters came up."),
+    *(doc(f"routine{i}", "Routine traffic: matters came up.") for i in range(20)),
 ]
 
 
@@ -129,9 +130,11 @@ def test_fields_and_exclusions_still_apply_when_relaxed(archive: Archive) -> Non
     assert archive.search("escort vessels zanzibar collection:other", mode="bm25").total == 0
 
 
-def test_two_words_found_together_are_not_relaxed(archive: Archive) -> None:
+def test_only_too_few_together_are_relaxed(archive: Archive) -> None:
+    assert archive.search("matters came", mode="bm25").notices == []  # 20 documents or more: no notice
     result = archive.search("rebellion tibet", mode="bm25")
-    assert sorted(ids(result)) == ["apart", "near"] and result.notices == []
+    assert sorted(ids(result)) == ["apart", "near"]  # no document has only one of them
+    assert result.notices == ["only 2 documents have all the words; showing documents with most of them"]
     by_date = archive.search("escort vessels zanzibar", sort="date", mode="bm25")
     assert by_date.total == 0 and by_date.notices == []  # relaxing is a ranking: never by date
 

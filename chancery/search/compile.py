@@ -56,8 +56,8 @@ PREFIX_HIGHLIGHT_TERMS = 20
 PREFIX_MAX_TERMS = 256
 AUTHORITY_FIELDS = (None, FROM, TO, PERSON)  # unfielded words and people: authority spellings, then fuzzy
 PHRASE_VARIANT_FIELDS = AUTHORITY_FIELDS  # a phrase of several words gets spellings only as a person's name
-COORD_WEIGHT = 10.0  # relaxed ranking: a document's score per query word it has, before its bm25
-PROXIMITY_BOOST = 1.0  # two neighbouring query words within PROXIMITY_SLOP words of each other
+COORD_WEIGHT = 3.0  # relaxed ranking: a document's score per query word it has, before its bm25
+PROXIMITY_BOOST = 2.0  # two neighbouring query words within PROXIMITY_SLOP words of each other
 PROXIMITY_SLOP = 3
 MAX_PROXIMITY_PAIRS = 12  # a long pasted text gets proximity only for its first words
 

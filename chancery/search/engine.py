@@ -34,7 +34,8 @@ DEFAULT_FACETS = tuple(name for name in ALL_FACETS if FACETS[name].default_facet
 PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
 # Relevance-ranked, when no document has all of two or more words, or fewer than FEW_HITS have all
 # of three or more, the documents with most of the words are ranked (by how many, bm25 within).
-FEW_HITS = 10
+FEW_HITS = 20
+FEW_WORDS = 2
 
 
 def check_options(sort: str, limit: int, offset: int) -> None:
@@ -147,7 +148,7 @@ def _few(result: tantivy.SearchResult, plan: Plan, words: int) -> bool:
     if words < 2 or not plan.counted:
         return False
     count = result_count(result)
-    return count == 0 or (words >= 3 and count < FEW_HITS)
+    return count == 0 or (words >= FEW_WORDS and count < FEW_HITS)
 
 
 def _execute(

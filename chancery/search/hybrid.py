@@ -31,6 +31,7 @@ from chancery.search.variants import Variants
 from chancery.store.base import Store
 
 RRF_K = 60
+SEMANTIC_WEIGHT = 1.0  # the vector ranking's weight in the fusion (bm25's is 1)
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
 AUTO = "auto"
@@ -48,12 +49,14 @@ def choose_mode(mode: str, query: str, sort: str, has_vectors: bool) -> str:
     return "hybrid" if text.strip() else "bm25"
 
 
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), ranks from 1."""
+def rrf(
+    rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of weight / (k + rank), ranks from 1."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, doc_id in enumerate(ranking, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -211,7 +214,9 @@ class SemanticSearch:
         lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
         searcher = self.index.searcher()
         vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
-        fused = rrf([[h.id for h in lexical.hits], [h.doc_id for h in vector]])
+        fused = rrf(
+            [[h.id for h in lexical.hits], [h.doc_id for h in vector]], weights=[1.0, SEMANTIC_WEIGHT]
+        )
         by_id = {h.id: h for h in lexical.hits}
         missing = [h for h in vector if h.doc_id not in by_id]
         by_id.update({h.id: h for h in self._hits(missing)})
