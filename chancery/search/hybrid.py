@@ -4,7 +4,7 @@ The query language still applies. Unfielded positive words and phrases are the t
 embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
 post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
-with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's. `auto` (the
+with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's. `auto` (the
 default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
 """
 
@@ -30,8 +30,8 @@ from chancery.search.semantic import SUMMARY_SPAN, Embedder, VectorHit, VectorSt
 from chancery.search.variants import Variants
 from chancery.store.base import Store
 
-RRF_K = 60
-SEMANTIC_WEIGHT = 1.0  # the vector ranking's weight in the fusion (bm25's is 1)
+RRF_K = 20  # chosen on the tune headings (benchmarks/search-quality.md); 60 is the usual default
+SEMANTIC_WEIGHT = 0.7  # the vector ranking's weight in the fusion (bm25's is 1), chosen likewise
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
 AUTO = "auto"
