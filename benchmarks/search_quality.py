@@ -17,6 +17,7 @@ Headings typed as people type them (issue #11), through the product, on fixed sp
     python benchmarks/search_quality.py --typed tune --work /tmp/typed      # develop: tune volumes only
     python benchmarks/search_quality.py --typed tune2 --work /tmp/typed     # three more tune volumes
     python benchmarks/search_quality.py --typed heldout --work /tmp/typed   # the final figure, once
+    python benchmarks/search_quality.py --typed heldout2 --work /tmp/typed  # three more held-out volumes
 
 Three FRUS volumes of each side of `benchmarks/splits.py` (300-700 kB compressed, seed 11) are
 ingested with `chancery ingest` into a fresh archive and embedded with `chancery embed`; each
@@ -149,21 +150,22 @@ TYPED_SIZE = (300_000, 700_000)  # compressed bytes: volumes of a few hundred do
 
 def typed_volumes(side: str, n: int = 3) -> list[str]:
     """`n` volumes of one side of the FRUS split, seeded, of manageable size, none tuned before;
-    `tune2` is three more tune volumes (seed 12), the second development set."""
+    `tune2` and `heldout2` are three more volumes of each side (seed 12)."""
     import random
 
     from benchmarks.splits import ALREADY_TUNED, frus_volumes, split
 
     folder = CORPUS / "frus" / "volumes"
-    taken = typed_volumes("tune") if side == "tune2" else []
+    base = side.rstrip("2")
+    taken = typed_volumes(base) if side != base else []
     fits = [
         v
-        for v in split(frus_volumes(), "tune" if side == "tune2" else side)
+        for v in split(frus_volumes(), base)
         if v not in ALREADY_TUNED
         and v not in taken
         and TYPED_SIZE[0] <= (folder / f"{v}.xml.gz").stat().st_size <= TYPED_SIZE[1]
     ]
-    return sorted(random.Random(TYPED_SEED + (side == "tune2")).sample(fits, n))
+    return sorted(random.Random(TYPED_SEED + (side != base)).sample(fits, n))
 
 
 def as_heading(title: str) -> str:
@@ -283,7 +285,9 @@ def main() -> None:
         help="embed the whole archive and rank every mode over it (all headings), not the fixed subset",
     )
     parser.add_argument(
-        "--typed", choices=("tune", "tune2", "heldout"), help="headings as typed on one side of the split"
+        "--typed",
+        choices=("tune", "tune2", "heldout", "heldout2"),
+        help="headings as typed on one side of the split",
     )
     parser.add_argument("--work", default="/tmp/chancery-typed", help="--typed: where the fresh archives go")
     parser.add_argument("--rebuild", action="store_true", help="--typed: ingest and embed again")
