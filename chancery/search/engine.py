@@ -32,8 +32,9 @@ SAMPLE_TARGET = 3_000  # above it, facets are counted on about this many matchin
 # Facets declared default_facet=False (`person`: costly) are computed when asked for (facet_names=ALL_FACETS).
 DEFAULT_FACETS = tuple(name for name in ALL_FACETS if FACETS[name].default_facet)
 PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
-# Relevance-ranked, when no document has all of two or more words, or fewer than FEW_HITS have all
-# of three or more, the documents with most of the words are ranked (by how many, bm25 within).
+# Ranked by relevance, a query of FEW_WORDS or more words (not stop words) that fewer than FEW_HITS
+# documents have all of ranks the documents with most of its words (by how many, bm25 within).
+# Chosen on the tune headings (benchmarks/search-quality.md).
 FEW_HITS = 20
 FEW_WORDS = 2
 
