@@ -376,7 +376,14 @@ class Archive:
         return self._vectors
 
     def has_vectors(self) -> bool:
-        """True when semantic and hybrid search can run: the extra is installed and vectors exist."""
+        """True when semantic and hybrid search can run: the extra is installed (and not disabled)
+        and vectors exist."""
+        from chancery.search.semantic import SemanticUnavailable, require_semantic
+
+        try:
+            require_semantic()
+        except SemanticUnavailable:
+            return False
         return self._vectors_if_any() is not None
 
     def _vectors_if_any(self) -> VectorStore | None:
