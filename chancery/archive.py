@@ -380,14 +380,18 @@ class Archive:
         offset: int = 0,
         sort: str = "relevance",
         facets: bool = True,
-        mode: str = "bm25",
+        mode: str = "auto",
     ) -> SearchResult:
         """Search in the query language (chancery/search/README-query.md): hits, facets, variants.
 
         The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`.
-        `-~spelling` in the query turns that name variant off (variants.split_switches)."""
+        `-~spelling` in the query turns that name variant off (variants.split_switches); `auto` is
+        hybrid when the archive has vectors (and the query words), bm25 otherwise."""
+        from chancery.search.hybrid import choose_mode
+
         text, off = split_switches(query)
         variants = self.variants().without(off)
+        mode = choose_mode(mode, text, sort, mode == "auto" and self.has_vectors())
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
 
@@ -407,6 +411,17 @@ class Archive:
 
             self._vectors = VectorStore(vectors_path_for(self.index.path))
         return self._vectors
+
+    def has_vectors(self) -> bool:
+        """True when semantic and hybrid search can run: the extra is installed (and not disabled)
+        and vectors exist."""
+        from chancery.search.semantic import SemanticUnavailable, require_semantic
+
+        try:
+            require_semantic()
+        except SemanticUnavailable:
+            return False
+        return self._vectors_if_any() is not None
 
     def _vectors_if_any(self) -> VectorStore | None:
         """The vector store when the semantic extra is installed and vectors exist, else None."""

@@ -189,7 +189,11 @@ def search(
     limit: int = typer.Option(20, "--limit"),
     offset: int = typer.Option(0, "--offset", help="Hits to skip (at most 10,000)"),
     sort: str = typer.Option("relevance", "--sort", help="relevance, date or -date"),
-    mode: str = typer.Option("bm25", "--mode", help="bm25, semantic or hybrid"),
+    mode: str = typer.Option(
+        "auto",
+        "--mode",
+        help="auto (hybrid when the archive has vectors, else bm25), bm25, semantic or hybrid",
+    ),
     facets: bool = typer.Option(False, "--facets", help="Also print facet counts and the year histogram."),
     json: bool = JsonOption,
 ) -> None:
@@ -216,6 +220,8 @@ def search(
         listed = ", ".join(f"{s} ({counts[s]})" if s in counts else s for s in spellings)
         exact = f"; {counts[word]} as written" if word in counts else ""
         out.print(f"also matched {word!r} as: {listed}{exact} (turn one off: -~SPELLING)", highlight=False)
+    for notice in result.notices:
+        out.print(f"note: {notice}", highlight=False, markup=False)
     if facets:
         _print_facets(result)
 

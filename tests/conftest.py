@@ -81,6 +81,7 @@ def _caches_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 # single test is named. Fast lane: `bash scripts/test.sh --fast` (-m "not slow and not browser").
 SLOW_MODULES = {
     "test_quality_product.py",  # ingest + export of a FRUS slice and cables through the CLI
+    "test_web_modes.py",  # chromium over a served archive, with and without vectors
     "test_web_browser.py",  # a chancery serve subprocess and chromium over the web-test archive
     "test_related.py",  # a module archive of seeds and real volumes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
@@ -110,7 +111,7 @@ SLOW_TESTS = {
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
     "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
-BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py", "test_reader_pages.py"}
+BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py", "test_reader_pages.py", "test_web_modes.py"}
 # Parametrized whole-corpus tests whose cases are spread over the xdist workers instead of one worker.
 SPREAD_TESTS = {"test_frus_tei.py::test_every_volume_counts_match"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.

@@ -225,8 +225,10 @@ def test_search_snippets_are_escaped(client: TestClient) -> None:
 
 
 def test_search_errors(client: TestClient) -> None:
-    assert "quote" in error_of(client.get("/api/search", params={"q": 'stalin "unclosed'}), 400)
-    assert "unknown field" in error_of(client.get("/api/search", params={"q": "nosuchfield:x"}), 400)
+    # typed text is never an error (issue #11): bad syntax is read as words, with notices
+    typed = client.get("/api/search", params={"q": 'stalin "unclosed nosuchfield:x'}).json()
+    assert [n.split(" ")[:2] for n in typed["notices"][:2]] == [["a", "quote"], ["nosuchfield:", "is"]]
+    assert "bad date" in error_of(client.get("/api/search", params={"q": "stalin date:June"}), 400)
     assert "unknown sort" in error_of(client.get("/api/search", params={"q": "x", "sort": "sideways"}), 400)
     assert "limit" in error_of(client.get("/api/search", params={"q": "x", "limit": 0}), 422)
     assert "offset" in error_of(client.get("/api/search", params={"q": "x", "offset": -1}), 422)
@@ -345,7 +347,7 @@ def test_pages_render_and_fail_helpfully(client: TestClient) -> None:
         assert response.headers["content-type"].startswith("text/html")
     missing = client.get("/documents/frus1900/nothing")
     assert missing.status_code == 404 and "Not found" in missing.text
-    bad = client.get("/", params={"q": 'stalin "'})
+    bad = client.get("/", params={"q": "stalin date:June"})
     assert bad.status_code == 400 and "Query syntax" in bad.text and "Traceback" not in bad.text
     assert client.get("/", params={"limit": "many"}).status_code == 422
 

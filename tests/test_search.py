@@ -101,8 +101,12 @@ def ids(result: SearchResult) -> list[str]:
 
 
 def test_words_are_anded_and_hits_carry_summary(archive: Archive) -> None:
-    result = archive.search("soong moscow")
-    assert ids(result) == ["d1"]
+    # by date, words are ANDed; by relevance, fewer than 20 such documents are followed by those
+    # with most of the words, with a notice (issue #11; tests/test_query_typed.py)
+    assert ids(archive.search("soong moscow", sort="date")) == ["d1"]
+    relaxed = archive.search("soong moscow")
+    assert ids(relaxed)[0] == "d1" and relaxed.notices[0].startswith("only 1 document has all the words")
+    result = archive.search("soong moscow", sort="date")
     hit = result.hits[0]
     assert hit.title.startswith("The Ambassador")
     assert hit.date.when == "1945-06-28"
@@ -125,6 +129,7 @@ def test_hit_json_shape_and_an_undated_hit(archive: Archive) -> None:
         "facets_sample",
         "variants",
         "variant_counts",
+        "notices",
     ]
     hit = dated["hits"][0]
     assert list(hit) == HIT_KEYS
@@ -254,8 +259,13 @@ def test_no_fuzzy_variants_without_a_record_of_the_person(tmp_path: Path) -> Non
 
 
 def test_errors_and_modes(archive: Archive) -> None:
-    with pytest.raises(QueryError, match="position 7"):
-        archive.search('soong "moscow')
+    # typed text is never an error (issue #11): a stray quote is dropped, with a notice
+    assert (
+        archive.search('soong "moscow').notices[0]
+        == "a quote at position 7 is never closed: read as plain words"
+    )
+    with pytest.raises(QueryError, match="position 12"):
+        archive.search("soong date:June")
     with pytest.raises(QueryError, match="unknown search mode"):
         archive.search("soong", mode="telepathy")
     with pytest.raises(QueryError, match="unknown sort"):

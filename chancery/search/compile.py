@@ -13,6 +13,11 @@ query, which the pairs lead through the intersection, so positions are read almo
 the phrase is. Other phrases (a rarer word bounds their cost) and phrases in the name fields stay
 positional phrase queries. Every positional phrase sets `has_phrase`: the engine counts those
 while collecting the hits instead of probing a slice first.
+
+Queries as people type them: `proximity` adds a score (never a condition) for each two neighbouring
+words of the query found near each other in the text or the title; `relaxed` is the query's free
+words OR'd, each document scored COORD_WEIGHT per word it has plus its bm25, for when too few
+documents have all of them.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ PREFIX_HIGHLIGHT_TERMS = 20
 PREFIX_MAX_TERMS = 256
 AUTHORITY_FIELDS = (None, FROM, TO, PERSON)  # unfielded words and people: spellings of one person
 PHRASE_VARIANT_FIELDS = AUTHORITY_FIELDS  # a phrase of several words gets spellings only as a person's name
+COORD_WEIGHT = 3.0  # relaxed ranking: a document's score per query word it has, before its bm25
+PROXIMITY_BOOST = 2.0  # two neighbouring query words within PROXIMITY_SLOP words of each other
+PROXIMITY_SLOP = 3
+MAX_PROXIMITY_PAIRS = 12  # a long pasted text gets proximity only for its first words
 
 
 class Compiler:
@@ -75,6 +84,7 @@ class Compiler:
         self.highlight_terms: list[str] = []  # indexed text terms, to find where a snippet can start
         self.has_phrase = False  # a positional phrase query anywhere (the engine plans those apart)
         self._negated = 0
+        self.exact_bonus = EXACT_BONUS  # 0 in the relaxed ranking: there a word counts once, variant or not
 
     def compile(self, node: Node) -> Query:
         query = self._node(node)
@@ -106,8 +116,13 @@ class Compiler:
 
     def _and(self, node: And) -> Query | None:
         clauses: list[tuple[Occur, Query]] = []
+        # a stop word typed among other words ("rebellion in tibet") scores but is not required
+        optional = any(_free(c) and not _only_stop(c) for c in node.children)
         for child in node.children:
-            if isinstance(child, Not):
+            if optional and isinstance(child, Term) and _free(child) and _only_stop(child):
+                if (query := self._node(child)) is not None:
+                    clauses.append((Occur.Should, query))
+            elif isinstance(child, Not):
                 self._negated += 1
                 inner = self._node(child.child)
                 self._negated -= 1
@@ -122,6 +137,62 @@ class Compiler:
         if all(occur == Occur.MustNot for occur, _ in clauses):
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
+
+    # -- queries as typed -------------------------------------------------------------------
+    def relaxed(self, node: Node) -> Query | None:
+        """Documents with any of the query's free words (at least two of them not stop words),
+        scored by how many they have, bm25 within; the rest of the query still applies. None when
+        the query has fewer than two such words."""
+        conjuncts = flatten(node)
+        words = typed_words(node)
+        if len(words) < 2:
+            return None
+        self.exact_bonus = 0.0
+        clauses: list[tuple[Occur, Query]] = []
+        for child in conjuncts:
+            if _free(child):
+                continue
+            if isinstance(child, Not):
+                self._negated += 1
+                inner = self._node(child.child)
+                self._negated -= 1
+                if inner is not None:
+                    clauses.append((Occur.MustNot, inner))
+            elif (query := self._node(child)) is not None:
+                clauses.append((Occur.Must, query))
+        scored = [q for q in (self._node(w) for w in words) if q is not None]
+        if not scored:
+            return None
+        any_word = [
+            (
+                Occur.Should,
+                Query.boolean_query(
+                    [(Occur.Should, Query.const_score_query(q, COORD_WEIGHT)), (Occur.Should, q)]
+                ),
+            )
+            for q in scored
+        ]
+        clauses.append((Occur.Must, Query.boolean_query(any_word)))
+        return Query.boolean_query(clauses)
+
+    def proximity(self, node: Node) -> list[Query]:
+        """Score-only queries: each two neighbouring content words of the query's free words
+        (stop words between them kept as gaps) within PROXIMITY_SLOP words, in text or title."""
+        tokens: list[str] = []
+        for child in flatten(node):
+            if _free(child):
+                tokens.extend(TEXT_ANALYZER.analyze(child.text))  # type: ignore[union-attr]
+        content = [(i, t) for i, t in enumerate(tokens) if t not in STOP_TERMS]
+        pairs = list(zip(content, content[1:], strict=False))[:MAX_PROXIMITY_PAIRS]
+        out: list[Query] = []
+        for (i, a), (j, b) in pairs:
+            words: list[str | tuple[int, str]] = [(0, a), (j - i, b)]
+            for field, boost in ((TEXT, PROXIMITY_BOOST), (TITLE, PROXIMITY_BOOST * TITLE_BOOST)):
+                phrase = Query.phrase_query(self.schema, field, words, slop=PROXIMITY_SLOP)
+                out.append(Query.boost_query(phrase, boost))
+        if out:
+            self.has_phrase = True
+        return out
 
     # -- words and phrases ------------------------------------------------------------------
     def _term(self, node: Term) -> Query | None:
@@ -247,7 +318,9 @@ class Compiler:
         self.variants_used[node.text.lower()] = [s for s, _ in pairs]
         if not self._negated:
             self.variant_queries[node.text.lower()] = [(node.text.lower(), exact), *pairs]
-        clauses = [(Occur.Should, exact), (Occur.Should, Query.const_score_query(exact, EXACT_BONUS))]
+        clauses = [(Occur.Should, exact)]
+        if self.exact_bonus:
+            clauses.append((Occur.Should, Query.const_score_query(exact, self.exact_bonus)))
         clauses += [(Occur.Should, Query.boost_query(q, VARIANT_BOOST)) for q in alternatives]
         return Query.boolean_query(clauses)
 
@@ -281,6 +354,30 @@ class Compiler:
 
     def _range(self, field: str, low: int | None, high: int | None) -> Query:
         return Query.range_query(self.schema, field, tantivy.FieldType.Integer, low, high)
+
+
+def flatten(node: Node) -> list[Node]:
+    """The conjuncts of nested ANDs: `(a b) c` is a, b, c."""
+    if isinstance(node, And):
+        return [leaf for child in node.children for leaf in flatten(child)]
+    return [node]
+
+
+def typed_words(node: Node) -> list[Node]:
+    """The free words and phrases of the query's top-level AND that are not only stop words."""
+    return [c for c in flatten(node) if _free(c) and not _only_stop(c)]
+
+
+def _free(node: Node) -> bool:
+    """An unfielded word (not a prefix) or phrase: what a person types."""
+    return (isinstance(node, Term) and node.field is None and not node.prefix) or (
+        isinstance(node, Phrase) and node.field is None
+    )
+
+
+def _only_stop(node: Node) -> bool:
+    text = node.text if isinstance(node, Term | Phrase) else ""
+    return all(t in STOP_TERMS for t in TEXT_ANALYZER.analyze(text))
 
 
 def _field(name: str | None) -> SearchField | None:

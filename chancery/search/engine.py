@@ -14,10 +14,10 @@ import orjson
 import tantivy
 
 from chancery.errors import QueryError
-from chancery.search.compile import Compiler
+from chancery.search.compile import Compiler, typed_words
 from chancery.search.facets import ALL_FACETS, about, facet_counts
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
-from chancery.search.query import parse
+from chancery.search.query import parse_typed
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
 from chancery.search.schema import FACETS, ID, MAX_OFFSET, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
 from chancery.search.stopwords import content_terms
@@ -32,6 +32,11 @@ SAMPLE_TARGET = 3_000  # above it, facets are counted on about this many matchin
 # Facets declared default_facet=False (`person`: costly) are computed when asked for (facet_names=ALL_FACETS).
 DEFAULT_FACETS = tuple(name for name in ALL_FACETS if FACETS[name].default_facet)
 PROBE_BUCKETS = 10  # the estimate counts matches in 10 of the 1000 sample buckets (1%)
+# Ranked by relevance, a query of FEW_WORDS or more words (not stop words) that fewer than FEW_HITS
+# documents have all of ranks the documents with most of its words (by how many, bm25 within).
+# Chosen on the tune headings (benchmarks/search-quality.md).
+FEW_HITS = 20
+FEW_WORDS = 2
 
 
 def check_options(sort: str, limit: int, offset: int) -> None:
@@ -46,11 +51,19 @@ def check_options(sort: str, limit: int, offset: int) -> None:
 def compile_query(
     index: SearchIndex, query: str, variants: Variants | None = None
 ) -> tuple[tantivy.Searcher, Compiler, tantivy.Query]:
-    """Parse and compile `query` against the index's current searcher."""
-    node = parse(query)
+    """Parse (as typed: see query.parse_typed) and compile `query` against the current searcher."""
+    node, _ = parse_typed(query)
     searcher = index.searcher()
     compiler = Compiler(index.schema, searcher, index.cache_key(searcher), variants)
     return searcher, compiler, compiler.compile(node)
+
+
+def ranked(compiled: tantivy.Query, boosts: list[tantivy.Query]) -> tantivy.Query:
+    """`compiled`, with `boosts` adding to the score of the documents it matches."""
+    if not boosts:
+        return compiled
+    clauses = [(tantivy.Occur.Must, compiled)] + [(tantivy.Occur.Should, q) for q in boosts]
+    return tantivy.Query.boolean_query(clauses)
 
 
 def search(
@@ -74,25 +87,26 @@ def search(
     documents and scaled up; `total_approximate` / `facets_approximate` say so.
     """
     if mode not in MODES:
-        raise QueryError(f"unknown search mode {mode!r}; use bm25")
+        raise QueryError(f"unknown search mode {mode!r}; use auto, bm25, semantic or hybrid")
     check_options(sort, limit, offset)
-    searcher, compiler, compiled = compile_query(index, query, variants)
-    try:
-        result, plan, counted = execute(
-            searcher,
-            index.schema,
-            compiled,
-            compiler.has_phrase,
-            sort,
-            limit,
-            offset,
-            facets,
-            exact_limit,
-            sample_target,
-            facet_names,
-        )
-    except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
-        raise QueryError(f"cannot run this query: {exc}") from None
+    node, notices = parse_typed(query)
+    searcher = index.searcher()
+    options = (sort, limit, offset, facets, exact_limit, sample_target, facet_names)
+    compiler = Compiler(index.schema, searcher, index.cache_key(searcher), variants)
+    compiled = compiler.compile(node)
+    boosts = compiler.proximity(node) if SORTS[sort] is None else []
+    result, plan, counted = _execute(
+        searcher, index.schema, ranked(compiled, boosts), compiler.has_phrase, *options
+    )
+    first = result
+    if SORTS[sort] is None and _few(result, plan, len(typed_words(node))):
+        relaxer = Compiler(index.schema, searcher, index.cache_key(searcher), variants)
+        relaxed = relaxer.relaxed(node)
+        if relaxed is not None:
+            compiler = relaxer
+            query_ = ranked(relaxed, boosts)
+            result, plan, counted = _execute(searcher, index.schema, query_, True, *options)
+            notices.append(all_words_notice(result_count(first)))
     facet_map, histogram, matched = counted or ({}, [], 0)
     page = result.hits[:limit]
     if plan.counted:
@@ -119,7 +133,55 @@ def search(
         facets_sample=None if not facets or plan.exact else round(plan.buckets / SAMPLE_BUCKETS, 4),
         variants=compiler.variants_used,
         variant_counts=variant_counts(searcher, compiled, compiler.variant_queries),
+        notices=notices,
     )
+
+
+def all_words_notice(count: int) -> str:
+    """What the result says when it ranks documents by how many of the words they have."""
+    if count == 0:
+        return "no document has all the words; showing documents with most of them"
+    have = "document has" if count == 1 else "documents have"
+    return f"only {count} {have} all the words; showing documents with most of them"
+
+
+def _few(result: tantivy.SearchResult, plan: Plan, words: int) -> bool:
+    """Too few documents have all of `words` words (see FEW_HITS; an uncounted total is many)."""
+    if words < 2 or not plan.counted:
+        return False
+    count = result_count(result)
+    return count == 0 or (words >= FEW_WORDS and count < FEW_HITS)
+
+
+def _execute(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    compiled: tantivy.Query,
+    has_phrase: bool,
+    sort: str,
+    limit: int,
+    offset: int,
+    facets: bool,
+    exact_limit: int,
+    sample_target: int,
+    facet_names: tuple[str, ...],
+) -> tuple[tantivy.SearchResult, Plan, tuple[Facets, list[YearCount], int] | None]:
+    try:
+        return execute(
+            searcher,
+            schema,
+            compiled,
+            has_phrase,
+            sort,
+            limit,
+            offset,
+            facets,
+            exact_limit,
+            sample_target,
+            facet_names,
+        )
+    except ValueError as exc:  # tantivy refusing a query (e.g. a regex too large) is the query's fault
+        raise QueryError(f"cannot run this query: {exc}") from None
 
 
 def execute(

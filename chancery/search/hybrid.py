@@ -4,7 +4,8 @@ The query language still applies. Unfielded positive words and phrases are the t
 embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
 post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
-with the filtered vector ranking (top 100) by RRF, k=60; its facets are BM25's.
+with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's. `auto` (the
+default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
 """
 
 from __future__ import annotations
@@ -22,24 +23,40 @@ from chancery.search.engine import SNIPPET_CHARS, check_options, result_count
 from chancery.search.engine import search as bm25_search
 from chancery.search.facets import facets as compute_facets
 from chancery.search.index import SearchIndex
-from chancery.search.query import And, Node, Or, Phrase, Term, parse
+from chancery.search.query import And, Node, Or, Phrase, Term, parse_typed
 from chancery.search.results import Hit, SearchResult
 from chancery.search.schema import ID
 from chancery.search.semantic import SUMMARY_SPAN, Embedder, VectorHit, VectorStore, require_semantic
 from chancery.search.variants import Variants
 from chancery.store.base import Store
 
-RRF_K = 60
+RRF_K = 20  # chosen on the tune headings (benchmarks/search-quality.md); 60 is the usual default
+SEMANTIC_WEIGHT = 0.7  # the vector ranking's weight in the fusion (bm25's is 1), chosen likewise
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
+AUTO = "auto"
+ALL_MODES = (AUTO, "bm25", *MODES)
 
 
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), ranks from 1."""
+def choose_mode(mode: str, query: str, sort: str, has_vectors: bool) -> str:
+    """The mode that runs: `auto` is hybrid when vectors exist, the query has free words to
+    compare and the ranking is by relevance, bm25 otherwise; any other mode is itself."""
+    if mode != AUTO:
+        return mode
+    if not has_vectors or sort != "relevance":
+        return "bm25"
+    text, _ = split_query(parse_typed(query)[0])
+    return "hybrid" if text.strip() else "bm25"
+
+
+def rrf(
+    rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of weight / (k + rank), ranks from 1."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, doc_id in enumerate(ranking, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -102,12 +119,13 @@ class SemanticSearch:
         self.vectors.reload()
         if not len(self.vectors):
             raise QueryError("no document has vectors yet: run `chancery embed` first")
-        node = parse(query)
+        node, notices = parse_typed(query)
         text, filter_node = split_query(node)
         if not text.strip():
             raise QueryError(f"{mode} search needs words to compare, not only fields")
         if mode == "semantic":
-            return self._semantic(query, text, filter_node, limit, offset, sort, facets)
+            result = self._semantic(query, text, filter_node, limit, offset, sort, facets)
+            return replace(result, notices=notices)
         return self._hybrid(query, text, filter_node, limit, offset, sort, facets)
 
     # -- semantic ----------------------------------------------------------------------------
@@ -196,7 +214,9 @@ class SemanticSearch:
         lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
         searcher = self.index.searcher()
         vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
-        fused = rrf([[h.id for h in lexical.hits], [h.doc_id for h in vector]])
+        fused = rrf(
+            [[h.id for h in lexical.hits], [h.doc_id for h in vector]], weights=[1.0, SEMANTIC_WEIGHT]
+        )
         by_id = {h.id: h for h in lexical.hits}
         missing = [h for h in vector if h.doc_id not in by_id]
         by_id.update({h.id: h for h in self._hits(missing)})
@@ -216,6 +236,7 @@ class SemanticSearch:
             variants=lexical.variants,
             variant_counts=lexical.variant_counts,
             embedded=len(self.vectors),
+            notices=lexical.notices,
         )
 
     @staticmethod

@@ -9,8 +9,12 @@ Grammar (AND binds tighter than OR; juxtaposition means AND):
     primary := "(" or ")" | FIELD ":" value | PHRASE | WORD["*"]
     value   := PHRASE | WORD["*"] | "(" or ")" | DATE[".." DATE]
 
-Every error is a `QueryError` carrying the position where the query went wrong. Queries longer
-than MAX_QUERY_CHARS or nested deeper than MAX_DEPTH (parentheses and NOT/- together) are refused.
+`parse` is strict: every error is a `QueryError` carrying the position where the query went
+wrong. `parse_typed` reads a query as people type it: an unknown `word:` is words, and stray
+quotes, brackets and operators are dropped, each with a notice; only a bad value of a real field
+(a date, a flag), a query that only excludes, or nothing to search for is still an error. Queries
+longer than MAX_QUERY_CHARS or nested deeper than MAX_DEPTH (parentheses and NOT/- together) are
+refused.
 """
 
 from __future__ import annotations
@@ -92,7 +96,9 @@ class Token:
     position: int
 
 
-def tokenize(query: str) -> list[Token]:
+def tokenize(query: str, notices: list[str] | None = None) -> list[Token]:
+    """The query's tokens. With `notices` (lenient), an unclosed quote, an unknown `word:` and a
+    field without a value become plain words, each with a notice appended."""
     tokens: list[Token] = []
     i, n = 0, len(query)
     while i < n:
@@ -104,6 +110,10 @@ def tokenize(query: str) -> list[Token]:
             i += 1
         elif ch == '"':
             end = query.find('"', i + 1)
+            if end < 0 and notices is not None:
+                notices.append(f"a quote at position {i + 1} is never closed: read as plain words")
+                i += 1
+                continue
             if end < 0:
                 raise QueryError("unbalanced quote: this phrase is never closed", i, query)
             tokens.append(Token("phrase", query[i + 1 : end], i))
@@ -114,9 +124,21 @@ def tokenize(query: str) -> list[Token]:
         else:
             match = _FIELD_RE.match(query, i)
             if match and (not tokens or tokens[-1].kind != "field"):
-                tokens.append(Token("field", match.group(1).lower(), i))
-                i = match.end()
-                if i >= n or query[i].isspace():
+                name, end = match.group(1), match.end()
+                missing = end >= n or query[end].isspace()
+                if notices is not None and (canonical(name) is None or missing):
+                    if canonical(name) is not None:
+                        notices.append(f"{name}: has no value: read as the word {name!r}")
+                    elif not missing:  # "colour:red" (a field-like word), not "Crisis: The ..." (plain text)
+                        notices.append(
+                            f"{name}: is not a field: read as words (fields: {', '.join(QUERY_NAMES)})"
+                        )
+                    tokens.append(Token("word", name, i))
+                    i = end
+                    continue
+                tokens.append(Token("field", name.lower(), i))
+                i = end
+                if missing:
                     raise QueryError(f"missing value after {match.group(0)}", i, query)
                 continue
             j = i
@@ -132,11 +154,15 @@ def tokenize(query: str) -> list[Token]:
 
 # -- parser ---------------------------------------------------------------------------------
 class Parser:
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, lenient: bool = False) -> None:
         if len(query) > MAX_QUERY_CHARS:
             raise QueryError(f"query too long: {len(query):,} characters (at most {MAX_QUERY_CHARS:,})")
         self.query = query
-        self.tokens = tokenize(query)
+        self.lenient = lenient
+        self.notices: list[str] = []
+        self.tokens = tokenize(query, self.notices if lenient else None)
+        if lenient:
+            self.tokens = repair(self.tokens, self.notices)
         self.i = 0
         self.depth = 0
 
@@ -162,6 +188,8 @@ class Parser:
     def parse(self) -> Node:
         if not self.query.strip():
             raise QueryError('empty query: type a word, a "phrase" or a field such as date:1945')
+        if self.tokens[0].kind == "eof":  # lenient, and nothing was left
+            raise QueryError("nothing to search for: " + "; ".join(self.notices))
         node = self.parse_or(None)
         token = self.peek()
         if token.kind == "rparen":
@@ -263,6 +291,11 @@ class Parser:
         prefix = text.endswith("*")
         if prefix:
             text = text[:-1]
+        if self.lenient and ("*" in text or (prefix and len(text) < 2)):
+            self.notices.append(
+                f"{token.text!r}: * works only at the end of a word of two letters or more: ignored"
+            )
+            return Term(text.replace("*", " ").strip() or text.replace("*", ""), fld, False, token.position)
         star = text.find("*")
         if star >= 0:
             raise self.error("* is allowed only at the end of a word", token.position + star)
@@ -304,6 +337,60 @@ class Parser:
         return first.isoformat(), last.isoformat()
 
 
+_BINARY = ("and", "or")
+_UNARY = ("not", "minus")
+
+
+def repair(tokens: list[Token], notices: list[str]) -> list[Token]:
+    """The tokens with what cannot be read as a query dropped, each with a notice: brackets
+    without their partner, empty brackets and phrases, operators without a word where they need
+    one; a field without a value becomes the word it is."""
+    # brackets: pair them; an unpaired one is dropped
+    open_: list[int] = []
+    drop: set[int] = set()
+    for k, t in enumerate(tokens):
+        if t.kind == "lparen":
+            open_.append(k)
+        elif t.kind == "rparen":
+            if open_:
+                open_.pop()
+            else:
+                drop.add(k)
+                notices.append(f"')' at position {t.position + 1} has no '(': ignored")
+    for k in open_:
+        drop.add(k)
+        notices.append(f"'(' at position {tokens[k].position + 1} is never closed: ignored")
+    out = [
+        t for k, t in enumerate(tokens) if k not in drop and not (t.kind == "phrase" and not t.text.strip())
+    ]
+    if len(out) < len(tokens) - len(drop):
+        notices.append("empty quotes: ignored")
+    changed = True
+    while changed:
+        changed = False
+        for k, t in enumerate(out):
+            prev = out[k - 1].kind if k else None
+            nxt = out[k + 1].kind if k + 1 < len(out) else "eof"
+            if t.kind == "lparen" and nxt == "rparen":
+                notices.append(f"empty brackets at position {t.position + 1}: ignored")
+                del out[k : k + 2]
+            elif t.kind in _BINARY and (
+                prev in (None, "lparen", "field", *_BINARY, *_UNARY) or nxt in ("eof", "rparen", *_BINARY)
+            ):
+                notices.append(f"{t.text} at position {t.position + 1} needs a word on each side: ignored")
+                del out[k]
+            elif t.kind in _UNARY and nxt in ("eof", "rparen", *_BINARY):
+                notices.append(f"{t.text} at position {t.position + 1} has nothing to exclude: ignored")
+                del out[k]
+            elif t.kind == "field" and nxt not in ("word", "phrase", "lparen"):
+                out[k] = Token("word", t.text, t.position)
+            else:
+                continue
+            changed = True
+            break
+    return out
+
+
 def _shift(day: str, days: int) -> str:
     return date.fromordinal(date.fromisoformat(day).toordinal() + days).isoformat()
 
@@ -321,3 +408,10 @@ def _only_negative(node: Node) -> bool:
 def parse(query: str) -> Node:
     """Parse a query into its AST, or raise `QueryError` naming the position."""
     return Parser(query).parse()
+
+
+def parse_typed(query: str) -> tuple[Node, list[str]]:
+    """Parse a query as people type it: (AST, notices about what was read as words or dropped)."""
+    parser = Parser(query, lenient=True)
+    node = parser.parse()
+    return node, parser.notices

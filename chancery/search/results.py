@@ -122,6 +122,7 @@ class SearchResult:
     # word -> {spelling: matching documents holding it}, the word itself first (see variants.py)
     variant_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     embedded: int | None = None  # semantic and hybrid: how many documents have vectors
+    notices: list[str] = field(default_factory=list)  # how the query was read: words taken as typed, relaxed
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see README-query.md): key order as documented."""
@@ -140,6 +141,7 @@ class SearchResult:
             out["facets_sample"] = self.facets_sample
         out["variants"] = self.variants
         out["variant_counts"] = self.variant_counts
+        out["notices"] = self.notices
         if self.embedded is not None:
             out["embedded"] = self.embedded
         return out

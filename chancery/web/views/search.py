@@ -20,6 +20,16 @@ api = APIRouter()
 pages = APIRouter()
 
 SORTS = ("relevance", "date", "-date")
+MODES = {  # the search page's mode chooser: value -> label
+    "auto": "best available",
+    "bm25": "words (bm25)",
+    "semantic": "meaning (semantic)",
+    "hybrid": "words and meaning (hybrid)",
+}
+SEMANTIC_MODES = ("semantic", "hybrid")
+NO_VECTORS = (
+    "Semantic and hybrid search need passage vectors: run `chancery embed` (with the semantic extra)."
+)
 COLLECTION_FACET = "collection"  # its values are collection ids: shown by title
 _MARK = re.compile(r"(</?mark>)", re.IGNORECASE)
 
@@ -62,7 +72,7 @@ def search_result(
 ) -> SearchResult:
     """`Archive.search`, with the API's unset options (None) left at their defaults."""
     return archive.search(
-        q, limit=limit, offset=offset, sort=sort or "relevance", facets=facets, mode=mode or "bm25"
+        q, limit=limit, offset=offset, sort=sort or "relevance", facets=facets, mode=mode or "auto"
     )
 
 
@@ -147,7 +157,10 @@ def api_search(
     request: Request,
     q: str = Query(..., min_length=1, description="Query in the Chancery query language"),
     sort: str | None = Query(None, description="relevance (default), date or -date"),
-    mode: str | None = Query(None, description="search mode (bm25, the default)"),
+    mode: str | None = Query(
+        None,
+        description="auto (the default: hybrid when the archive has vectors, else bm25), bm25, semantic, hybrid",
+    ),
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     facets: bool = Query(True, description="Include facet counts and the year histogram"),
@@ -165,7 +178,19 @@ def search_page(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> HTMLResponse:
     archive = archive_of(request)
-    context: dict[str, Any] = {"q": q, "sort": sort, "mode": mode, "sorts": SORTS}
+    semantic = archive.has_vectors()
+    modes = [
+        {"value": m, "label": label, "disabled": m in SEMANTIC_MODES and not semantic}
+        for m, label in MODES.items()
+    ]
+    context: dict[str, Any] = {
+        "q": q,
+        "sort": sort,
+        "mode": mode,
+        "sorts": SORTS,
+        "modes": modes,
+        "mode_help": None if semantic else NO_VECTORS,
+    }
     if not q.strip():
         context.update(stats=archive.stats(), collections=archive.collections())
         return page(request, "search.html", context)
