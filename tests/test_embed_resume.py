@@ -75,7 +75,7 @@ def test_a_killed_embed_resumes_where_it_stopped(db: Path) -> None:
         update_vectors(archive.store, fresh, [doc_id])
         saved, again = store.passages_of(doc_id), fresh.passages_of(doc_id)
         assert saved is not None and again is not None
-        assert np.allclose(saved, again, atol=2e-3)  # float16 on disk
+        assert np.allclose(saved, again, atol=1e-6)
 
 
 def test_parts_are_read_by_a_second_process_and_the_last_wins(tmp_path: Path) -> None:

@@ -6,11 +6,12 @@ extra `chancery[semantic]`, imported only when vectors are computed or a query i
 ~256 word pieces, each embedded as "title + passage", mean-pooled and normalised; a document
 scores as its best passage (max over passages).
 
-Vectors live in `<index>.vectors/`: a base (float16 `vectors.npy`, `owners.npy`, `spans.npy` and
+Vectors live in `<index>.vectors/`: a base (float32 `vectors.npy`, memory-mapped so a fresh process
+starts at once and server workers share the pages; `owners.npy`, `spans.npy` and
 `manifest.json` with the doc ids and text hashes) plus `part-*.npz` files that `update_vectors`
 writes while it runs (only the new rows), so a killed run resumes where it stopped; the end of a run
-folds the parts into the base. In memory the passages are one float32 matrix: a query is one
-matrix-vector product and a max per document (exact, no index to build or drift).
+folds the parts into the base. The passages are one float32 matrix: a query is one matrix-vector
+product and a max per document (exact, no index to build or drift).
 """
 
 from __future__ import annotations
@@ -202,7 +203,9 @@ class VectorStore:
         if state[0] is not None:
             data = orjson.loads((self.path / "manifest.json").read_bytes())
             ids, shas = data["ids"], data["shas"]
-            vectors = np.load(self.path / "vectors.npy").astype(np.float32)
+            vectors = np.load(self.path / "vectors.npy", mmap_mode="r")  # shared by processes, read lazily
+            if vectors.dtype != np.float32:  # written by an older version as float16
+                vectors = vectors.astype(np.float32)
             owners = np.load(self.path / "owners.npy")
             spans = np.load(self.path / "spans.npy")
             if len(vectors) != len(owners) or (len(owners) and int(owners.max()) >= len(ids)):
@@ -223,7 +226,7 @@ class VectorStore:
         self.path.mkdir(parents=True, exist_ok=True)
         parts = list(self.path.glob(PART_GLOB))
         for name, array in (
-            ("vectors", self.vectors.astype(np.float16)),
+            ("vectors", np.asarray(self.vectors, dtype=np.float32)),
             ("owners", self.owners),
             ("spans", self.spans),
         ):
@@ -248,7 +251,7 @@ class VectorStore:
             "ids": np.array([a[0] for a in added]),
             "shas": np.array([a[1] for a in added]),
             "counts": counts,
-            "vectors": np.concatenate([a[2] for a in added]).astype(np.float16),
+            "vectors": np.concatenate([a[2] for a in added]).astype(np.float32),
             "spans": np.concatenate([np.asarray(a[3], dtype=np.int32).reshape(-1, 2) for a in added]),
         }
         name = f"part-{self._part_seq:06d}.npz"
