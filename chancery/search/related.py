@@ -30,6 +30,8 @@ DATED_CANDIDATES = 150
 UNDATED_CANDIDATES = 100
 VECTOR_CANDIDATES = 50
 SHINGLE = 5
+ERA_SEEDS = 8  # dated candidates that date an undated source
+ERA_DAYS = 730
 
 WEIGHTS = {
     "link": 3.0,
@@ -39,6 +41,7 @@ WEIGHTS = {
     "shingles": 3.0,
     "cosine": 2.5,
     "vector": 2.0,
+    "era": 1.0,
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _PROPER = re.compile(r"\b[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?\b")
@@ -91,7 +94,7 @@ def related(
     found.pop(doc_id, None)
     docs = store.documents(list(found))
     scorer = Scorer(source, docs, terms)
-    hits = []
+    scored = []
     for doc in docs:
         why, score = scorer.score(doc, span)
         score += 0.5 * found[doc["id"]]
@@ -104,9 +107,48 @@ def related(
                 score += WEIGHTS["vector"] * max(0.0, sim - 0.4) / 0.6
                 if sim >= 0.6:
                     why.append(f"close in meaning ({sim:.2f})")
-        hits.append(_hit(doc, score, why))
+        scored.append((doc, score, why))
+    if span is None:  # an undated source: its closest dated matches say when it was written
+        scored = _by_era(scored)
+    hits = [_hit(doc, score, why) for doc, score, why in scored]
     hits.sort(key=lambda h: (-h["score"], h["id"]))
     return hits[:limit]
+
+
+def _by_era(
+    scored: list[tuple[dict[str, Any], float, list[str]]],
+) -> list[tuple[dict[str, Any], float, list[str]]]:
+    """Date an undated source by its best dated matches, then score candidates as if it were dated.
+
+    The era is the score-weighted median date of the ERA_SEEDS best dated candidates; a candidate
+    within ERA_DAYS of it gains up to WEIGHTS["era"] (less with the gap), so a paper written decades
+    later about the same people ranks below the documents of the time.
+    """
+    dated = []
+    for doc, score, _ in scored:
+        other = day_span(doc)
+        if other:
+            dated.append((score, (other[0] + other[1]) // 2))
+    dated = sorted(dated, reverse=True)[:ERA_SEEDS]
+    if len(dated) < 2:
+        return scored
+    middles = sorted((day, max(score, 0.0)) for score, day in dated)
+    half, acc, era = sum(w for _, w in middles) / 2, 0.0, middles[-1][0]
+    for day, weight in middles:
+        acc += weight
+        if acc >= half:
+            era = day
+            break
+    out = []
+    for doc, score, why in scored:
+        other = day_span(doc)
+        if other:
+            gap = max(0, other[0] - era, era - other[1])
+            if gap <= ERA_DAYS:
+                score += WEIGHTS["era"] * (1 - gap / (ERA_DAYS + 1))
+                why = [*why, "of the same time as its closest matches"]
+        out.append((doc, score, why))
+    return out
 
 
 # -- candidates ------------------------------------------------------------------------------
@@ -202,7 +244,10 @@ def people(doc: dict[str, Any]) -> dict[str, str]:
         if not words and not entity_id:
             continue
         display = words[-1] if words else (name or entity_id or "")
-        found[entity_id or display.lower()] = display
+        if entity_id:
+            found[entity_id] = display
+        if words:  # the surname too: one side may be resolved to the authority and the other not
+            found.setdefault(words[-1].lower(), display)
     return found
 
 
@@ -251,7 +296,7 @@ class Scorer:
             if gap <= WINDOW_DAYS:
                 score += WEIGHTS["date"] * (1 - gap / (WINDOW_DAYS + 1))
                 why.append("same date window" if gap <= 3 else f"dated {gap} days apart")
-        shared_people = [name for key, name in people(doc).items() if key in self.people]
+        shared_people = list(dict.fromkeys(name for key, name in people(doc).items() if key in self.people))
         text = doc.get("text") or ""
         title = doc.get("title") or ""
         present = set(_PROPER.findall(text)) | set(_PROPER.findall(title))
