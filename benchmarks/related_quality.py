@@ -48,7 +48,7 @@ def related_pairs(archive: Archive, collections: set[str]) -> list[tuple[str, st
     for coll in archive.collections():
         if coll.id not in collections:
             continue
-        docs = archive.documents(coll.id)
+        docs = list(archive.documents(coll.id))
         by_n = {d.n: d.id for d in docs}
         for doc in docs:
             for note in doc.footnotes:

@@ -5,7 +5,9 @@ distinctive words, once within ±14 days of its date and once undated), and from
 when vectors exist. About 200 candidates are then rescored on: links, date proximity, shared people
 (entity ids, senders, recipients, mentions), shared proper names, word-shingle overlap (the same
 telegram printed twice), tf-idf cosine (a paraphrase beside its original) and passage-vector
-similarity. Works without vectors; the score is a weighted sum and each hit lists its reasons.
+similarity; for an undated source, shared correspondents (sender or recipient) stand in for the
+date window. People match by authority id or by surname (one side may be resolved and the other
+not). Works without vectors; the score is a weighted sum and each hit lists its reasons.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ DATED_CANDIDATES = 150
 UNDATED_CANDIDATES = 100
 VECTOR_CANDIDATES = 50
 SHINGLE = 5
-ERA_SEEDS = 8  # dated candidates that date an undated source
-ERA_DAYS = 730
 
 WEIGHTS = {
     "link": 3.0,
@@ -41,7 +41,7 @@ WEIGHTS = {
     "shingles": 3.0,
     "cosine": 2.5,
     "vector": 2.0,
-    "era": 1.0,
+    "parties": 0.5,
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _PROPER = re.compile(r"\b[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?\b")
@@ -108,47 +108,9 @@ def related(
                 if sim >= 0.6:
                     why.append(f"close in meaning ({sim:.2f})")
         scored.append((doc, score, why))
-    if span is None:  # an undated source: its closest dated matches say when it was written
-        scored = _by_era(scored)
     hits = [_hit(doc, score, why) for doc, score, why in scored]
     hits.sort(key=lambda h: (-h["score"], h["id"]))
     return hits[:limit]
-
-
-def _by_era(
-    scored: list[tuple[dict[str, Any], float, list[str]]],
-) -> list[tuple[dict[str, Any], float, list[str]]]:
-    """Date an undated source by its best dated matches, then score candidates as if it were dated.
-
-    The era is the score-weighted median date of the ERA_SEEDS best dated candidates; a candidate
-    within ERA_DAYS of it gains up to WEIGHTS["era"] (less with the gap), so a paper written decades
-    later about the same people ranks below the documents of the time.
-    """
-    dated = []
-    for doc, score, _ in scored:
-        other = day_span(doc)
-        if other:
-            dated.append((score, (other[0] + other[1]) // 2))
-    dated = sorted(dated, reverse=True)[:ERA_SEEDS]
-    if len(dated) < 2:
-        return scored
-    middles = sorted((day, max(score, 0.0)) for score, day in dated)
-    half, acc, era = sum(w for _, w in middles) / 2, 0.0, middles[-1][0]
-    for day, weight in middles:
-        acc += weight
-        if acc >= half:
-            era = day
-            break
-    out = []
-    for doc, score, why in scored:
-        other = day_span(doc)
-        if other:
-            gap = max(0, other[0] - era, era - other[1])
-            if gap <= ERA_DAYS:
-                score += WEIGHTS["era"] * (1 - gap / (ERA_DAYS + 1))
-                why = [*why, "of the same time as its closest matches"]
-        out.append((doc, score, why))
-    return out
 
 
 # -- candidates ------------------------------------------------------------------------------
@@ -229,14 +191,15 @@ def day_span(doc: dict[str, Any]) -> tuple[int, int] | None:
     return day_ordinal(low), day_ordinal(max(low, high or low))
 
 
-def people(doc: dict[str, Any]) -> dict[str, str]:
-    """Person keys (entity id, else lowercased surname) -> display name."""
+def people(doc: dict[str, Any], mentions: bool = True) -> dict[str, str]:
+    """Person keys (entity id, and lowercased surname) -> display name: the senders and
+    recipients, and with `mentions` the people the text names."""
     found: dict[str, str] = {}
     parties = (doc.get("senders") or []) + (doc.get("recipients") or [])
     named = [(p.get("entity_id"), p.get("name")) for p in parties]
     named += [
         (m.get("entity_id"), m.get("entity_name") or m.get("text"))
-        for m in doc.get("mentions") or []
+        for m in (doc.get("mentions") or [] if mentions else [])
         if m.get("type") == "person"
     ]
     for entity_id, name in named:
@@ -271,6 +234,7 @@ class Scorer:
     ):
         self.source = source
         self.people = people(source)
+        self.parties = people(source, mentions=False)
         self.names = {w: wt for w, _, wt in terms if w[:1].isupper() and w not in TITLES}
         self.name_total = sum(self.names.values()) or 1.0
         words = _content(source.get("text") or "")
@@ -302,6 +266,12 @@ class Scorer:
         present = set(_PROPER.findall(text)) | set(_PROPER.findall(title))
         shared_names = [w for w in self.names if w in present and w not in shared_people]
         score += WEIGHTS["people"] * min(len(shared_people), 3)
+        correspondents = list(
+            dict.fromkeys(n for k, n in people(doc, mentions=False).items() if k in self.parties)
+        )
+        if correspondents and not span:  # undated: the same correspondents stand in for the date window
+            score += WEIGHTS["parties"] * min(len(correspondents), 2)
+            why.append("same correspondents: " + ", ".join(correspondents[:3]))
         score += WEIGHTS["names"] * sum(self.names[w] for w in shared_names) / self.name_total
         shared = shared_people + shared_names
         if shared:

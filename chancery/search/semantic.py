@@ -163,7 +163,7 @@ class VectorStore:
         self.owners = np.zeros(0, dtype=np.int32)  # passage -> document row
         self.spans = np.zeros((0, 2), dtype=np.int32)
         self._loaded: tuple[Any, ...] | None = None
-        self._row: dict[str, int] = {}
+        self._row_map: dict[str, int] | None = None  # doc id -> row, built when first needed
         self._starts = np.zeros(0, dtype=np.int64)  # row -> index of its first passage
         self._ends = np.zeros(0, dtype=np.int64)
         self._last: tuple[bytes, np.ndarray] | None = None  # the last query's document scores
@@ -266,6 +266,12 @@ class VectorStore:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def _row(self) -> dict[str, int]:
+        if self._row_map is None:
+            self._row_map = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        return self._row_map
+
     def has(self, doc_id: str) -> bool:
         return doc_id in self._row
 
@@ -293,7 +299,7 @@ class VectorStore:
 
     def _index_rows(self) -> None:
         """Document id -> row, and each row's first passage."""
-        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        self._row_map = None
         self._starts = np.searchsorted(self.owners, np.arange(len(self.ids)))
         self._ends = np.append(self._starts[1:], len(self.owners)).astype(np.int64)
         self._last = None
