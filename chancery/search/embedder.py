@@ -314,7 +314,8 @@ class OnnxEmbedder:
         tokenizer.no_padding()
         tokenizer.no_truncation()
         self.tokenizer = HFStyleTokenizer(tokenizer)  # for passage windows: no truncation, no padding
-        self._model_tokenizer = tokenizer  # the same object (loading it costs ~0.15 s): truncated by `_truncate`
+        # the same object (loading it costs ~0.15 s); model inputs are cut by `_truncate`
+        self._model_tokenizer = tokenizer
 
         # One text per run, one core per run, `threads` runs at once: no padding, no thread-pool
         # synchronisation inside the graph, and a text's vector never depends on the texts embedded
