@@ -435,13 +435,17 @@ class Archive:
         return vectors if len(vectors) else None
 
     def embed(
-        self, progress: Callable[[int, int], None] | None = None, doc_ids: list[str] | None = None
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        doc_ids: list[str] | None = None,
+        save_every: int = 256,
     ) -> dict[str, int]:
-        """Compute vectors for documents not yet embedded or changed since (needs chancery[semantic])."""
+        """Compute vectors for documents not yet embedded or changed since (needs chancery[semantic]);
+        saved every `save_every` passages, so a stopped run resumes where it stopped."""
         from chancery.search.semantic import require_semantic, update_vectors
 
         require_semantic()
-        return update_vectors(self.store, self.vectors(), doc_ids, progress)
+        return update_vectors(self.store, self.vectors(), doc_ids, progress, save_every)
 
     def related(self, doc_id: str, limit: int = 10, use_links: bool = True) -> list[dict[str, Any]]:
         """Documents about the same event or exchange, each with a score and a short "why" list.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,15 @@ from typing import NoReturn
 import orjson
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from chancery.archive import Archive
@@ -299,28 +308,66 @@ def related(
 
 
 @app.command()
-def embed(db: str | None = DbOption) -> None:
-    """Compute passage vectors for documents not yet embedded (needs the semantic extra)."""
+def embed(
+    db: str | None = DbOption,
+    save_every: int = typer.Option(256, "--save-every", min=1, help="Passages embedded between saves"),
+) -> None:
+    """Compute passage vectors for documents not yet embedded (needs the semantic extra).
+
+    Safe to stop: work is saved as it goes and the next run starts where this one stopped."""
     with Archive.open(db) as archive:
         with Progress(
             TextColumn("[bold]embed"),
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("documents"),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
             disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task("", total=None)
+            lines = ProgressLines("embed", "document")  # piped or logged: a line every 15 s
+
+            def update(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+                if not console.is_terminal:
+                    lines(done, total)
+
             try:
-                report = archive.embed(lambda done, total: progress.update(task, completed=done, total=total))
+                report = archive.embed(update, save_every=save_every)
             except ChanceryError as exc:
                 _fail(str(exc))
+    resumed = f" (kept {report['resumed']} from an interrupted run)" if report.get("resumed") else ""
     console.print(
         f"embedded {plural(report['embedded'], 'document')} ({plural(report['passages'], 'passage')}), "
-        f"{report['unchanged']} unchanged, {report['removed']} removed",
+        f"{report['unchanged']} unchanged{resumed}, {report['removed']} removed",
         highlight=False,
     )
+
+
+class ProgressLines:
+    """Progress as plain lines on stderr, for runs whose output is not a terminal."""
+
+    def __init__(self, what: str, unit: str, every: float = 15.0) -> None:
+        self.what, self.unit, self.every = what, unit, every
+        self.start = self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == 0:
+            console.print(f"{self.what}: {plural(total, self.unit)} to do", highlight=False)
+        elif now - self.last >= self.every or done == total:
+            self.last = now
+            rate = done / max(now - self.start, 1e-9)
+            left = (total - done) / rate if rate else 0.0
+            console.print(
+                f"{self.what}: {done:,}/{total:,} {self.unit}s ({100 * done / max(total, 1):.0f}%), "
+                f"{rate:.1f}/s, about {left / 60:.0f} min left",
+                highlight=False,
+            )
 
 
 @app.command()

@@ -310,7 +310,7 @@ def test_timeline_buckets_by_month(client: TestClient) -> None:
     assert body["total"] == 3
     assert body["buckets"] == [{"month": "1945-06", "count": 1}, {"month": "1945-07", "count": 2}]
     assert "quote" in error_of(client.get("/api/timeline", params={"q": '"'}), 400)
-    assert error_of(client.get("/api/timeline"), 422)
+    assert client.get("/api/timeline").json()["total"] > 3  # no query: the whole archive (test_timeline.py)
 
 
 def test_correspondence_edges(client: TestClient) -> None:

@@ -31,6 +31,10 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
                 "dfat", "volume-7-1944.tar.gz"
             ),  # mentions Soong; DFAT 1945 (volume 8) is not in the corpus
             corpus_path("frus", "volumes", "frus1951v07p2.xml.gz"),  # Korea and China: the Sino-Soviet treaty
+            # the distractors: a 1972 NSC paper on China and a 1970 editorial note that name
+            # Truman, Stalin, Roosevelt and Harriman decades after the exchange
+            corpus_path("frus", "volumes", "frus1969-76ve13.xml.gz"),
+            corpus_path("frus", "volumes", "frus1969-76v01.xml.gz"),
         ]
     )
     assert report.ok, report.failures
@@ -50,6 +54,16 @@ def test_soong_cable_ranks_at_the_top_for_the_harriman_telegram(archive: Archive
     cable = next(h for h in hits if h["id"] == SOONG_CABLE)
     reasons = " ".join(cable["why"])
     assert "Harriman" in reasons and "Soong" in reasons
+
+
+def test_the_exchange_ranks_above_later_papers_about_the_same_people(archive: Archive):
+    hits = archive.related(SEED_FRUS, limit=10)
+    ids = _ids(hits)
+    later = [h["id"] for h in hits if (h.get("date") or "0")[:4] >= "1960"]
+    assert later, "the distractor volumes should still offer candidates"
+    assert ids.index(SOONG_CABLE) < min(ids.index(i) for i in later)
+    cable = hits[ids.index(SOONG_CABLE)]
+    assert any(w.startswith("same correspondents: Harriman") for w in cable["why"])
 
 
 def test_related_is_symmetric_enough(archive: Archive):

@@ -5,7 +5,9 @@ distinctive words, once within ±14 days of its date and once undated), and from
 when vectors exist. About 200 candidates are then rescored on: links, date proximity, shared people
 (entity ids, senders, recipients, mentions), shared proper names, word-shingle overlap (the same
 telegram printed twice), tf-idf cosine (a paraphrase beside its original) and passage-vector
-similarity. Works without vectors; the score is a weighted sum and each hit lists its reasons.
+similarity; for an undated source, shared correspondents (sender or recipient) stand in for the
+date window. People match by authority id or by surname (one side may be resolved and the other
+not). Works without vectors; the score is a weighted sum and each hit lists its reasons.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ WEIGHTS = {
     "shingles": 3.0,
     "cosine": 2.5,
     "vector": 2.0,
+    "parties": 0.5,
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _PROPER = re.compile(r"\b[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?\b")
@@ -91,7 +94,7 @@ def related(
     found.pop(doc_id, None)
     docs = store.documents(list(found))
     scorer = Scorer(source, docs, terms)
-    hits = []
+    scored = []
     for doc in docs:
         why, score = scorer.score(doc, span)
         score += 0.5 * found[doc["id"]]
@@ -104,7 +107,8 @@ def related(
                 score += WEIGHTS["vector"] * max(0.0, sim - 0.4) / 0.6
                 if sim >= 0.6:
                     why.append(f"close in meaning ({sim:.2f})")
-        hits.append(_hit(doc, score, why))
+        scored.append((doc, score, why))
+    hits = [_hit(doc, score, why) for doc, score, why in scored]
     hits.sort(key=lambda h: (-h["score"], h["id"]))
     return hits[:limit]
 
@@ -187,14 +191,15 @@ def day_span(doc: dict[str, Any]) -> tuple[int, int] | None:
     return day_ordinal(low), day_ordinal(max(low, high or low))
 
 
-def people(doc: dict[str, Any]) -> dict[str, str]:
-    """Person keys (entity id, else lowercased surname) -> display name."""
+def people(doc: dict[str, Any], mentions: bool = True) -> dict[str, str]:
+    """Person keys (entity id, and lowercased surname) -> display name: the senders and
+    recipients, and with `mentions` the people the text names."""
     found: dict[str, str] = {}
     parties = (doc.get("senders") or []) + (doc.get("recipients") or [])
     named = [(p.get("entity_id"), p.get("name")) for p in parties]
     named += [
         (m.get("entity_id"), m.get("entity_name") or m.get("text"))
-        for m in doc.get("mentions") or []
+        for m in (doc.get("mentions") or [] if mentions else [])
         if m.get("type") == "person"
     ]
     for entity_id, name in named:
@@ -202,7 +207,10 @@ def people(doc: dict[str, Any]) -> dict[str, str]:
         if not words and not entity_id:
             continue
         display = words[-1] if words else (name or entity_id or "")
-        found[entity_id or display.lower()] = display
+        if entity_id:
+            found[entity_id] = display
+        if words:  # the surname too: one side may be resolved to the authority and the other not
+            found.setdefault(words[-1].lower(), display)
     return found
 
 
@@ -226,6 +234,7 @@ class Scorer:
     ):
         self.source = source
         self.people = people(source)
+        self.parties = people(source, mentions=False)
         self.names = {w: wt for w, _, wt in terms if w[:1].isupper() and w not in TITLES}
         self.name_total = sum(self.names.values()) or 1.0
         words = _content(source.get("text") or "")
@@ -251,12 +260,18 @@ class Scorer:
             if gap <= WINDOW_DAYS:
                 score += WEIGHTS["date"] * (1 - gap / (WINDOW_DAYS + 1))
                 why.append("same date window" if gap <= 3 else f"dated {gap} days apart")
-        shared_people = [name for key, name in people(doc).items() if key in self.people]
+        shared_people = list(dict.fromkeys(name for key, name in people(doc).items() if key in self.people))
         text = doc.get("text") or ""
         title = doc.get("title") or ""
         present = set(_PROPER.findall(text)) | set(_PROPER.findall(title))
         shared_names = [w for w in self.names if w in present and w not in shared_people]
         score += WEIGHTS["people"] * min(len(shared_people), 3)
+        correspondents = list(
+            dict.fromkeys(n for k, n in people(doc, mentions=False).items() if k in self.parties)
+        )
+        if correspondents and not span:  # undated: the same correspondents stand in for the date window
+            score += WEIGHTS["parties"] * min(len(correspondents), 2)
+            why.append("same correspondents: " + ", ".join(correspondents[:3]))
         score += WEIGHTS["names"] * sum(self.names[w] for w in shared_names) / self.name_total
         shared = shared_people + shared_names
         if shared:

