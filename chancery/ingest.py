@@ -232,7 +232,9 @@ def catch_up(
         if position == UNBUILT:
             return rebuild(store, writer)
         last = store.last_change()
-        if last < position:  # the store holds fewer changes than the index: not the index's store
+        # Fewer changes than the index holds: another store, or one restored from an older backup.
+        # Before the horizon: changes this index lacks may have been compacted away.
+        if last < position or position < store.feed_horizon():
             return rebuild(store, writer)
         if last == position:
             return 0
@@ -240,6 +242,8 @@ def catch_up(
         for _, doc_id, op in store.changes_since(position, None):
             todo.pop(doc_id, None)
             todo[doc_id] = op
+        if position < store.feed_horizon():  # compacted while they were read
+            return rebuild(store, writer)
         todo_items = [(i, op) for i, op in todo.items() if op != "upsert" or i not in fresh]
         _apply(store, writer, todo_items)
         crash_point("index-commit")
