@@ -122,6 +122,7 @@ class Archive:
             workers or self.settings.reader_workers(),
             format,
             on_item,
+            self.settings,
         )
         keep = self.settings.feed_keep
         if self.store.last_change() - self.store.feed_horizon() > 2 * keep:  # now and then, not each time

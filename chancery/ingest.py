@@ -177,10 +177,12 @@ def ingest_paths(
     workers: int,
     format: str | None = None,
     on_item: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
 ) -> IngestReport:
     """Ingest every file under `paths` into `store` and `index` (see `Archive.ingest`).
 
-    `context` enriches the documents; `workers` processes read the files (1 reads here).
+    `context` enriches the documents; `workers` processes read the files (1 reads here);
+    `settings.follow_symlinks` says whether links inside folders are read.
     """
     report = IngestReport()
     feed = index.writer()
@@ -189,7 +191,7 @@ def ingest_paths(
     try:
         readers = _Readers(workers, format, context)
         try:
-            for entry, result in readers.results(writer.screen(iter_source_items(paths))):
+            for entry, result in readers.results(writer.screen(iter_source_items(paths, settings))):
                 if isinstance(entry, SourceFailure):
                     (report.warnings if entry.warning else report.failures).append(str(entry.error))
                     path = entry.error.path
@@ -302,7 +304,7 @@ class _Writer:
                 yield entry
                 continue
             self.report.files += 1
-            self.report.bytes += len(entry.data)
+            self.report.bytes += entry.size
             sha = entry.sha256
             yield (entry, sha if self._needs_reading(entry, sha) else None)
 
