@@ -10,6 +10,7 @@ or 2 (8+ letters) that share the first letter, most frequent first.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from typing import Any
 
@@ -54,6 +55,9 @@ class Variants:
         self._surnames: dict[str, list[list[str]]] | None = None
         self._surnames_key: int = -1
         self._vocab: dict[tuple[Any, str, str], tuple[list[str], list[int]]] = {}
+        # One build of each table at a time: a server's first concurrent searches would otherwise
+        # each build it (on PostgreSQL, all over one connection: minutes of queueing).
+        self._building = threading.Lock()
 
     # -- authority records ------------------------------------------------------------------
     def authority(self, text: str) -> list[str]:
@@ -86,7 +90,11 @@ class Variants:
 
     def _surname_table(self, store: Store) -> dict[str, list[list[str]]]:
         count = store.count_entities()
-        if self._surnames is None or count != self._surnames_key:
+        if self._surnames is not None and count == self._surnames_key:
+            return self._surnames
+        with self._building:
+            if self._surnames is not None and count == self._surnames_key:
+                return self._surnames
             table: dict[str, list[list[str]]] = {}
             for entity in store.iter_entities("person"):
                 names = [entity["name"], *(entity.get("variants") or [])]
@@ -114,8 +122,10 @@ class Variants:
     ) -> tuple[list[str], list[int]]:
         cache_key = (key, field, letter)
         if cache_key not in self._vocab:
-            if any(k[0] != key for k in self._vocab):
-                self._vocab.clear()
-            pairs = [(t, c) for t, c in searcher.terms_with_prefix(field, letter) if t.isalpha()]
-            self._vocab[cache_key] = ([t for t, _ in pairs], [c for _, c in pairs])
+            with self._building:
+                if cache_key not in self._vocab:
+                    if any(k[0] != key for k in self._vocab):
+                        self._vocab.clear()
+                    pairs = [(t, c) for t, c in searcher.terms_with_prefix(field, letter) if t.isalpha()]
+                    self._vocab[cache_key] = ([t for t, _ in pairs], [c for _, c in pairs])
         return self._vocab[cache_key]
