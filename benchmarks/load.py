@@ -17,6 +17,8 @@ loopback only, the server and the ingest are stopped at the end, a built archive
 
     python benchmarks/load.py --build frus1949v07p1.xml.gz ... volume-7-1944 --ingest volume-8-1945
     python benchmarks/load.py --db /tmp/chancery-full/full.db --ingest ../shared/corpus/dfat/...
+    python benchmarks/load.py --db postgresql://127.0.0.1/d7load --workers 1 \
+        --node-index /tmp/node1.index /tmp/node2.index --ingest-index /tmp/writer.index --ingest ...
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -68,13 +71,21 @@ def chancery(*args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "chancery", *args], **kwargs)
 
 
-def start_server(db: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def with_index(index: str | None) -> dict[str, str]:
+    """The environment of a process using the search index directory `index` (None: the default)."""
+    return {**os.environ, "CHANCERY_INDEX": index} if index else dict(os.environ)
+
+
+def start_server(
+    db: str, port: int, workers: int, log: Path, index: str | None = None
+) -> subprocess.Popen[bytes]:
+    """`chancery serve` (a node: with `index`, its own search index directory)."""
     out = log.open("w")
     process = chancery(
         "serve", "--db", db, "--host", HOST, "--port", str(port), "--workers", str(workers),
-        stdout=out, stderr=subprocess.STDOUT,
+        stdout=out, stderr=subprocess.STDOUT, env=with_index(index),
     )  # fmt: skip
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # a node without an index builds it from the store first
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://{HOST}:{port}/robots.txt", timeout=2).raise_for_status()
@@ -163,14 +174,21 @@ def client_for(port: int, connections: int) -> httpx.AsyncClient:
 
 
 async def open_loop(
-    port: int, readers: int, seconds: float, doc_ids: list[str], seed: int, until: asyncio.Event | None = None
+    ports: list[int],
+    readers: int,
+    seconds: float,
+    doc_ids: list[str],
+    seed: int,
+    until: asyncio.Event | None = None,
 ) -> dict[str, Any]:
     """`readers` readers, each sending a request every uniform(1, 3) s whether or not the last
-    one was answered; runs `seconds` (or until `until` is set, if sooner)."""
+    one was answered; runs `seconds` (or until `until` is set, if sooner). With several nodes
+    (`ports`), each request goes to one of them at random."""
     recorder = Recorder()
     rng = random.Random(seed)
     tasks: list[asyncio.Task[None]] = []
-    async with client_for(port, readers * 2) as client:
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(client_for(p, readers * 2)) for p in ports]
         start = time.perf_counter()
         end = start + seconds
 
@@ -179,7 +197,7 @@ async def open_loop(
             at = start + own.uniform(0, 3)  # readers arrive spread over the first seconds
             while at < end and not (until and until.is_set()):
                 await asyncio.sleep(max(0.0, at - time.perf_counter()))
-                kind = own.choice(KINDS)
+                kind, client = own.choice(KINDS), own.choice(clients)
                 tasks.append(
                     asyncio.create_task(recorder.fetch(client, kind, pick_path(kind, own, doc_ids), at))
                 )
@@ -192,14 +210,17 @@ async def open_loop(
 
 
 async def closed_loop(
-    port: int, clients: int, seconds: float, kind: str, doc_ids: list[str], seed: int
+    ports: list[int], clients: int, seconds: float, kind: str, doc_ids: list[str], seed: int
 ) -> dict[str, Any]:
-    """`clients` clients each sending its next `kind` request as soon as the last is answered."""
+    """`clients` clients each sending its next `kind` request as soon as the last is answered
+    (client n to node n mod nodes)."""
     recorder = Recorder()
-    async with client_for(port, clients) as client:
+    async with AsyncExitStack() as stack:
+        nodes = [await stack.enter_async_context(client_for(p, clients)) for p in ports]
         end = time.perf_counter() + seconds
 
         async def one(n: int) -> None:
+            client = nodes[n % len(nodes)]
             rng = random.Random(seed * 1000 + n)
             while time.perf_counter() < end:
                 await recorder.fetch(client, kind, pick_path(kind, rng, doc_ids), time.perf_counter())
@@ -223,11 +244,12 @@ def sample_doc_ids(port: int, count: int, seed: int) -> list[str]:
 
 
 async def during_ingest(
-    args: argparse.Namespace, db: str, port: int, doc_ids: list[str], log: Path
+    args: argparse.Namespace, db: str, ports: list[int], doc_ids: list[str], log: Path
 ) -> dict[str, Any]:
-    """The open loop while `chancery ingest` runs on the served archive."""
+    """The open loop while `chancery ingest` runs on the served archive (with `--ingest-index`,
+    its own index: a third node's, on PostgreSQL)."""
     out = log.open("w")
-    env = dict(os.environ)
+    env = with_index(args.ingest_index)
     if args.ingest_workers:
         env["CHANCERY_WORKERS"] = str(args.ingest_workers)
     nice = (lambda: os.nice(args.ingest_nice)) if args.ingest_nice else None  # noqa: E731
@@ -243,7 +265,7 @@ async def during_ingest(
         finished.set()
 
     watcher = asyncio.create_task(watch())
-    result = await open_loop(port, args.readers, args.max_ingest_seconds, doc_ids, args.seed + 1, finished)
+    result = await open_loop(ports, args.readers, args.max_ingest_seconds, doc_ids, args.seed + 1, finished)
     await watcher
     ingest_seconds = time.perf_counter() - started
     stop(ingest)
@@ -287,33 +309,45 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace, db: str, workdir: Path) -> dict[str, Any]:
-    port = free_port()
-    server = start_server(db, port, args.workers, workdir / "serve.log")
-    report: dict[str, Any] = {"workers": args.workers, "readers": args.readers, "clients": args.clients}
+    indexes: list[str | None] = list(args.node_index or [None])
+    ports = [free_port() for _ in indexes]
+    servers = []
+    report: dict[str, Any] = {
+        "nodes": len(ports),
+        "workers": args.workers,
+        "readers": args.readers,
+        "clients": args.clients,
+        "store": "postgresql" if db.startswith(("postgresql://", "postgres://")) else "sqlite",
+    }
     try:
+        for n, (port, index) in enumerate(zip(ports, indexes, strict=True)):
+            started = time.perf_counter()
+            servers.append(start_server(db, port, args.workers, workdir / f"serve{n}.log", index))
+            report[f"node{n}_start_seconds"] = round(time.perf_counter() - started, 1)
         try:
-            doc_ids = sample_doc_ids(port, 300, args.seed)
+            doc_ids = sample_doc_ids(ports[0], 300, args.seed)
         except SystemExit as exc:
-            raise SystemExit(f"{exc}\nserver log: {(workdir / 'serve.log').read_text()[-3000:]}") from None
+            raise SystemExit(f"{exc}\nserver log: {(workdir / 'serve0.log').read_text()[-3000:]}") from None
         report["load_average_start"] = [round(x, 2) for x in os.getloadavg()]
         singles = {}
         for kind in KINDS:
-            singles[kind] = await closed_loop(port, 1, args.single_seconds, kind, doc_ids, args.seed)
+            singles[kind] = await closed_loop(ports, 1, args.single_seconds, kind, doc_ids, args.seed)
         report["single_client"] = {"kinds": singles}
-        report["idle"] = await open_loop(port, args.readers, args.seconds, doc_ids, args.seed)
+        report["idle"] = await open_loop(ports, args.readers, args.seconds, doc_ids, args.seed)
         report["load_average_idle"] = [round(x, 2) for x in os.getloadavg()]
         if args.ingest:
-            report["ingest"] = await during_ingest(args, db, port, doc_ids, workdir / "ingest.log")
+            report["ingest"] = await during_ingest(args, db, ports, doc_ids, workdir / "ingest.log")
             report["load_average_ingest"] = [round(x, 2) for x in os.getloadavg()]
         else:
             report["ingest"] = {"kinds": {}}
         report["saturation"] = {
-            kind: await closed_loop(port, args.clients, args.saturation_seconds, kind, doc_ids, args.seed)
+            kind: await closed_loop(ports, args.clients, args.saturation_seconds, kind, doc_ids, args.seed)
             for kind in ("api_search", "search_page")
         }
         report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
-        stop(server)
+        for server in servers:
+            stop(server)
     return report
 
 
@@ -322,12 +356,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--db", help="an existing archive to serve (left unchanged unless --ingest)")
+    source.add_argument(
+        "--db", help="an existing archive (path or postgresql:// URL) to serve (unchanged unless --ingest)"
+    )
     source.add_argument("--build", nargs="+", help="files to ingest into a temporary archive first")
     parser.add_argument("--ingest", nargs="*", default=[], help="files ingested during the second open loop")
     parser.add_argument("--ingest-nice", type=int, default=0, help="run the ingest at this niceness")
     parser.add_argument("--ingest-workers", type=int, default=0, help="$CHANCERY_WORKERS for the ingest")
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--workers", type=int, default=2, help="server processes per node")
+    parser.add_argument(
+        "--node-index", nargs="+", help="serve one node per index directory (on a postgresql:// --db)"
+    )
+    parser.add_argument("--ingest-index", help="the ingest's own index directory (a third node's)")
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60, help="idle open-loop phase")

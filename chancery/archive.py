@@ -123,7 +123,7 @@ class Archive:
         """
         if context is None and self.settings.shipped_authority and not self.store.count_entities():
             self.load_authority([])
-        return ingest_paths(
+        report = ingest_paths(
             self.store,
             self.index,
             list(paths),
@@ -132,7 +132,12 @@ class Archive:
             format,
             on_item,
             self.pages,
+            self.settings,
         )
+        keep = self.settings.feed_keep
+        if self.store.last_change() - self.store.feed_horizon() > 2 * keep:  # now and then, not each time
+            self.compact(keep)
+        return report
 
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
         """Resolve references into links and infer missing dates (all documents when no ids).
@@ -244,6 +249,20 @@ class Archive:
         thread = threading.Thread(target=run, name="chancery-follow", daemon=True)
         thread.start()
         return thread
+
+    def compact(self, keep: int | None = None) -> dict[str, int]:
+        """Compact the store's change feed: keep the last `keep` changes (default $CHANCERY_FEED_KEEP)
+        whole and, before them, only each document's latest change and no deletions. An index
+        positioned before the new horizon (a node long stopped) is rebuilt from the store when it
+        next catches up. Returns the changes removed, the horizon and the changes left."""
+        keep = self.settings.feed_keep if keep is None else max(0, keep)
+        removed = self.store.compact_changes(self.store.last_change() - keep)
+        return {
+            "removed": removed,
+            "horizon": self.store.feed_horizon(),
+            "last_change": self.store.last_change(),
+            "changes": len(self.store.changes_since(0)),
+        }
 
     def reindex(self) -> int:
         """Rebuild the search index from the store beside the live one, then swap them atomically.

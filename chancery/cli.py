@@ -33,6 +33,7 @@ from chancery.search.results import SearchResult
 from chancery.sources.files import count_source_files
 from chancery.sources.ocr import COUNTERS as OCR_COUNTERS
 from chancery.sources.ocr import configure_for_archive as configure_ocr
+from chancery.store import open_store
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
@@ -275,6 +276,42 @@ def reindex(db: str | None = DbOption) -> None:
     with Archive.open(db) as archive:
         n = archive.reindex()
     console.print(f"reindexed {plural(n, 'document')}")
+
+
+@app.command()
+def compact(
+    db: str | None = DbOption,
+    keep: int | None = typer.Option(
+        None, "--keep", help="Latest changes kept whole (default $CHANCERY_FEED_KEEP, 100,000)"
+    ),
+    json: bool = JsonOption,
+) -> None:
+    """Compact the change feed: before the last KEEP changes, only each document's latest one."""
+    with Archive.open(db) as archive:
+        data = archive.compact(keep)
+    if json:
+        _print_json(data)
+        return
+    console.print(
+        f"removed {plural(data['removed'], 'change')}; horizon {data['horizon']}, "
+        f"{plural(data['changes'], 'change')} left (latest {data['last_change']})"
+    )
+
+
+@app.command()
+def backup(
+    target: Path = typer.Argument(..., help="The copy to write (must not exist yet)"),
+    db: str | None = DbOption,
+) -> None:
+    """Copy a SQLite archive consistently while it is in use (PostgreSQL: pg_dump; docs/deploy.md)."""
+    store = open_store(db)
+    try:
+        store.backup(str(target))
+    except ChanceryError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"backed up {store.url} to {target} (the search index is rebuilt from it on restore)")
 
 
 @app.command()

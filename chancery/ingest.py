@@ -206,11 +206,13 @@ def ingest_paths(
     format: str | None = None,
     on_item: Callable[[str], None] | None = None,
     pages: PageStore | None = None,
+    settings: Settings | None = None,
 ) -> IngestReport:
     """Ingest every file under `paths` into `store` and `index` (see `Archive.ingest`).
 
     `context` enriches the documents; `workers` processes read the files (1 reads here);
     `pages` stores the page images and originals of PDFs and scans.
+    `settings.follow_symlinks` says whether links inside folders are read.
     """
     report = IngestReport()
     feed = index.writer()
@@ -219,7 +221,7 @@ def ingest_paths(
     try:
         readers = _Readers(workers, format, context, pages)
         try:
-            for entry, result in readers.results(writer.screen(iter_source_items(paths))):
+            for entry, result in readers.results(writer.screen(iter_source_items(paths, settings))):
                 if isinstance(entry, SourceFailure):
                     (report.warnings if entry.warning else report.failures).append(str(entry.error))
                     path = entry.error.path
@@ -262,7 +264,9 @@ def catch_up(
         if position == UNBUILT:
             return rebuild(store, writer)
         last = store.last_change()
-        if last < position:  # the store holds fewer changes than the index: not the index's store
+        # Fewer changes than the index holds: another store, or one restored from an older backup.
+        # Before the horizon: changes this index lacks may have been compacted away.
+        if last < position or position < store.feed_horizon():
             return rebuild(store, writer)
         if last == position:
             return 0
@@ -270,6 +274,8 @@ def catch_up(
         for _, doc_id, op in store.changes_since(position, None):
             todo.pop(doc_id, None)
             todo[doc_id] = op
+        if position < store.feed_horizon():  # compacted while they were read
+            return rebuild(store, writer)
         todo_items = [(i, op) for i, op in todo.items() if op != "upsert" or i not in fresh]
         _apply(store, writer, todo_items)
         crash_point("index-commit")
@@ -335,7 +341,7 @@ class _Writer:
                 yield entry
                 continue
             self.report.files += 1
-            self.report.bytes += len(entry.data)
+            self.report.bytes += entry.size
             sha = entry.sha256
             yield (entry, sha if self._needs_reading(entry, sha) else None)
 

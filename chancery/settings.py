@@ -16,6 +16,9 @@ DEFAULT_MAX_LINE_BYTES = 1024 * 1024
 DEFAULT_MAX_FRONT_MATTER_BYTES = 64 * 1024
 DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
 DEFAULT_MAX_XML_TAGS = 2_000_000  # a FRUS volume has under 100,000; each costs ~300 bytes parsed
+# Changes kept whole in the feed (a node further behind rebuilds its index from the store: about
+# as costly as replaying this many changes on the full corpus).
+DEFAULT_FEED_KEEP = 100_000
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -38,6 +41,7 @@ class Settings:
     follow_symlinks: bool = False  # $CHANCERY_FOLLOW_SYMLINKS (ingest --follow-symlinks): links in folders
     ner: str = ""  # $CHANCERY_NER: "spacy" to add spaCy's entity detection
     disable_semantic: bool = False  # $CHANCERY_DISABLE_SEMANTIC: act as if the extra were missing
+    feed_keep: int = DEFAULT_FEED_KEEP  # $CHANCERY_FEED_KEEP: changes kept whole before compaction
     ingest_wait: float = 30.0  # $CHANCERY_INGEST_WAIT: seconds an ingest waits for another index writer
     crash_at: str = ""  # $CHANCERY_CRASH_AT=stage:n, a test hook (chancery/crashpoint.py)
     shipped_authority: bool = True  # $CHANCERY_SHIPPED_AUTHORITY=0: a new archive starts without it
@@ -73,6 +77,7 @@ class Settings:
             follow_symlinks=env.get("CHANCERY_FOLLOW_SYMLINKS", "").lower() in ("1", "true", "yes"),
             ner=env.get("CHANCERY_NER", "").lower(),
             disable_semantic=bool(env.get("CHANCERY_DISABLE_SEMANTIC")),
+            feed_keep=_int(env, "CHANCERY_FEED_KEEP", DEFAULT_FEED_KEEP),
             ingest_wait=float(env.get("CHANCERY_INGEST_WAIT") or 30),
             crash_at=env.get("CHANCERY_CRASH_AT", ""),
             shipped_authority=env.get("CHANCERY_SHIPPED_AUTHORITY", "1").lower() not in ("0", "no", "false"),

@@ -86,6 +86,7 @@ SLOW_MODULES = {
     "test_related.py",  # a module archive of seeds and real volumes
     "test_embed_resume.py",  # a real chancery embed process killed, then resumed
     "test_timeline.py",  # a served archive and chromium
+    "test_deploy.py",  # compaction, backup/restore, pg_dump/pg_restore, two serving nodes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
     "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine
     "test_web_phone.py",  # chromium at phone width over a served archive
@@ -113,7 +114,13 @@ SLOW_TESTS = {
     "test_entities_cables.py::test_gold_entity_lists_in_both_layouts",
     "test_pdf_ingest.py::test_folder_ingests_in_one_command_and_reingest_does_no_ocr",  # OCR of a folder
 }
-BROWSER_MODULES = {"test_web_browser.py", "test_web_phone.py", "test_reader_pages.py", "test_web_modes.py", "test_timeline.py"}
+BROWSER_MODULES = {
+    "test_web_browser.py",
+    "test_web_phone.py",
+    "test_reader_pages.py",
+    "test_web_modes.py",
+    "test_timeline.py",
+}
 # Parametrized whole-corpus tests whose cases are spread over the xdist workers instead of one worker.
 SPREAD_TESTS = {"test_frus_tei.py::test_every_volume_counts_match"}
 # Fixtures that reach PostgreSQL; a test parametrized with "postgres" does too.

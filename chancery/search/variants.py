@@ -19,6 +19,7 @@ a quoted single word (`"soong"`) is searched exactly.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -115,6 +116,9 @@ class Variants:
         self.store = store
         self.off = off
         self._shared: dict[str, _Table] = {}
+        # One build of the table at a time: a server's first concurrent searches would otherwise
+        # each build it (on PostgreSQL, all over one connection: minutes of queueing).
+        self._building = threading.Lock()
 
     def without(self, off: frozenset[str]) -> Variants:
         """This finder with the spellings `off` turned off (shares the cached table)."""
@@ -122,6 +126,7 @@ class Variants:
             return self
         view = Variants(self.store, self.off | off)
         view._shared = self._shared
+        view._building = self._building
         return view
 
     def authority(self, text: str) -> list[str]:
@@ -210,7 +215,12 @@ class Variants:
         assert store is not None
         key = store.count_entities()
         table = self._shared.get("table")
-        if table is None or table.key != key:
+        if table is not None and table.key == key:
+            return table
+        with self._building:
+            table = self._shared.get("table")
+            if table is not None and table.key == key:
+                return table
             table = _Table(key)
             for entity in store.iter_entities("person"):
                 recorded = [entity["name"], *(entity.get("variants") or [])]
@@ -222,7 +232,7 @@ class Variants:
                     table.words.setdefault(w, set()).add(index)
             table.vocabulary = list(table.words)
             self._shared["table"] = table
-        return table
+            return table
 
 
 def _spelled(query: str, word: str) -> bool:

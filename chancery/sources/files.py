@@ -22,17 +22,54 @@ PACK_COMMENT = b"chancery: page images of one folder"  # marks the ZIP of a --pa
 PAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}  # grouped by folder under --pages-per-folder
 
 
-@dataclass
 class SourceItem:
-    """One logical input file: its display path (with `!member` for archives) and bytes."""
+    """One logical input file: its display path (with `!member` for archives) and bytes.
 
-    path: str
-    data: bytes
-    name: str  # the file's own name without compression suffix, e.g. "frus1949v07p1.xml"
+    A file on disk is read lazily (`SourceItem.of_file`): listing it only streams it through
+    sha256, and its bytes are read where `data` is first used (in an ingest's reader process),
+    so the process that lists and stores files never holds whole files.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes | None = None,
+        name: str = "",
+        *,
+        file: Path | None = None,
+        sha256: str | None = None,
+        size: int | None = None,
+    ) -> None:
+        self.path, self.name = path, name  # name: without compression suffix, "frus1949v07p1.xml"
+        self._data, self._file, self._sha256 = data, file, sha256
+        self.size = len(data) if data is not None else size or 0  # bytes (decompressed)
+
+    @classmethod
+    def of_file(cls, path: Path) -> SourceItem:
+        """A plain or gzipped file, hashed now (limits checked) and read when `data` is used."""
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in _file_chunks(path):
+            digest.update(chunk)
+            size += len(chunk)
+        name = path.name[:-3] if _is_gzip(path) else path.name
+        return cls(str(path), None, name, file=path, sha256=digest.hexdigest(), size=size)
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            assert self._file is not None
+            data = b"".join(_file_chunks(self._file))
+            if hashlib.sha256(data).hexdigest() != self._sha256:
+                raise SourceError(self.path, "the file changed while it was being ingested; run again")
+            self._data = data
+        return self._data
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256(self.data).hexdigest()
+        return self._sha256
 
     @property
     def suffix(self) -> str:
@@ -58,7 +95,11 @@ def limits() -> Settings:
 
 def _gunzip_stream(path: str, read: Callable[[int], bytes], cap: int) -> bytes:
     """Decompress gzip data read in chunks, stopping at `cap` bytes: a gzip bomb is refused, not expanded."""
-    chunks: list[bytes] = []
+    return b"".join(_gunzip_chunks(path, read, cap))
+
+
+def _gunzip_chunks(path: str, read: Callable[[int], bytes], cap: int) -> Iterator[bytes]:
+    """`_gunzip_stream` a chunk at a time (hashing a file needs no more than a chunk in memory)."""
     size = 0
     decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
     step = 1 << 20
@@ -68,15 +109,14 @@ def _gunzip_stream(path: str, read: Callable[[int], bytes], cap: int) -> bytes:
             if not raw:
                 break
             chunk = decomp.decompress(raw, cap + 1 - size)
-            chunks.append(chunk)
             size += len(chunk)
             if size > cap:
                 raise SourceError(path, f"decompresses to more than {cap} bytes (the limit); refused")
+            yield chunk
         if not decomp.eof:
             raise SourceError(path, "gzip data is cut off (truncated file)")
     except zlib.error as exc:
         raise SourceError(path, f"corrupt gzip data ({exc})") from None
-    return b"".join(chunks)
 
 
 def _gunzip(path: str, raw: bytes, cap: int | None = None) -> bytes:
@@ -90,14 +130,6 @@ def _gunzip(path: str, raw: bytes, cap: int | None = None) -> bytes:
         return raw[pos - n : pos]
 
     return _gunzip_stream(path, read, cap)
-
-
-def _read_file(path: Path) -> bytes:
-    size = path.stat().st_size
-    cap = limits().max_file_bytes
-    if size > cap:
-        raise SourceError(str(path), f"file is {size} bytes, more than the {cap}-byte limit")
-    return path.read_bytes()
 
 
 def _is_tar_name(name: str) -> bool:
@@ -275,14 +307,30 @@ def _iter_file(path: Path) -> Iterator[SourceItem | SourceFailure]:
 
 
 def _read_single(path: Path) -> SourceItem:
-    """One plain or gzipped file (a `.gz` that is not gzip is read as it is)."""
-    if path.name.endswith(".gz"):
+    """One plain or gzipped file (a `.gz` that is not gzip is read as it is), read lazily."""
+    return SourceItem.of_file(path)
+
+
+def _is_gzip(path: Path) -> bool:
+    if not path.name.endswith(".gz"):
+        return False
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """The content of a plain or gzipped file in chunks, within the size limits."""
+    if _is_gzip(path):
         with path.open("rb") as handle:
-            if handle.read(2) == b"\x1f\x8b":
-                handle.seek(0)
-                data = _gunzip_stream(str(path), handle.read, limits().max_decompressed_bytes)
-                return SourceItem(path=str(path), data=data, name=path.name[:-3])
-    return SourceItem(path=str(path), data=_read_file(path), name=path.name)
+            yield from _gunzip_chunks(str(path), handle.read, limits().max_decompressed_bytes)
+        return
+    size = path.stat().st_size
+    cap = limits().max_file_bytes
+    if size > cap:
+        raise SourceError(str(path), f"file is {size} bytes, more than the {cap}-byte limit")
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
 
 
 def count_source_files(paths: list[str | Path]) -> int:

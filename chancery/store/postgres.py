@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
+from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
     CollectionData,
@@ -320,6 +321,29 @@ class PostgresStore:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def feed_horizon(self) -> int:
+        row = self._one("SELECT value FROM feed_state WHERE name = %s", ddl.HORIZON)
+        return int(row[0]) if row else 0
+
+    def compact_changes(self, horizon: int) -> int:
+        with self._transaction() as cur:
+            cur.execute(_FEED_LOCK)  # no change is numbered meanwhile
+            cur.execute("SELECT coalesce(max(seq), 0) FROM changes")
+            last = int(cur.fetchone()[0])  # type: ignore[index]
+            cur.execute("SELECT value FROM feed_state WHERE name = %s", (ddl.HORIZON,))
+            row = cur.fetchone()
+            horizon = min(horizon, last)
+            if horizon <= (int(row[0]) if row else 0):
+                return 0
+            cur.execute(ddl.COMPACT_CHANGES.format(h="%s"), (horizon,))
+            removed = cur.rowcount
+            cur.execute(
+                "INSERT INTO feed_state (name, value) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (ddl.HORIZON, horizon),
+            )
+        return removed
+
     def pending_links(self) -> list[str]:
         return self._ids("SELECT doc_id FROM pending_links ORDER BY doc_id")
 
@@ -435,6 +459,12 @@ class PostgresStore:
             "by_type": by_type,
             "date_range": [first, last],
         }
+
+    def backup(self, target: str) -> None:
+        raise ChanceryError(
+            "a PostgreSQL archive is backed up with pg_dump: "
+            f"pg_dump -Fc -f {target} DATABASE (docs/deploy.md)"
+        )
 
     def close(self) -> None:
         self.conn.close()

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS documents (
     body {body}{compression} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS changes (seq {serial}, doc_id {key} NOT NULL, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feed_state (name {key} PRIMARY KEY, value {bigint} NOT NULL){without_rowid};
 CREATE TABLE IF NOT EXISTS pending_links (doc_id {key} PRIMARY KEY){without_rowid};
 CREATE TABLE IF NOT EXISTS entities (id {key} PRIMARY KEY, type {key}, name TEXT, body {body} NOT NULL);
 CREATE TABLE IF NOT EXISTS entity_names (
@@ -79,6 +80,7 @@ CREATE INDEX IF NOT EXISTS documents_date ON documents (not_before);
 CREATE INDEX IF NOT EXISTS entities_type ON entities (type, id);
 CREATE INDEX IF NOT EXISTS links_src ON links (src, seq);
 CREATE INDEX IF NOT EXISTS links_dst ON links (dst, seq);
+CREATE INDEX IF NOT EXISTS changes_doc ON changes (doc_id, seq);
 """
 
 # The columns of each index above: older archives whose index differs have it rebuilt.
@@ -90,6 +92,7 @@ INDEX_COLUMNS = {
     "entities_type": ("type", "id"),
     "links_src": ("src", "seq"),
     "links_dst": ("dst", "seq"),
+    "changes_doc": ("doc_id", "seq"),
 }
 
 # Written by older versions, never read: dropped on opening (harmless on any archive).
@@ -104,6 +107,17 @@ MIGRATE_PENDING_INDEX = """
 INSERT INTO changes (doc_id, op) SELECT doc_id, op FROM pending_index ORDER BY doc_id;
 DROP TABLE pending_index;
 """
+
+# Compaction keeps the feed from growing forever: below a horizon it keeps only each document's
+# latest change, and no deletions (the document is gone from the store). An index positioned
+# before the horizon can no longer replay the feed and is rebuilt from the store instead. The
+# horizon is kept in `feed_state`; it never passes the latest change, so that row always stays
+# (SQLite numbers a new row max(seq) + 1: deleting the latest would reuse its number).
+COMPACT_CHANGES = """
+DELETE FROM changes WHERE seq < {h} AND (op = 'delete' OR EXISTS (
+    SELECT 1 FROM changes later WHERE later.doc_id = changes.doc_id AND later.seq > changes.seq))
+"""
+HORIZON = "horizon"  # the feed_state row: changes before it may have been compacted away
 
 
 def tables(dialect: Dialect) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
     CollectionData,
@@ -207,6 +208,23 @@ class SQLiteStore:
         )
         return list(rows)
 
+    def feed_horizon(self) -> int:
+        row = self.conn.execute("SELECT value FROM feed_state WHERE name = ?", (ddl.HORIZON,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def compact_changes(self, horizon: int) -> int:
+        with self._transaction() as cur:
+            last = cur.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+            row = cur.execute("SELECT value FROM feed_state WHERE name = ?", (ddl.HORIZON,)).fetchone()
+            horizon = min(horizon, last)
+            if horizon <= (row[0] if row else 0):
+                return 0
+            removed = cur.execute(ddl.COMPACT_CHANGES.format(h="?"), (horizon,)).rowcount
+            cur.execute(
+                "INSERT OR REPLACE INTO feed_state (name, value) VALUES (?, ?)", (ddl.HORIZON, horizon)
+            )
+        return removed
+
     def pending_links(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT doc_id FROM pending_links ORDER BY doc_id")]
 
@@ -303,6 +321,21 @@ class SQLiteStore:
             "by_type": by_type,
             "date_range": [first, last],
         }
+
+    def backup(self, target: str) -> None:
+        """Copy the archive with SQLite's online backup API: one consistent snapshot, while
+        readers and an ingest go on; written beside `target` and renamed into place."""
+        path = Path(target)
+        if path.exists():
+            raise ChanceryError(f"{path} already exists; not overwritten")
+        part = path.with_name(path.name + ".part")
+        part.unlink(missing_ok=True)
+        copy = sqlite3.connect(part)
+        try:
+            self.conn.backup(copy)
+        finally:
+            copy.close()
+        part.rename(path)
 
     def close(self) -> None:
         self.conn.close()
