@@ -87,6 +87,19 @@ def test_nationality_words_that_are_not_the_country(resolver):
     assert found["SOVIET"] == "place"
 
 
+def test_nationality_words_name_their_country(resolver):
+    found = _found(resolver, "1. FRENCH AND EGYPTIAN DELEGATES MET THE ISRAELIS. SWEDES AND DANES LISTENED.")
+    places = {t: e for t, k, e in found if k == "place"}
+    assert places == {
+        "FRENCH": "place:france",
+        "EGYPTIAN": "place:egypt",
+        "ISRAELIS": "place:israel",
+        "SWEDES": "place:sweden",
+        "DANES": "place:denmark",
+    }
+    assert not any(k == "person" for _, k, _ in found)
+
+
 def test_united_nations_is_an_organisation(resolver):
     assert "place" not in resolver.keys[("united", "nations")]
     assert _types(resolver, "THE UNITED NATIONS AGREED.") == {"UNITED NATIONS": "organization"}

@@ -59,3 +59,20 @@ def test_non_utf8_names_line() -> None:
     with pytest.raises(SourceError) as info:
         text.read(_item("bad.txt", b"line one\nline two \xe9t\xe9\n"))
     assert info.value.line == 2
+
+
+CABLE = (
+    "1. FOLLOWING A MEETING WITH MININTERIOR CASTRO, RELATIVES OF POLITICAL PRISONERS AGREED TO GRANT "
+    "THE MINISTER 24 HOURS.\n\n2. THE COMMISSION FOR PEACE AND JUSTICE APPEALED TO PRESIDENT BANZER "
+    "FOR A NATIONWIDE AMNESTY.\n\n3. EMBASSY WILL REPORT FURTHER DEVELOPMENTS.\n\nSTEDMAN\n"
+)
+
+
+def test_teletype_body_keeps_its_first_paragraph() -> None:
+    [doc] = text.read(_item("1973LAPAZ03608.txt", CABLE.encode()))
+    assert doc.title is None and doc.text == CABLE.strip()  # paragraph 1 is text, where names are found
+    header = "\nSUBJECT: POLITICAL PRISONERS\nREF: LA PAZ 3512\n\n"
+    [doc] = text.read(_item("1973LAPAZ03608.txt", (header + CABLE).encode()))
+    assert doc.title == "POLITICAL PRISONERS" and doc.text.startswith("SUBJECT: POLITICAL PRISONERS\nREF:")
+    [doc] = text.read(_item("memo.txt", b"Prisoners in La Paz\n\n" + CABLE.title().encode()))
+    assert doc.title == "Prisoners in La Paz"  # mixed case: the first line is the title as before

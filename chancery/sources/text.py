@@ -6,6 +6,10 @@ it, "[1]" or numbers glued to words ("night63", as a copied web page prints them
 leave the text and become `Footnote` offsets; "[Page 906]" markers become `Page` offsets
 (`chancery.sources.marks`). A list without marks is an ordinary list and stays in `text`.
 `dateline` is the first short line near the top that carries a date (parsed by the enricher).
+
+A teletype body (a telegram as the State Department's cable files keep it: nearly all capitals)
+has no title line: its first line is a header or paragraph 1, so the whole file stays `text`
+(where the entity step reads it) and the title is its "SUBJECT:" line, if any.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ DATE_LINE = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{6}Z\b"
 )
 _TITLE_MARKUP = re.compile(r"^#{1,6}\s*|^\*\*|\*\*$|^__|__$")
+_SUBJECT = re.compile(r"^[ \t]*SUBJ(?:ECT)?[ \t]*[:.][ \t]*(\S.*?)[ \t]*$", re.M)
+TELETYPE_LETTERS = 200  # a shorter all-capitals file may be a heading and a line
+TELETYPE_CAPITALS = 0.9  # share of capitals among the letters of a teletype body
 
 
 def sniff(item: SourceItem) -> int:
@@ -35,6 +42,13 @@ def sniff(item: SourceItem) -> int:
     return 1
 
 
+def teletype(text: str) -> bool:
+    """Nearly all capitals over some length: a telegram body, whose first line is no title."""
+    letters = [c for c in text if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return len(letters) >= TELETYPE_LETTERS and capitals >= TELETYPE_CAPITALS * len(letters)
+
+
 def read(item: SourceItem) -> list[Document]:
     raw = decode_text(item).replace("\r\n", "\n")
     if not raw.strip():
@@ -42,6 +56,9 @@ def read(item: SourceItem) -> list[Document]:
     lines = raw.split("\n")
     first = next(i for i, ln in enumerate(lines) if ln.strip())
     title = _TITLE_MARKUP.sub("", lines[first].strip()).strip()
+    if teletype(raw):
+        subject = _SUBJECT.search("\n".join(lines[: first + 20]))  # a header field, not a quotation
+        title, first = (subject.group(1) if subject else ""), first - 1
     doc = Document(
         id=f"text/{item.stem}",
         collection=Collection(id="text", title="Plain-text documents", archive="text"),

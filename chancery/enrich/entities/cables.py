@@ -43,17 +43,28 @@ def follows(text: str, toks: list[Token], i: int, previous: Collection[str]) -> 
     return gap.strip(" .") == ""
 
 
-def not_country(resolver: Resolver, toks: list[Token], i: int) -> bool:
+def not_country(resolver: Resolver, toks: list[Token], i: int, text: str | None = None) -> bool:
     """A nationality word that does not stand for its country: "INDIAN OCEAN", "LATIN AMERICAN",
-    "TURKISH CYPRIOTS" (a community: both words)."""
+    "TURKISH CYPRIOTS" (a community: both words; with `text`, only when nothing but spaces lies
+    between them: "THE ISRAELIS. SWEDES AGREED" names two countries)."""
     prev = toks[i - 1].norm if i else ""
     nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
     if nxt in GEO_FEATURES or prev in REGION_QUALIFIERS:
         return True
     word = toks[i].norm
-    if _plural_demonym(resolver, nxt) and _nationality(resolver, word):
+    if nxt and _plural_demonym(resolver, nxt) and _nationality(resolver, word) and _joined(text, toks, i):
         return True
-    return _plural_demonym(resolver, word) and _nationality(resolver, prev)
+    return (
+        bool(prev)
+        and _plural_demonym(resolver, word)
+        and _nationality(resolver, prev)
+        and _joined(text, toks, i - 1)
+    )
+
+
+def _joined(text: str | None, toks: list[Token], i: int) -> bool:
+    """Tokens i and i + 1 are one phrase: only spaces between them (always, without `text`)."""
+    return text is None or not text[toks[i].end : toks[i + 1].start].strip()
 
 
 def _nationality(resolver: Resolver, word: str) -> bool:
@@ -160,7 +171,7 @@ def cable_mentions(
         else:
             if GOVERNMENTS.fullmatch(tok.text) and tok.norm not in ENGLISH:
                 out.append((i, i + 1, "place"))
-            elif resolver.nationals(tok.norm) and not not_country(resolver, toks, i):
+            elif resolver.nationals(tok.norm) and not not_country(resolver, toks, i, text):
                 out.append((i, i + 1, "place"))
             elif tok.text == "US" and follows(text, toks, i, {"the"}):
                 out.append((i, i + 1, "place"))  # "RETURN TO THE US": the country, not "us"

@@ -14,6 +14,7 @@ from typing import Any
 
 from chancery.authority.frus_persons import key_from_url
 from chancery.authority.names import COMMON_WORDS, TITLES, normalize, person_variants, split_inverted
+from chancery.enrich.entities.demonyms import DEMONYMS
 from chancery.enrich.entities.words import (
     CABLE_WORDS,
     GOVERNMENTS,
@@ -43,8 +44,6 @@ ROLES: dict[str, tuple[str, str | None]] = {
     "the generalissimo": ("named", "generalissimo"),
 }
 ROLE_KEYS = {tuple(r.split()) for r in ROLES}
-# Nationality words that are also common words or missing from the ontology -> place name.
-DEMONYMS = {"soviet": "ussr", "american": "usa", "british": "uk", "russian": "russia"}
 PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn", "al", "el"}
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
@@ -164,7 +163,9 @@ class Resolver:
             if not english(g) and g not in TITLES and set(self.keys.get((g,), ())) <= {"surname"}
         }
         for word, place in DEMONYMS.items():
-            self.demonyms.setdefault(word, set()).update(self.keys.get((place,), {}).get("place", ()))
+            self.demonyms.setdefault(word, set()).update(
+                self.keys.get(tuple(place.split()), {}).get("place", ())
+            )
         self.named_roles = {
             country: found for country, name in GENERALISSIMO.items() if (found := self._unique_full(name))
         }
