@@ -10,6 +10,7 @@ passage again by its quote and flags it `orphaned` when the quote is gone (never
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
@@ -95,7 +96,12 @@ class Annotation:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def new_id() -> str:
+    """A fresh id that sorts in creation order (nanosecond clock, then random)."""
+    return f"{time.time_ns():x}{uuid.uuid4().hex[:8]}"
 
 
 def visible(store: Store, viewer: Viewer, doc_ids: Iterable[str] | None = None) -> list[Annotation]:
@@ -132,7 +138,7 @@ def annotate(
         if passage is None:
             raise ValueError(f"the passage {quote or (start, end)!r} is not in the text of {doc_id!r}")
     stamp = now()
-    made = Annotation(uuid.uuid4().hex, doc_id, name, kind, stamp, stamp, value, shared_with or None)
+    made = Annotation(new_id(), doc_id, name, kind, stamp, stamp, value, shared_with or None)
     if passage is not None:
         made = replace(made, **_selector(passage))
     store.put_annotations([made.to_dict()])
