@@ -278,3 +278,49 @@ def test_cli_note_tag_star_and_notes(tmp_path: Path, source: Path):
     assert [h["id"] for h in orjson.loads(run("search", "tag:moscow starred:true", "--json"))["hits"]] == [
         doc_id
     ]
+
+
+def test_json_api_adds_lists_deletes_and_stars(opened, source: Path):
+    from fastapi.testclient import TestClient
+
+    from chancery.web import create_app
+
+    archive = opened()
+    doc_id = ingest(archive, source)
+    text = archive.document(doc_id).text
+    at = text.index("harbour empty")
+    api = f"/api/documents/{doc_id}"
+    with TestClient(create_app(archive, base_url="http://archive.example")) as client:
+        made = client.post(
+            f"{api}/annotations", json={"kind": "note", "value": "empty?", "start": at, "end": at + 13}
+        )
+        assert made.status_code == 201 and made.headers["content-type"].startswith("application/ld+json")
+        note = made.json()
+        assert note["target"]["selector"][0]["exact"] == "harbour empty"
+        assert note["target"]["source"] == f"http://archive.example/documents/{doc_id}"
+        # offsets that disagree with the quote (a page whose text differs): the quote wins
+        moved = client.post(
+            f"{api}/annotations",
+            json={"kind": "tag", "value": "naval", "quote": "treaty draft", "start": 0, "end": 12},
+        )
+        assert moved.json()["target"]["selector"][0]["exact"] == "treaty draft"
+        assert client.post(f"{api}/annotations", json={"kind": "star", "value": "x"}).status_code == 400
+        assert (
+            client.post(
+                f"{api}/annotations", json={"kind": "note", "value": "x", "quote": "not there at all"}
+            ).status_code
+            == 400
+        )
+        assert (
+            client.post("/api/documents/nope/annotations", json={"kind": "note", "value": "x"}).status_code
+            == 404
+        )
+        listed = client.get(f"{api}/annotations").json()
+        assert listed["type"] == "AnnotationCollection" and listed["total"] == 2
+        assert client.post(f"{api}/star").json() == {"id": doc_id, "starred": True}
+        assert client.get(f"{api}/annotations").json()["total"] == 3
+        annotation_id = note["id"].rsplit("annotation-", 1)[1]
+        assert client.delete(f"{api}/annotations/{annotation_id}").status_code == 204
+        assert client.delete(f"{api}/annotations/{annotation_id}").status_code == 404
+        assert client.get(f"{api}/annotations").json()["total"] == 2
+        assert client.get(api).json()["id"] == doc_id  # the document's own route still answers

@@ -87,7 +87,8 @@
     const start = offsetOf(range.startContainer, range.startOffset);
     const end = offsetOf(range.endContainer, range.endOffset);
     if (end <= start) return;
-    passage = { start, end, quote: sel.toString() };
+    const own = textNodes().filter((t) => t.counted).map((t) => t.node.data).join("");
+    passage = { start, end, quote: own.slice(start, end) };
     const shown = passage.quote.length > 140 ? `${passage.quote.slice(0, 140)}…` : passage.quote;
     form.querySelector(".annotate-quote").textContent = `On the passage: “${shown}”`;
     form.classList.add("has-passage");
@@ -107,7 +108,8 @@
       const error = form.querySelector(".annotate-error");
       if (!value) return;
       const body = { kind, value };
-      if (passage) Object.assign(body, { start: passage.start, end: passage.end });
+      // the quote too: the server falls back on it should its offsets differ from the page's
+      if (passage) Object.assign(body, passage);
       const response = await send("POST", panel.dataset.api, body);
       if (response.ok) {
         window.location.reload();
