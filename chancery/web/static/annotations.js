@@ -108,6 +108,8 @@
       const error = form.querySelector(".annotate-error");
       if (!value) return;
       const body = { kind, value };
+      const share = form.querySelector("select[name=shared_with]");
+      if (share && share.value) body.shared_with = share.value;
       // the quote too: the server falls back on it should its offsets differ from the page's
       if (passage) Object.assign(body, passage);
       const response = await send("POST", panel.dataset.api, body);

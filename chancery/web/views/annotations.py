@@ -44,6 +44,7 @@ def reader_annotations(request: Request, archive: Archive, doc: Document) -> dic
         "starred": any(a.kind == "star" and a.creator == viewer.name for a in found),
         "can_annotate": viewer.can_write,
         "viewer_name": viewer.name,
+        "viewer_groups": sorted(viewer.groups),
     }
 
 
