@@ -139,7 +139,11 @@ class Archive:
             self.pages,
         )
         if report.written:  # notes and tags on passages follow the changed texts
-            annotating.reanchor(self.store, report.written)
+            lost = annotating.reanchor(self.store, report.written)["lost"]
+            if lost:
+                report.warnings.append(
+                    f"{lost} annotated passage(s) no longer in the changed text: kept, flagged"
+                )
         return report
 
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:

@@ -202,6 +202,7 @@ def test_reingest_of_a_changed_file_reanchors_and_flags_orphans(opened, source: 
     source.write_text(CHANGED)
     report = archive.ingest([source], workers=1)
     assert report.ok and report.replaced == 1
+    assert report.warnings == ["1 annotated passage(s) no longer in the changed text: kept, flagged"]
 
     reopened = opened()
     text = reopened.document(doc_id).text

@@ -170,8 +170,9 @@ def remove(store: Store, viewer: Viewer, doc_id: str, annotation_id: str) -> Non
 def reanchor(store: Store, doc_ids: Iterable[str]) -> dict[str, int]:
     """Find every passage annotation of these (re-stored) documents again in their new text:
     positions and context are updated, and a passage whose quote is gone is flagged `orphaned`
-    (a later text holding it again clears the flag). Returns counts: kept, moved, orphaned."""
-    counts = {"kept": 0, "moved": 0, "orphaned": 0}
+    (a later text holding it again clears the flag). Returns counts: kept, moved, orphaned
+    (all orphaned now) and lost (orphaned by this change)."""
+    counts = {"kept": 0, "moved": 0, "orphaned": 0, "lost": 0}
     by_doc: dict[str, list[Annotation]] = {}
     for row in store.annotations(doc_ids, everyone=True):
         if row.get("exact") is not None:
@@ -182,6 +183,7 @@ def reanchor(store: Store, doc_ids: Iterable[str]) -> dict[str, int]:
         for old in by_doc[doc["id"]]:
             new = _reanchored(old, text)
             counts["orphaned" if new.orphaned else "kept" if new == old else "moved"] += 1
+            counts["lost"] += new.orphaned and not old.orphaned
             if new != old:
                 changed.append(replace(new, modified=now()).to_dict())
     if changed:
