@@ -529,8 +529,13 @@ class Annotations:
         self.store = archive.store
 
     def of(self, viewer: Viewer, doc_id: str | None = None) -> list[Annotation]:
-        """What `viewer` sees on `doc_id` (every document when None): own and shared."""
-        return annotating.visible(self.store, viewer, None if doc_id is None else [doc_id])
+        """What `viewer` sees on `doc_id` (every document when None): own and shared. Passages
+        left behind by an ingest stopped before re-anchoring are re-anchored first."""
+        found = annotating.visible(self.store, viewer, None if doc_id is None else [doc_id])
+        if doc_id is not None and annotating.stale(self.store, doc_id, found):
+            annotating.reanchor(self.store, [doc_id])
+            found = annotating.visible(self.store, viewer, [doc_id])
+        return found
 
     def add(
         self, viewer: Viewer, doc_id: str, kind: str, value: str | None = None, **where: Any

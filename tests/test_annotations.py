@@ -325,3 +325,18 @@ def test_json_api_adds_lists_deletes_and_stars(opened, source: Path):
         assert client.delete(f"{api}/annotations/{annotation_id}").status_code == 404
         assert client.get(f"{api}/annotations").json()["total"] == 2
         assert client.get(api).json()["id"] == doc_id  # the document's own route still answers
+
+
+def test_a_document_changed_without_reanchoring_is_reanchored_when_read(opened, source: Path):
+    """An ingest stopped between storing a file and re-anchoring: the next read repairs it."""
+    archive = opened()
+    doc_id = ingest(archive, source)
+    note = archive.annotations.add(LOCAL, doc_id, "note", "the draft", quote="discussed the treaty draft")
+    stored = archive.store.document(doc_id)
+    assert stored is not None
+    record = archive.store.file_record(stored["source"]["path"])
+    assert record is not None
+    changed = {**stored, "text": "Inserted first. " + stored["text"]}
+    archive.store.replace_file(record.path, record.sha256, record.format, [], [changed])  # what ingest stores
+    (read,) = opened().annotations.of(LOCAL, doc_id)
+    assert (read.start, read.end) == (note.start + 16, note.end + 16) and not read.orphaned

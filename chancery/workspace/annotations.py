@@ -191,6 +191,15 @@ def reanchor(store: Store, doc_ids: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+def stale(store: Store, doc_id: str, found: list[Annotation]) -> bool:
+    """True when a passage of `found` (annotations on `doc_id`) no longer holds its quote: the
+    document changed without `reanchor` (an ingest stopped between storing and re-anchoring)."""
+    passages = [a for a in found if a.exact is not None and not a.orphaned]
+    doc = store.document(doc_id) if passages else None
+    text = (doc or {}).get("text") or ""
+    return any(text[a.start or 0 : a.end or 0] != a.exact for a in passages)
+
+
 def _reanchored(old: Annotation, text: str) -> Annotation:
     assert old.exact is not None
     start = old.start or 0
