@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 CONTEXT = 32  # characters of prefix and suffix kept around a quote
-SIMILAR = 0.75  # an edited passage still matches its quote at this difflib ratio or above
+SIMILAR = 0.75  # an edited passage between its unchanged context matches its quote this much (difflib)
+ALONE = 0.85  # an edited passage whose context changed too must match its quote this much
 NEAR = 4000  # characters either side of the old position searched first for an edited quote
 
 
@@ -121,6 +122,6 @@ def _near(text: str, exact: str, hint: int) -> tuple[int, int] | None:
             continue
         start = max(0, low + block.a - block.b)
         end = min(len(text), start + len(exact))
-        if _similar(text[start:end], exact) >= SIMILAR:
+        if _similar(text[start:end], exact) >= ALONE:
             return start, end
     return None
