@@ -22,6 +22,7 @@ from chancery.errors import NotFound
 from chancery.ingest import IngestReport, catch_up, ingest_paths, rebuild
 from chancery.linking import LinkReport, link_documents
 from chancery.model import Collection, Document, Entity
+from chancery.search.annotated import Clause, split_clauses
 from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import IndexBusy, SearchIndex
@@ -31,6 +32,9 @@ from chancery.settings import Settings
 from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
 from chancery.store.pages import PageStore
+from chancery.workspace import annotations as annotating
+from chancery.workspace.annotations import Annotation
+from chancery.workspace.viewer import Viewer
 
 if TYPE_CHECKING:
     from chancery.enrich.entities import Resolver
@@ -76,6 +80,7 @@ class Archive:
         self._resolver: Resolver | None = None
         self._vectors: VectorStore | None = None
         self._variants: Variants | None = None
+        self.annotations = Annotations(self)  # stars, tags and notes (workspace)
         self._closed = threading.Event()
         self._catching_up = threading.Lock()  # one catch-up at a time (the follow thread, callers)
         self.catch_up()
@@ -137,6 +142,12 @@ class Archive:
         keep = self.settings.feed_keep
         if self.store.last_change() - self.store.feed_horizon() > 2 * keep:  # now and then, not each time
             self.compact(keep)
+        if report.written:  # notes and tags on passages follow the changed texts
+            lost = annotating.reanchor(self.store, report.written)["lost"]
+            if lost:
+                report.warnings.append(
+                    f"{lost} annotated passage(s) no longer in the changed text: kept, flagged"
+                )
         return report
 
     def link(self, doc_ids: list[str] | None = None) -> LinkReport:
@@ -400,16 +411,37 @@ class Archive:
         sort: str = "relevance",
         facets: bool = True,
         mode: str = "auto",
+        *,
+        viewer: Viewer | None = None,
     ) -> SearchResult:
         """Search in the query language (chancery/search/README-query.md): hits, facets, variants.
 
         The same result shape in every mode; `.to_dict()` is the JSON of `chancery search --json`.
         `-~spelling` in the query turns that name variant off (variants.split_switches); `auto` is
-        hybrid when the archive has vectors (and the query words), bm25 otherwise."""
+        hybrid when the archive has vectors (and the query words), bm25 otherwise. `tag:`, `note:`
+        and `starred:` match the annotations `viewer` (default: the local user) sees, in bm25."""
         from chancery.search.hybrid import choose_mode
 
         text, off = split_switches(query)
         variants = self.variants().without(off)
+        text, clauses = split_clauses(text)
+        if clauses:
+            within, without = self._annotated(clauses, viewer or Viewer.local())
+            result = search_index(
+                self.index,
+                text,
+                limit,
+                offset,
+                sort=sort,
+                facets=facets,
+                variants=variants,
+                within=within,
+                without=without,
+            )
+            if mode in ("semantic", "hybrid"):
+                result.notices.append(f"tag:, note: and starred: search in bm25, not {mode}")
+            result.query = query
+            return result
         mode = choose_mode(mode, text, sort, mode == "auto" and self.has_vectors())
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
@@ -422,6 +454,18 @@ class Archive:
             )
         result.query = query
         return result
+
+    def _annotated(self, clauses: list[Clause], viewer: Viewer) -> tuple[list[str] | None, list[str]]:
+        """The document ids annotation clauses keep (None: no limit) and drop, for `viewer`."""
+        within: set[str] | None = None
+        without: set[str] = set()
+        for clause in clauses:
+            ids = annotating.matching(self.store, viewer, clause.field, clause.value)
+            if clause.negated:
+                without |= ids
+            else:
+                within = ids if within is None else within & ids
+        return (None if within is None else sorted(within)), sorted(without)
 
     def vectors(self) -> Any:
         """The passage vectors kept beside the search index (empty until `embed`)."""
@@ -493,6 +537,36 @@ class Archive:
         ids = matching_ids(self.index, text, self.variants().without(off))
         for i in range(0, len(ids), 500):
             yield from self.store.documents(ids[i : i + 500])
+
+
+# -- workspace: annotations --
+class Annotations:
+    """The annotation methods of an archive (`archive.annotations`), each for a `Viewer`."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.store = archive.store
+
+    def of(self, viewer: Viewer, doc_id: str | None = None) -> list[Annotation]:
+        """What `viewer` sees on `doc_id` (every document when None): own and shared. Passages
+        left behind by an ingest stopped before re-anchoring are re-anchored first."""
+        found = annotating.visible(self.store, viewer, None if doc_id is None else [doc_id])
+        if doc_id is not None and annotating.stale(self.store, doc_id, found):
+            annotating.reanchor(self.store, [doc_id])
+            found = annotating.visible(self.store, viewer, [doc_id])
+        return found
+
+    def add(
+        self, viewer: Viewer, doc_id: str, kind: str, value: str | None = None, **where: Any
+    ) -> Annotation:
+        """A note, tag or star (`quote=`, `start=`, `end=` for a passage; `shared_with=` a group)."""
+        return annotating.annotate(self.store, viewer, doc_id, kind, value, **where)
+
+    def star(self, viewer: Viewer, doc_id: str) -> bool:
+        """Toggle the viewer's star on the document; True when now starred."""
+        return annotating.toggle_star(self.store, viewer, doc_id)
+
+    def remove(self, viewer: Viewer, doc_id: str, annotation_id: str) -> None:
+        annotating.remove(self.store, viewer, doc_id, annotation_id)
 
 
 def _summary(doc: DocumentData) -> dict[str, Any]:

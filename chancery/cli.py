@@ -34,6 +34,7 @@ from chancery.sources.files import count_source_files
 from chancery.sources.ocr import COUNTERS as OCR_COUNTERS
 from chancery.sources.ocr import configure_for_archive as configure_ocr
 from chancery.store import open_store
+from chancery.workspace.viewer import Viewer
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chancery: a research archive for diplomatic documents."
@@ -502,6 +503,88 @@ def entity(
             f"  {office.get('start') or '?'} – {office.get('end') or ''}: {office['title']}{where}",
             highlight=False,
         )
+
+
+# -- workspace: annotations --
+note_app = typer.Typer(no_args_is_help=True, help="Notes on a document or a passage of it.")
+app.add_typer(note_app, name="note")
+tag_app = typer.Typer(no_args_is_help=True, help="Tags on a document or a passage of it.")
+app.add_typer(tag_app, name="tag")
+QuoteOption = typer.Option(
+    None, "--quote", help="The passage (as it is in the text); else the whole document"
+)
+ShareOption = typer.Option(None, "--share", help="Share with this group (default: private)")
+
+
+def _annotate(
+    db: str | None, doc_id: str, kind: str, value: str, quote: str | None, share: str | None
+) -> None:
+    with Archive.open(db) as archive:
+        try:
+            made = archive.annotations.add(
+                Viewer.local(), doc_id, kind, value, quote=quote, shared_with=share
+            )
+        except (ChanceryError, ValueError) as exc:
+            _fail(str(exc))
+    where = f" at {made.start}..{made.end}" if made.start is not None else ""
+    console.print(f"{kind} {made.id} added to {escape(doc_id)}{where}", highlight=False)
+
+
+@note_app.command("add")
+def note_add(
+    doc_id: str = typer.Argument(...),
+    text: str = typer.Argument(..., help="The note"),
+    quote: str | None = QuoteOption,
+    share: str | None = ShareOption,
+    db: str | None = DbOption,
+) -> None:
+    """Add a note to a document, or to the passage --quote names."""
+    _annotate(db, doc_id, "note", text, quote, share)
+
+
+@tag_app.command("add")
+def tag_add(
+    doc_id: str = typer.Argument(...),
+    tag: str = typer.Argument(...),
+    quote: str | None = QuoteOption,
+    share: str | None = ShareOption,
+    db: str | None = DbOption,
+) -> None:
+    """Tag a document (find it again with `search tag:NAME`)."""
+    _annotate(db, doc_id, "tag", tag, quote, share)
+
+
+@app.command()
+def star(doc_id: str = typer.Argument(...), db: str | None = DbOption) -> None:
+    """Star a document, or unstar a starred one (find them with `search starred:true`)."""
+    with Archive.open(db) as archive:
+        try:
+            starred = archive.annotations.star(Viewer.local(), doc_id)
+        except ChanceryError as exc:
+            _fail(str(exc))
+    console.print(f"{'starred' if starred else 'unstarred'} {escape(doc_id)}", highlight=False)
+
+
+@app.command()
+def notes(
+    doc_id: str | None = typer.Argument(None, help="Only this document's"),
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Your stars, tags and notes (orphaned: the passage is no longer in the re-ingested text)."""
+    with Archive.open(db) as archive:
+        found = archive.annotations.of(Viewer.local(), doc_id)
+    if json:
+        _print_json([a.to_dict() for a in found])
+        return
+    table = Table(title=plural(len(found), "annotation"))
+    for col in ("document", "kind", "text", "passage"):
+        table.add_column(col)
+    for a in found:
+        passage = "(orphaned) " if a.orphaned else ""
+        passage += "" if a.exact is None else f"{a.start}..{a.end} {a.exact[:60]!r}"
+        table.add_row(a.doc_id, a.kind, a.value or "", passage)
+    out.print(table)
 
 
 def main() -> None:

@@ -86,7 +86,8 @@ SLOW_MODULES = {
     "test_related.py",  # a module archive of seeds and real volumes
     "test_embed_resume.py",  # a real chancery embed process killed, then resumed
     "test_timeline.py",  # a served archive and chromium
-    "test_deploy.py",  # compaction, backup/restore, pg_dump/pg_restore, two serving nodes
+    "test_deploy.py",
+    "test_annotations_browser.py",  # chromium over a served archive, then a re-ingest  # compaction, backup/restore, pg_dump/pg_restore, two serving nodes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
     "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine
     "test_web_phone.py",  # chromium at phone width over a served archive
@@ -107,6 +108,7 @@ SLOW_FIXTURES = {
     "ingested",  # test_ingest_index: real FRUS volumes ingested
 }
 SLOW_TESTS = {
+    "test_annotations.py::test_cli_note_tag_star_and_notes",  # several chancery processes
     "test_frus_tei.py::test_every_volume_counts_match",  # all 92 FRUS volumes
     "test_frus_text_shape.py::test_rendered_tei_documents_through_ingest_and_export",  # a chancery ingest process
     "test_inference.py::test_containment_on_a_real_frus_volume",

@@ -14,10 +14,11 @@ import orjson
 import tantivy
 
 from chancery.errors import QueryError
+from chancery.search.annotated import restrict
 from chancery.search.compile import Compiler, typed_words
 from chancery.search.facets import ALL_FACETS, about, facet_counts
 from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
-from chancery.search.query import parse_typed
+from chancery.search.query import And, parse_typed
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
 from chancery.search.schema import FACETS, ID, MAX_OFFSET, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
 from chancery.search.stopwords import content_terms
@@ -78,22 +79,27 @@ def search(
     exact_limit: int = EXACT_LIMIT,
     sample_target: int = SAMPLE_TARGET,
     facet_names: tuple[str, ...] = DEFAULT_FACETS,
+    within: list[str] | None = None,
+    without: list[str] | None = None,
 ) -> SearchResult:
     """The result of `Archive.search` in bm25 mode (see chancery/search/README-query.md).
 
     Up to `exact_limit` matches (estimated first on a 1% slice of the index), `total` and the
     facets are exact. Above it the top hits are still exact, but `total` is an estimate and the
     facets and histogram are counted on a uniform sample of about `sample_target` matching
-    documents and scaled up; `total_approximate` / `facets_approximate` say so.
+    documents and scaled up; `total_approximate` / `facets_approximate` say so. `within` keeps
+    only those document ids, `without` drops those (annotation clauses: search/annotated.py);
+    with either, an empty query matches every document.
     """
     if mode not in MODES:
         raise QueryError(f"unknown search mode {mode!r}; use auto, bm25, semantic or hybrid")
     check_options(sort, limit, offset)
-    node, notices = parse_typed(query)
+    filtered = within is not None or bool(without)
+    node, notices = (And(), []) if filtered and not query.strip() else parse_typed(query)
     searcher = index.searcher()
     options = (sort, limit, offset, facets, exact_limit, sample_target, facet_names)
     compiler = Compiler(index.schema, searcher, index.cache_key(searcher), variants)
-    compiled = compiler.compile(node)
+    compiled = restrict(compiler.compile(node), index.schema, within, without or [])
     boosts = compiler.proximity(node) if SORTS[sort] is None else []
     result, plan, counted = _execute(
         searcher, index.schema, ranked(compiled, boosts), compiler.has_phrase, *options
@@ -104,7 +110,7 @@ def search(
         relaxed = relaxer.relaxed(node)
         if relaxed is not None:
             compiler = relaxer
-            query_ = ranked(relaxed, boosts)
+            query_ = ranked(restrict(relaxed, index.schema, within, without or []), boosts)
             result, plan, counted = _execute(searcher, index.schema, query_, True, *options)
             notices.append(all_words_notice(result_count(first)))
     facet_map, histogram, matched = counted or ({}, [], 0)

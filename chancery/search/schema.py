@@ -100,6 +100,12 @@ FIELDS: tuple[SearchField, ...] = (
 )
 BY_NAME: dict[str, SearchField] = {f.name: f for f in FIELDS}
 
+# Annotation fields (`tag:NAME`, `note:WORDS`, `starred:true`): per viewer, so not in the shared
+# index. `Archive.search` takes them out of the query (search/annotated.py), resolves them to
+# document ids from the store (workspace/annotations.py), and the engine keeps only those ids.
+TAG, NOTE, STARRED = "tag", "note", "starred"
+ANNOTATION_QUERIES: tuple[str, ...] = (TAG, NOTE, STARRED)
+
 # mention type -> the name field its mentions fill
 MENTION_FIELDS: dict[str, str] = {f.mentions: f.name for f in FIELDS if f.mentions}
 # `date:`, `before:` and `after:` are ranges over the interval [NOT_BEFORE, NOT_AFTER].

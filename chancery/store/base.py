@@ -18,6 +18,7 @@ DocumentData = dict[str, Any]  # a document's export dict (`Document.to_dict()`)
 CollectionData = dict[str, Any]  # `Collection.to_dict()`
 EntityData = dict[str, Any]  # `Entity.to_dict()`
 LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
+AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
 
 
 class Serialized(NamedTuple):
@@ -90,6 +91,11 @@ class ReplaceResult:
     added: int
     replaced: int
     removed: int
+
+
+def annotation_order(annotation: AnnotationData) -> tuple[str, str, str]:
+    """Annotations are listed by document, then creation time, then id."""
+    return (annotation["doc_id"], annotation.get("created") or "", annotation["id"])
 
 
 class Link(TypedDict):
@@ -207,6 +213,26 @@ class Store(Protocol):
 
     def backup(self, target: str) -> None:
         """A consistent copy of the whole store at `target` (SQLite; PostgreSQL: use pg_dump)."""
+        ...
+
+    # -- workspace: annotations --
+    def put_annotations(self, annotations: list[AnnotationData]) -> None:
+        """Insert or replace annotations by id (creating one, editing it, re-anchoring many)."""
+        ...
+
+    def delete_annotation(self, annotation_id: str) -> bool:
+        """Remove one annotation; False when there was none with this id."""
+        ...
+
+    def annotations(
+        self,
+        doc_ids: Iterable[str] | None = None,
+        creator: str | None = None,
+        groups: Iterable[str] = (),
+        everyone: bool = False,
+    ) -> list[AnnotationData]:
+        """Annotations (on `doc_ids`, else on every document) by `creator` or shared with one of
+        `groups`; every author's when `everyone`. Ordered by document, then creation."""
         ...
 
     def stats(self) -> dict[str, Any]: ...

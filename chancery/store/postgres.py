@@ -33,6 +33,7 @@ from psycopg.types.json import set_json_loads
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
+    AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
@@ -41,6 +42,7 @@ from chancery.store.base import (
     LinkTriple,
     ReplaceResult,
     Serialized,
+    annotation_order,
     as_serialized,
     document_row,
     link_of,
@@ -426,6 +428,36 @@ class PostgresStore:
         return self._links("SELECT src, dst, kind, text FROM links WHERE dst = %s ORDER BY seq", doc_id)
 
     # -- summary -----------------------------------------------------------------------------
+    # -- workspace: annotations --
+    def put_annotations(self, annotations: list[AnnotationData]) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "INSERT INTO annotations (id, doc_id, creator, shared_with, body) "
+                "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO UPDATE SET doc_id = excluded.doc_id, "
+                "creator = excluded.creator, shared_with = excluded.shared_with, body = excluded.body",
+                [(a["id"], a["doc_id"], a["creator"], a.get("shared_with"), _dumps(a)) for a in annotations],
+            )
+
+    def delete_annotation(self, annotation_id: str) -> bool:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM annotations WHERE id = %s", (annotation_id,))
+            return cur.rowcount > 0
+
+    def annotations(
+        self,
+        doc_ids: Iterable[str] | None = None,
+        creator: str | None = None,
+        groups: Iterable[str] = (),
+        everyone: bool = False,
+    ) -> list[AnnotationData]:
+        where = "TRUE" if everyone else "(creator = %s OR shared_with = ANY(%s::text[]))"
+        params: list[Any] = [] if everyone else [creator, list(groups)]
+        if doc_ids is not None:
+            where += " AND doc_id = ANY(%s::text[])"
+            params.append(list(dict.fromkeys(doc_ids)))
+        rows = self._all(f"SELECT body FROM annotations WHERE {where}", *params)
+        return sorted((r[0] for r in rows), key=annotation_order)
+
     def stats(self) -> dict[str, Any]:
         by_archive = dict(
             self._all(

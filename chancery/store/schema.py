@@ -65,6 +65,17 @@ CREATE TABLE IF NOT EXISTS entity_names (
     norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
 ){without_rowid};
 """
+# -- workspace: annotations --
+# Notes, tags and stars (chancery/workspace/annotations.py): the W3C-shaped annotation as a JSON
+# body; the columns pulled out are what listing and visibility filter by.
+TABLES += """
+CREATE TABLE IF NOT EXISTS annotations (
+    id {key} PRIMARY KEY, doc_id {key} NOT NULL, creator {key} NOT NULL, shared_with {key},
+    body {body} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS annotations_doc ON annotations (doc_id);
+CREATE INDEX IF NOT EXISTS annotations_creator ON annotations (creator, doc_id);
+"""
 LINKS = """
 CREATE TABLE IF NOT EXISTS {links} (
     seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT

@@ -13,6 +13,7 @@ import orjson
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
+    AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
@@ -21,6 +22,7 @@ from chancery.store.base import (
     LinkTriple,
     ReplaceResult,
     Serialized,
+    annotation_order,
     as_serialized,
     document_row,
     link_of,
@@ -294,6 +296,43 @@ class SQLiteStore:
         return [link_of(*r) for r in rows]
 
     # -- summary -----------------------------------------------------------------------------
+    # -- workspace: annotations --
+    def put_annotations(self, annotations: list[AnnotationData]) -> None:
+        with self._transaction() as cur:
+            cur.executemany(
+                "INSERT OR REPLACE INTO annotations (id, doc_id, creator, shared_with, body) VALUES (?,?,?,?,?)",
+                [
+                    (a["id"], a["doc_id"], a["creator"], a.get("shared_with"), orjson.dumps(a))
+                    for a in annotations
+                ],
+            )
+
+    def delete_annotation(self, annotation_id: str) -> bool:
+        with self._transaction() as cur:
+            return cur.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,)).rowcount > 0
+
+    def annotations(
+        self,
+        doc_ids: Iterable[str] | None = None,
+        creator: str | None = None,
+        groups: Iterable[str] = (),
+        everyone: bool = False,
+    ) -> list[AnnotationData]:
+        shared = list(groups)
+        who = "1" if everyone else f"(creator = ? OR shared_with IN ({','.join('?' * len(shared))}))"
+        params: list[Any] = [] if everyone else [creator, *shared]
+        found: list[AnnotationData] = []
+        ids = None if doc_ids is None else list(dict.fromkeys(doc_ids))
+        for i in range(0, 1 if ids is None else len(ids), 500):
+            where = who
+            chunk: list[str] = []
+            if ids is not None:
+                chunk = ids[i : i + 500]
+                where += f" AND doc_id IN ({','.join('?' * len(chunk))})"
+            rows = self.conn.execute(f"SELECT body FROM annotations WHERE {where}", [*params, *chunk])
+            found += [orjson.loads(r[0]) for r in rows]
+        return sorted(found, key=annotation_order)
+
     def stats(self) -> dict[str, Any]:
         q = self.conn.execute
         by_archive = dict(

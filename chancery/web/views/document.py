@@ -25,6 +25,7 @@ from chancery.archive import Archive
 from chancery.citations import FORMATS
 from chancery.model import Document, Mention
 from chancery.web.render import archive_of, doc_url, page
+from chancery.web.views.annotations import reader_annotations
 
 api = APIRouter()
 pages = APIRouter()
@@ -218,4 +219,5 @@ def document_page(request: Request, doc_id: str, hit: str | None = None) -> Resp
     if n is not None:
         return RedirectResponse(f"{doc_url(doc_id)}#page-{n}", status_code=303)
     permalink = request.app.state.base_url + doc_url(doc_id)
-    return page(request, "document.html", reader_context(archive, doc, permalink))
+    context = reader_context(archive, doc, permalink) | reader_annotations(request, archive, doc)
+    return page(request, "document.html", context)
