@@ -42,3 +42,7 @@ class NotFound(ChanceryError):
 
 class SemanticUnavailable(ChanceryError):
     """The `semantic` extra (onnxruntime + model weights) is not installed."""
+
+
+class NotAllowed(ChanceryError):
+    """The viewer may not do this (a read-only role, or someone else's material)."""

@@ -64,6 +64,21 @@ CREATE TABLE IF NOT EXISTS entity_names (
     norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
 ){without_rowid};
 """
+# -- workspace: lists --
+# Named lists of documents: owned by a user, optionally shared with a group; items keep the order
+# they were added in. Never touched by ingest (an item whose document is gone is shown as missing).
+LISTS = """
+CREATE TABLE IF NOT EXISTS lists (
+    id {serial}, name TEXT NOT NULL, owner {key} NOT NULL, shared_group {key}, created_at TEXT NOT NULL,
+    UNIQUE (owner, name)
+);
+CREATE TABLE IF NOT EXISTS list_items (
+    list_id {bigint} NOT NULL, doc_id {key} NOT NULL, position {bigint} NOT NULL,
+    added_by TEXT, added_at TEXT NOT NULL, PRIMARY KEY (list_id, doc_id)
+);
+"""
+# -- end workspace: lists --
+
 LINKS = """
 CREATE TABLE IF NOT EXISTS {links} (
     seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT
@@ -108,7 +123,8 @@ DROP TABLE pending_index;
 
 def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""
-    return TABLES.format(**_hooks(dialect)) + links_table(dialect)
+    hooks = _hooks(dialect)
+    return TABLES.format(**hooks) + links_table(dialect) + LISTS.format(**hooks)
 
 
 def links_table(dialect: Dialect, name: str = "links") -> str:

@@ -27,11 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.supervisors import Multiprocess
 
 from chancery.archive import Archive
-from chancery.errors import NotFound, QueryError, SemanticUnavailable
+from chancery.errors import NotAllowed, NotFound, QueryError, SemanticUnavailable
 from chancery.settings import Settings
 from chancery.web.apidocs import install_api_docs
 from chancery.web.render import page
-from chancery.web.views import collection, document, entity, search, timeline
+from chancery.web.views import batch, collection, document, entity, lists, search, timeline
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chancery.web")
@@ -132,6 +132,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: NotFound) -> Response:
         return _error(request, 404, str(exc))
 
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return _error(request, 403, str(exc))
+
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError) -> Response:
         return _error(request, 400, str(exc))
@@ -189,7 +193,7 @@ def create_app(
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_api_docs(app)
-    for module in (search, document, entity, collection, timeline):
+    for module in (search, document, entity, collection, timeline, lists, batch):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
 
