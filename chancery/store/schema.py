@@ -69,9 +69,9 @@ CREATE TABLE IF NOT EXISTS entity_names (
 # they were added in. Never touched by ingest (an item whose document is gone is shown as missing).
 LISTS = """
 CREATE TABLE IF NOT EXISTS lists (
-    id {serial}, name TEXT NOT NULL, owner {key} NOT NULL, shared_group {key}, created_at TEXT NOT NULL,
-    UNIQUE (owner, name)
+    id {serial}, name TEXT NOT NULL, owner {key} NOT NULL, shared_group {key}, created_at TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS lists_owner_name ON lists (owner, name);
 CREATE TABLE IF NOT EXISTS list_items (
     list_id {bigint} NOT NULL, doc_id {key} NOT NULL, position {bigint} NOT NULL,
     added_by TEXT, added_at TEXT NOT NULL, PRIMARY KEY (list_id, doc_id)
