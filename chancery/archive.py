@@ -484,6 +484,12 @@ class Archive:
 
         return lists.visible(self.store, viewer)
 
+    def lists_holding(self, viewer: Viewer, doc_id: str) -> list[dict[str, Any]]:
+        """The lists `viewer` may see, each with `has`: whether the document is on it."""
+        from chancery.workspace import lists
+
+        return lists.holding(self.store, viewer, doc_id)
+
     def create_list(self, viewer: Viewer, name: str, group: str | None = None) -> dict[str, Any]:
         from chancery.workspace import lists
 

@@ -35,6 +35,11 @@ def test_items_keep_their_order_and_are_not_doubled(store: Any) -> None:
     assert [i["position"] for i in data["items"]] == [1, 2, 3, 4]
     assert data["count"] == 4 and data["items"][0]["title"] == "Document c"
     assert all(i["added_by"] == "anna" and i["added_at"].endswith("+00:00") for i in data["items"])
+    lists.create(store, ANNA, "other")
+    assert [(d["name"], d["has"]) for d in lists.holding(store, ANNA, "e")] == [
+        ("Soong talks", True),
+        ("other", False),
+    ]
     assert lists.remove(store, ANNA, "Soong talks", ["a"]) == 1
     assert [d["id"] for d in lists.documents(store, ANNA, made["id"])] == ["c", "e", "b"]
 

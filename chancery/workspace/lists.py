@@ -110,6 +110,14 @@ def contents(store: Store, viewer: Viewer, ref: str | int) -> dict[str, Any]:
     return {**data, "items": out}
 
 
+def holding(store: Store, viewer: Viewer, doc_id: str) -> list[ListData]:
+    """The viewer's visible lists, each with `has`: whether `doc_id` is on it (no bodies read)."""
+    return [
+        {**data, "has": any(i["doc_id"] == doc_id for i in store.list_items(int(data["id"])))}
+        for data in visible(store, viewer)
+    ]
+
+
 def documents(store: Store, viewer: Viewer, ref: str | int) -> list[dict[str, Any]]:
     """The export dicts of the list's documents still in the archive, in list order."""
     data = find(store, viewer, ref)

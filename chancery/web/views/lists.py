@@ -48,16 +48,7 @@ def viewer_lists(request: Request, doc_id: str | None = None) -> list[dict[str, 
     if not viewer.can_write:
         return []
     archive = archive_of(request)
-    found = archive.lists(viewer)
-    if doc_id is None:
-        return found
-    return [
-        {
-            **data,
-            "has": any(i["doc_id"] == doc_id for i in archive.list_contents(viewer, data["id"])["items"]),
-        }
-        for data in found
-    ]
+    return archive.lists(viewer) if doc_id is None else archive.lists_holding(viewer, doc_id)
 
 
 def citation_meta(doc: dict[str, Any], permalink: str | None) -> list[tuple[str, str]]:
