@@ -125,3 +125,19 @@ def test_batch_search_through_the_web_page(page: Page, tmp_path: Path) -> None:
         assert int(row["count"]) >= 1
         assert [row["id_1"], row["id_2"]][: len(hits)] == [h.removeprefix("/documents/") for h, _ in hits[:2]]
     assert got[2]["count"] == "0"
+
+
+def test_list_and_batch_pages_fit_a_phone(chromium: Browser, server: str) -> None:
+    context = chromium.new_context(base_url=server, viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    try:
+        phone.goto("/lists")
+        phone.fill("#list-name", "A list with a rather long name to wrap on a small screen")
+        phone.click("form.new-list button")
+        expect(phone.locator("h1")).to_contain_text("rather long name")
+        for url in ("/lists", phone.url, "/batch", "/documents/wilson/123402"):
+            phone.goto(url)
+            width, window = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width <= window, f"{url}: {width} px wide in a {window} px window"
+    finally:
+        context.close()
