@@ -135,9 +135,14 @@ def test_list_and_batch_pages_fit_a_phone(chromium: Browser, server: str) -> Non
         phone.fill("#list-name", "A list with a rather long name to wrap on a small screen")
         phone.click("form.new-list button")
         expect(phone.locator("h1")).to_contain_text("rather long name")
-        for url in ("/lists", phone.url, "/batch", "/documents/wilson/123402"):
+        for url in ("/lists", phone.url, "/documents/wilson/123402", "/batch"):
             phone.goto(url)
             width, window = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             assert width <= window, f"{url}: {width} px wide in a {window} px window"
+        phone.fill("#batch-text", "harriman\nsoong")
+        phone.get_by_role("button", name="Show table").click()
+        expect(phone.locator("table.batch-results tbody tr")).to_have_count(2)
+        width, window = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= window, f"batch results: {width} px wide in a {window} px window"
     finally:
         context.close()
