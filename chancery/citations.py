@@ -261,9 +261,11 @@ def highwire_tags(doc: dict[str, Any], permalink: str | None = None) -> list[tup
     tags += [("citation_author", name) for name in _names(doc.get("senders"))]
     if parts := _date_parts(doc):
         tags.append(("citation_date", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
-    archive = ARCHIVE_NAMES.get((doc.get("source") or {}).get("format", "").split("-")[0])
+    kind = (doc.get("source") or {}).get("format", "").split("-")[0]
+    archive = ARCHIVE_NAMES.get(kind)
     optional = [
-        ("citation_inbook_title", _collection_title(doc)),
+        # a printed volume (FRUS, DFAT): Zotero saves the document as a section of that book
+        ("citation_inbook_title", _collection_title(doc) if kind in ("frus", "dfat") else None),
         ("citation_publisher", archive),
         ("citation_archive", archive),
         ("citation_archive_location", doc.get("archive_file")),
