@@ -39,6 +39,8 @@ from chancery.workspace.viewer import Viewer
 if TYPE_CHECKING:
     from chancery.enrich.entities import Resolver
     from chancery.search.semantic import VectorStore
+    from chancery.workspace.batch import BatchRow
+    from chancery.workspace.viewer import Viewer
 
 
 FOLLOW_INTERVAL = 1.0  # seconds between a serving archive's catch-ups
@@ -537,6 +539,108 @@ class Archive:
         ids = matching_ids(self.index, text, self.variants().without(off))
         for i in range(0, len(ids), 500):
             yield from self.store.documents(ids[i : i + 500])
+
+    # -- workspace: lists --
+    def lists(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """The lists `viewer` may see (chancery.workspace.lists)."""
+        from chancery.workspace import lists
+
+        return lists.visible(self.store, viewer)
+
+    def lists_holding(self, viewer: Viewer, doc_id: str) -> list[dict[str, Any]]:
+        """The lists `viewer` may see, each with `has`: whether the document is on it."""
+        from chancery.workspace import lists
+
+        return lists.holding(self.store, viewer, doc_id)
+
+    def create_list(self, viewer: Viewer, name: str, group: str | None = None) -> dict[str, Any]:
+        from chancery.workspace import lists
+
+        return lists.create(self.store, viewer, name, group)
+
+    def list_contents(self, viewer: Viewer, ref: str | int) -> dict[str, Any]:
+        """A list (by id or name) with its items in order."""
+        from chancery.workspace import lists
+
+        return lists.contents(self.store, viewer, ref)
+
+    def add_to_list(
+        self, viewer: Viewer, ref: str | int, doc_ids: list[str], create: bool = False
+    ) -> dict[str, Any]:
+        """Append documents to a list (made first when `create` and none has that name); returns
+        the list and how many documents were new to it."""
+        from chancery.workspace import lists
+
+        data = (
+            lists.find_or_create(self.store, viewer, str(ref))
+            if create
+            else lists.find(self.store, viewer, ref)
+        )
+        added = lists.add(self.store, viewer, data["id"], doc_ids)
+        return {**lists.find(self.store, viewer, data["id"]), "added": added}
+
+    def remove_from_list(self, viewer: Viewer, ref: str | int, doc_ids: list[str]) -> int:
+        from chancery.workspace import lists
+
+        return lists.remove(self.store, viewer, ref, doc_ids)
+
+    def delete_list(self, viewer: Viewer, ref: str | int) -> None:
+        from chancery.workspace import lists
+
+        lists.delete(self.store, viewer, ref)
+
+    def export_as(
+        self,
+        format: str,
+        query: str | None = None,
+        list_ref: str | int | None = None,
+        viewer: Viewer | None = None,
+        permalink: Callable[[str], str | None] | None = None,
+    ) -> Iterator[str]:
+        """A list's documents (when `list_ref`), else every match of `query` (else every
+        document), in an export format (chancery.workspace.formats.EXPORT_FORMATS), as text chunks."""
+        from chancery.workspace import formats, lists
+        from chancery.workspace.viewer import Viewer
+
+        formats.check_format(format)
+        if list_ref is not None:
+            docs: Iterable[DocumentData] = lists.documents(self.store, viewer or Viewer.local(), list_ref)
+        else:
+            docs = self.export(query)
+        return formats.export_chunks(docs, format, permalink)
+
+    # -- end workspace: lists --
+
+    # -- workspace: batch search --
+    def batch_search(
+        self,
+        queries: list[tuple[str, str]],
+        top: int = 5,
+        on_row: Callable[[int, int], None] | None = None,
+    ) -> Iterator[BatchRow]:
+        """Each (label, query) through `search`: count, first and last date, top ids and titles."""
+        from chancery.workspace.batch import run_batch
+
+        def search(query: str, limit: int, sort: str) -> SearchResult:
+            return self.search(query, limit=limit, sort=sort, facets=False)
+
+        return run_batch(search, queries, top, on_row)
+
+    @staticmethod
+    def read_batch(text: str) -> list[tuple[str, str]]:
+        """(label, query) pairs of a batch CSV (a `query` column, optional `label`; or one a line)."""
+        from chancery.workspace.batch import read_queries
+
+        return read_queries(text)
+
+    @staticmethod
+    def batch_csv(rows: Iterable[BatchRow], top: int) -> Iterator[str]:
+        """The batch result as CSV lines (header first)."""
+        from chancery.workspace.batch import csv_lines
+
+        return csv_lines(rows, top)
+
+    # -- end workspace: batch search --
 
 
 # -- workspace: annotations --

@@ -12,6 +12,24 @@ import orjson
 from chancery.dates import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 FORMATS = ("chicago", "chicago-note", "chicago-bibliography", "bibtex", "csl-json", "ris")
+# Formats of many documents at once (chancery.workspace.formats writes them): declared here, with
+# their media types and file extensions, for the CLI and the web.
+EXPORT_FORMATS = ("csv", "jsonl", "bibtex", "csl-json", "ris")
+EXPORT_MEDIA_TYPES = {
+    "csv": "text/csv",
+    "jsonl": "application/jsonl",
+    "bibtex": "application/x-bibtex",
+    "csl-json": "application/vnd.citationstyles.csl+json",
+    "ris": "application/x-research-info-systems",
+}
+EXPORT_EXTENSIONS = {"csv": "csv", "jsonl": "jsonl", "bibtex": "bib", "csl-json": "json", "ris": "ris"}
+EXPORT_LABELS = {
+    "csv": "CSV",
+    "jsonl": "JSON Lines",
+    "bibtex": "BibTeX",
+    "csl-json": "CSL-JSON",
+    "ris": "RIS",
+}
 ARCHIVE_NAMES = {
     "frus": "Foreign Relations of the United States",
     "dfat": "Documents on Australian Foreign Policy",
@@ -233,3 +251,27 @@ def all_citations(doc: dict[str, Any], permalink: str | None = None) -> dict[str
     """Every format at once, keyed by format name (for the reader's Cite control)."""
     names = ("chicago-note", "chicago-bibliography", "bibtex", "csl-json", "ris")
     return {name: cite(doc, name, permalink) for name in names}
+
+
+def highwire_tags(doc: dict[str, Any], permalink: str | None = None) -> list[tuple[str, str]]:
+    """`citation_*` (Highwire Press) meta tags as (name, content) pairs, the tags Zotero's
+    connector and Google Scholar read: title, one author a sender, date as YYYY/MM/DD (as far as
+    known), the collection, the archive as publisher, the permalink."""
+    tags = [("citation_title", _title(doc))]
+    tags += [("citation_author", name) for name in _names(doc.get("senders"))]
+    if parts := _date_parts(doc):
+        tags.append(("citation_date", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
+    kind = (doc.get("source") or {}).get("format", "").split("-")[0]
+    archive = ARCHIVE_NAMES.get(kind)
+    optional = [
+        # a printed volume (FRUS, DFAT): Zotero saves the document as a section of that book
+        ("citation_inbook_title", _collection_title(doc) if kind in ("frus", "dfat") else None),
+        ("citation_publisher", archive),
+        ("citation_archive", archive),
+        ("citation_archive_location", doc.get("archive_file")),
+        ("citation_language", doc.get("original_language")),
+        ("citation_public_url", permalink),
+        ("citation_abstract_html_url", permalink),
+    ]
+    tags += [(name, " ".join(str(value).split())) for name, value in optional if value]
+    return tags

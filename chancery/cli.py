@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -179,18 +179,36 @@ def show(
 @app.command()
 def export(
     db: str | None = DbOption,
-    format: str = typer.Option("jsonl", "--format", help="jsonl (one document per line)"),
+    format: str = typer.Option(
+        "jsonl",
+        "--format",
+        help="jsonl (the export contract, one document a line), csv, bibtex, csl-json or ris",
+    ),
     query: str | None = typer.Option(None, "--query", help="Only documents matching this query"),
 ) -> None:
-    """Write documents as JSON Lines (the export contract)."""
-    if format != "jsonl":
-        _fail(f"unknown export format {format!r}; use jsonl")
+    """Write documents (all, or a query's matches) as JSON Lines, CSV, BibTeX, CSL-JSON or RIS."""
+    from chancery.citations import EXPORT_FORMATS
+
+    if format not in EXPORT_FORMATS:
+        _fail(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
     with Archive.open(db) as archive:
         try:
-            for doc in archive.export(query):
-                sys.stdout.buffer.write(orjson.dumps(doc) + b"\n")
+            _write_chunks(archive.export_as(format, query=query, permalink=_permalinks(archive)))
         except ChanceryError as exc:
             _fail(str(exc))
+
+
+def _write_chunks(chunks: Iterator[str]) -> None:
+    for chunk in chunks:
+        sys.stdout.buffer.write(chunk.encode())
+    sys.stdout.buffer.flush()
+
+
+def _permalinks(archive: Archive) -> Callable[[str], str | None] | None:
+    """Citation permalinks under $CHANCERY_BASE_URL when set (else citations give the source URL)."""
+    from chancery.workspace.formats import permalinks
+
+    return permalinks(archive.settings.base_url)
 
 
 @app.command()
@@ -585,6 +603,185 @@ def notes(
         passage += "" if a.exact is None else f"{a.start}..{a.end} {a.exact[:60]!r}"
         table.add_row(a.doc_id, a.kind, a.value or "", passage)
     out.print(table)
+
+
+# -- workspace: lists and batch search --
+list_app = typer.Typer(no_args_is_help=True, help="Named lists of documents, and their export.")
+app.add_typer(list_app, name="list")
+
+
+@list_app.command("create")
+def list_create(
+    name: str = typer.Argument(...),
+    db: str | None = DbOption,
+    group: str | None = typer.Option(None, "--group", help="Share the list with this group"),
+) -> None:
+    """Make a new, empty list."""
+    from chancery.workspace.viewer import Viewer
+
+    with Archive.open(db) as archive:
+        try:
+            data = archive.create_list(Viewer.local(), name, group)
+        except ChanceryError as exc:
+            _fail(str(exc))
+    console.print(f"list {data['id']} {data['name']!r} created", highlight=False)
+
+
+@list_app.command("add")
+def list_add(
+    name: str = typer.Argument(..., help="The list's name or id"),
+    doc_ids: list[str] = typer.Argument(..., metavar="DOC_ID..."),
+    db: str | None = DbOption,
+    create: bool = typer.Option(False, "--create", help="Make the list first if there is none of that name"),
+) -> None:
+    """Append documents to a list (ids already on it are kept where they are)."""
+    from chancery.workspace.viewer import Viewer
+
+    with Archive.open(db) as archive:
+        try:
+            data = archive.add_to_list(Viewer.local(), name, doc_ids, create=create)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    console.print(
+        f"{plural(data['added'], 'document')} added to {data['name']!r} (now {data['count']})",
+        highlight=False,
+    )
+
+
+@list_app.command("remove")
+def list_remove(
+    name: str = typer.Argument(..., help="The list's name or id"),
+    doc_ids: list[str] = typer.Argument(..., metavar="DOC_ID..."),
+    db: str | None = DbOption,
+) -> None:
+    """Take documents off a list."""
+    from chancery.workspace.viewer import Viewer
+
+    with Archive.open(db) as archive:
+        try:
+            removed = archive.remove_from_list(Viewer.local(), name, doc_ids)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    console.print(f"{plural(removed, 'document')} removed", highlight=False)
+
+
+@list_app.command("ls")
+def list_ls(db: str | None = DbOption, json: bool = JsonOption) -> None:
+    """Every list, with its number of documents."""
+    from chancery.workspace.viewer import Viewer
+
+    with Archive.open(db) as archive:
+        found = archive.lists(Viewer.local())
+    if json:
+        _print_json(found)
+        return
+    table = Table(title=plural(len(found), "list"))
+    for col in ("id", "name", "documents", "owner", "group"):
+        table.add_column(col)
+    for data in found:
+        table.add_row(
+            str(data["id"]), data["name"], str(data["count"]), data["owner"], data["shared_group"] or ""
+        )
+    out.print(table)
+
+
+@list_app.command("show")
+def list_show(
+    name: str = typer.Argument(..., help="The list's name or id"),
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """A list's documents in order."""
+    from chancery.workspace.viewer import Viewer
+
+    with Archive.open(db) as archive:
+        try:
+            data = archive.list_contents(Viewer.local(), name)
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+    if json:
+        _print_json(data)
+        return
+    table = Table(title=f"{data['name']} ({plural(data['count'], 'document')})")
+    for col in ("#", "id", "date", "title", "added"):
+        table.add_column(col)
+    for item in data["items"]:
+        when = (item.get("date") or {}).get("when") or ""
+        title = "(no longer in the archive)" if item.get("missing") else item.get("title") or ""
+        table.add_row(str(item["position"]), item["doc_id"], when, title, item["added_at"])
+    out.print(table)
+
+
+@list_app.command("export")
+def list_export(
+    name: str = typer.Argument(..., help="The list's name or id"),
+    db: str | None = DbOption,
+    format: str = typer.Option("ris", "--format", help="csv, jsonl, bibtex, csl-json or ris"),
+) -> None:
+    """Write a list's documents, in list order, in an export or citation format."""
+    from chancery.citations import EXPORT_FORMATS
+    from chancery.workspace.viewer import Viewer
+
+    if format not in EXPORT_FORMATS:
+        _fail(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    with Archive.open(db) as archive:
+        try:
+            _write_chunks(
+                archive.export_as(
+                    format, list_ref=name, viewer=Viewer.local(), permalink=_permalinks(archive)
+                )
+            )
+        except ChanceryError as exc:
+            _fail(str(exc), 1)
+
+
+@app.command()
+def batch(
+    queries: Path = typer.Argument(
+        ..., help="CSV with a 'query' column (and optionally 'label'), or one query a line"
+    ),
+    db: str | None = DbOption,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write the CSV here (default: standard output)"
+    ),
+    top: int = typer.Option(5, "--top", min=0, max=50, help="Top documents a row"),
+) -> None:
+    """Run many searches at once: a CSV of queries in, a CSV of counts, first and last dates and top hits out."""
+    from chancery.workspace.batch import csv_lines, read_queries
+
+    try:
+        pairs = read_queries(queries.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        _fail(f"cannot read {queries}: {exc.strerror or exc}")
+    except ChanceryError as exc:
+        _fail(str(exc))
+    with Archive.open(db) as archive:
+        with Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("queries"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("", total=len(pairs))
+            rows = archive.batch_search(
+                pairs, top, lambda done, _total: progress.update(task, completed=done)
+            )
+            sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            try:
+                for line in csv_lines(rows, top):
+                    sink.write(line)
+            finally:
+                if output:
+                    sink.close()
+    if output:
+        console.print(f"{plural(len(pairs), 'query', 'queries')} searched; wrote {output}", highlight=False)
+
+
+# -- end workspace: lists and batch search --
 
 
 def main() -> None:

@@ -87,6 +87,9 @@ SLOW_MODULES = {
     "test_embed_resume.py",  # a real chancery embed process killed, then resumed
     "test_timeline.py",  # a served archive and chromium
     "test_deploy.py",
+    "test_exports.py",  # exports of real volumes in every format, both stores
+    "test_web_lists.py",  # a served archive
+    "test_web_lists_browser.py",  # chromium over a served archive, both stores
     "test_annotations_browser.py",  # chromium over a served archive, then a re-ingest  # compaction, backup/restore, pg_dump/pg_restore, two serving nodes
     "test_semantic.py",  # an ingest, then embedding with the MiniLM weights
     "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from test_api import client, web_archive_path  # noqa: F401  (the shared web-test archive)
 
 from chancery.archive import Archive
+from chancery.workspace.viewer import Viewer
 from chancery.web import create_app
 
 
@@ -215,6 +216,11 @@ def test_every_example_in_the_query_hint_finds_something(demo_archive: Archive) 
         parser.feed(web.get("/").text)
     examples = [c for c in parser.codes if c != '"phrases"']  # the placeholder for any phrase
     assert len(examples) >= 10 and "collection:frus1949v07p1" in examples
+    # The workspace examples search the user's own tags, notes and stars: make them as a user would.
+    doc = demo_archive.search("yalta", limit=1, facets=False).hits[0].id
+    demo_archive.annotations.add(Viewer.local(), doc, "tag", "yalta")
+    demo_archive.annotations.add(Viewer.local(), doc, "note", "draft of a reply")
+    demo_archive.annotations.star(Viewer.local(), doc)
     empty = [q for q in examples if demo_archive.search(q, limit=1, facets=False).total == 0]
     assert empty == []
 

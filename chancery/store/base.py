@@ -19,6 +19,8 @@ CollectionData = dict[str, Any]  # `Collection.to_dict()`
 EntityData = dict[str, Any]  # `Entity.to_dict()`
 LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
 AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
+ListData = dict[str, Any]  # {id, name, owner, shared_group, created_at, count}
+ListItem = dict[str, Any]  # {doc_id, position, added_by, added_at}
 
 
 class Serialized(NamedTuple):
@@ -237,3 +239,27 @@ class Store(Protocol):
 
     def stats(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
+
+    # -- workspace: lists --
+    def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
+        """A new empty list (a list of that name and owner already there raises the driver's
+        integrity error)."""
+        ...
+
+    def get_list(self, list_id: int) -> ListData | None: ...
+    def lists_of(self, owner: str | None, groups: Iterable[str], every: bool = False) -> list[ListData]:
+        """The lists `owner` owns or that are shared with one of `groups` (all when `every`), by name."""
+        ...
+
+    def add_list_items(self, list_id: int, doc_ids: Iterable[str], added_by: str | None) -> int:
+        """Append the ids not on the list yet, in the order given; returns how many were added."""
+        ...
+
+    def remove_list_items(self, list_id: int, doc_ids: Iterable[str]) -> int: ...
+    def list_items(self, list_id: int) -> list[ListItem]:
+        """The list's items in their order (positions ascending)."""
+        ...
+
+    def delete_list(self, list_id: int) -> None: ...
+
+    # -- end workspace: lists --

@@ -40,6 +40,8 @@ from chancery.store.base import (
     FileRecord,
     Link,
     LinkTriple,
+    ListData,
+    ListItem,
     ReplaceResult,
     Serialized,
     annotation_order,
@@ -501,6 +503,70 @@ class PostgresStore:
     def close(self) -> None:
         self.conn.close()
 
+    # -- workspace: lists --
+    def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
+        with self._transaction() as cur:
+            row = cur.execute(
+                "INSERT INTO lists (name, owner, shared_group, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+                (name, owner, shared_group, _now()),
+            ).fetchone()
+        assert row is not None
+        found = self.get_list(int(row[0]))
+        assert found is not None
+        return found
+
+    def get_list(self, list_id: int) -> ListData | None:
+        rows = self._all(_LIST_SELECT + " WHERE l.id = %s GROUP BY l.id", list_id)
+        return _list_of(rows[0]) if rows else None
+
+    def lists_of(self, owner: str | None, groups: Iterable[str], every: bool = False) -> list[ListData]:
+        order = " GROUP BY l.id ORDER BY l.name, l.owner, l.id"
+        if every:
+            rows = self._all(_LIST_SELECT + order)
+        else:
+            where = " WHERE l.owner = %s OR l.shared_group = ANY(%s::text[])"
+            rows = self._all(_LIST_SELECT + where + order, owner, list(groups))
+        return [_list_of(r) for r in rows]
+
+    def add_list_items(self, list_id: int, doc_ids: Iterable[str], added_by: str | None) -> int:
+        with self._transaction() as cur:
+            cur.execute("SELECT id FROM lists WHERE id = %s FOR UPDATE", (list_id,))  # one adder at a time
+            have = {r[0] for r in cur.execute("SELECT doc_id FROM list_items WHERE list_id = %s", (list_id,))}
+            row = cur.execute(
+                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = %s", (list_id,)
+            ).fetchone()
+            last = int(row[0]) if row else 0
+            new = [d for d in dict.fromkeys(doc_ids) if d not in have]
+            now = _now()
+            cur.executemany(
+                "INSERT INTO list_items (list_id, doc_id, position, added_by, added_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(list_id, d, last + i + 1, added_by, now) for i, d in enumerate(new)],
+            )
+        return len(new)
+
+    def remove_list_items(self, list_id: int, doc_ids: Iterable[str]) -> int:
+        with self._transaction() as cur:
+            cur.execute(
+                "DELETE FROM list_items WHERE list_id = %s AND doc_id = ANY(%s::text[])",
+                (list_id, list(doc_ids)),
+            )
+            return cur.rowcount
+
+    def list_items(self, list_id: int) -> list[ListItem]:
+        rows = self._all(
+            "SELECT doc_id, position, added_by, added_at FROM list_items WHERE list_id = %s ORDER BY position",
+            list_id,
+        )
+        return [dict(zip(_ITEM_KEYS, r, strict=True)) for r in rows]
+
+    def delete_list(self, list_id: int) -> None:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM list_items WHERE list_id = %s", (list_id,))
+            cur.execute("DELETE FROM lists WHERE id = %s", (list_id,))
+
+    # -- end workspace: lists --
+
     # -- helpers -------------------------------------------------------------------------------
     def _transaction(self, pipeline: bool = False) -> _Transaction:
         return _Transaction(self, pipeline)
@@ -540,6 +606,19 @@ class PostgresStore:
 
     def _links(self, query: str, doc_id: str) -> list[Link]:
         return [link_of(*r) for r in self._all(query, doc_id)]
+
+
+# -- workspace: lists --
+_LIST_SELECT = (
+    "SELECT l.id, l.name, l.owner, l.shared_group, l.created_at, count(i.doc_id) "
+    "FROM lists l LEFT JOIN list_items i ON i.list_id = l.id"
+)
+_LIST_KEYS = ("id", "name", "owner", "shared_group", "created_at", "count")
+_ITEM_KEYS = ("doc_id", "position", "added_by", "added_at")
+
+
+def _list_of(row: tuple[Any, ...]) -> ListData:
+    return dict(zip(_LIST_KEYS, row, strict=True))
 
 
 class _Transaction:

@@ -76,6 +76,22 @@ CREATE TABLE IF NOT EXISTS annotations (
 CREATE INDEX IF NOT EXISTS annotations_doc ON annotations (doc_id);
 CREATE INDEX IF NOT EXISTS annotations_creator ON annotations (creator, doc_id);
 """
+
+# -- workspace: lists --
+# Named lists of documents: owned by a user, optionally shared with a group; items keep the order
+# they were added in. Never touched by ingest (an item whose document is gone is shown as missing).
+LISTS = """
+CREATE TABLE IF NOT EXISTS lists (
+    id {serial}, name TEXT NOT NULL, owner {key} NOT NULL, shared_group {key}, created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS lists_owner_name ON lists (owner, name);
+CREATE TABLE IF NOT EXISTS list_items (
+    list_id {bigint} NOT NULL, doc_id {key} NOT NULL, position {bigint} NOT NULL,
+    added_by TEXT, added_at TEXT NOT NULL, PRIMARY KEY (list_id, doc_id)
+);
+"""
+# -- end workspace: lists --
+
 LINKS = """
 CREATE TABLE IF NOT EXISTS {links} (
     seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT
@@ -133,7 +149,8 @@ HORIZON = "horizon"  # the feed_state row: changes before it may have been compa
 
 def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""
-    return TABLES.format(**_hooks(dialect)) + links_table(dialect)
+    hooks = _hooks(dialect)
+    return TABLES.format(**hooks) + links_table(dialect) + LISTS.format(**hooks)
 
 
 def links_table(dialect: Dialect, name: str = "links") -> str:

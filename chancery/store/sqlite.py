@@ -20,6 +20,8 @@ from chancery.store.base import (
     FileRecord,
     Link,
     LinkTriple,
+    ListData,
+    ListItem,
     ReplaceResult,
     Serialized,
     annotation_order,
@@ -379,6 +381,67 @@ class SQLiteStore:
     def close(self) -> None:
         self.conn.close()
 
+    # -- workspace: lists --
+    def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO lists (name, owner, shared_group, created_at) VALUES (?, ?, ?, ?)",
+                (name, owner, shared_group, _now()),
+            )
+            list_id = cur.lastrowid
+        found = self.get_list(int(list_id or 0))
+        assert found is not None
+        return found
+
+    def get_list(self, list_id: int) -> ListData | None:
+        rows = self.conn.execute(_LIST_SELECT + " WHERE l.id = ? GROUP BY l.id", (list_id,)).fetchall()
+        return _list_of(rows[0]) if rows else None
+
+    def lists_of(self, owner: str | None, groups: Iterable[str], every: bool = False) -> list[ListData]:
+        groups = list(groups)
+        marks = ",".join("?" * len(groups)) or "NULL"
+        where = "1 = 1" if every else f"(l.owner = ? OR l.shared_group IN ({marks}))"
+        params = [] if every else [owner, *groups]
+        rows = self.conn.execute(
+            f"{_LIST_SELECT} WHERE {where} GROUP BY l.id ORDER BY l.name, l.owner, l.id", params
+        )
+        return [_list_of(r) for r in rows]
+
+    def add_list_items(self, list_id: int, doc_ids: Iterable[str], added_by: str | None) -> int:
+        with self._transaction() as cur:
+            have = {r[0] for r in cur.execute("SELECT doc_id FROM list_items WHERE list_id = ?", (list_id,))}
+            last = cur.execute(
+                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = ?", (list_id,)
+            ).fetchone()[0]
+            new = [d for d in dict.fromkeys(doc_ids) if d not in have]
+            now = _now()
+            cur.executemany(
+                "INSERT INTO list_items (list_id, doc_id, position, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+                [(list_id, d, last + i + 1, added_by, now) for i, d in enumerate(new)],
+            )
+        return len(new)
+
+    def remove_list_items(self, list_id: int, doc_ids: Iterable[str]) -> int:
+        with self._transaction() as cur:
+            cur.executemany(
+                "DELETE FROM list_items WHERE list_id = ? AND doc_id = ?", [(list_id, d) for d in doc_ids]
+            )
+            return cur.rowcount
+
+    def list_items(self, list_id: int) -> list[ListItem]:
+        rows = self.conn.execute(
+            "SELECT doc_id, position, added_by, added_at FROM list_items WHERE list_id = ? ORDER BY position",
+            (list_id,),
+        )
+        return [dict(zip(_ITEM_KEYS, r, strict=True)) for r in rows]
+
+    def delete_list(self, list_id: int) -> None:
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM list_items WHERE list_id = ?", (list_id,))
+            cur.execute("DELETE FROM lists WHERE id = ?", (list_id,))
+
+    # -- end workspace: lists --
+
     # -- helpers -------------------------------------------------------------------------------
     def _create_schema(self) -> None:
         """Create the tables and indexes, first bringing an older archive's schema up to date."""
@@ -407,6 +470,19 @@ class SQLiteStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
+
+
+# -- workspace: lists --
+_LIST_SELECT = (
+    "SELECT l.id, l.name, l.owner, l.shared_group, l.created_at, count(i.doc_id) "
+    "FROM lists l LEFT JOIN list_items i ON i.list_id = l.id"
+)
+_LIST_KEYS = ("id", "name", "owner", "shared_group", "created_at", "count")
+_ITEM_KEYS = ("doc_id", "position", "added_by", "added_at")
+
+
+def _list_of(row: tuple[Any, ...]) -> ListData:
+    return dict(zip(_LIST_KEYS, row, strict=True))
 
 
 class _Transaction:
