@@ -42,3 +42,7 @@ class NotFound(ChanceryError):
 
 class SemanticUnavailable(ChanceryError):
     """The `semantic` extra (onnxruntime + model weights) is not installed."""
+
+
+class JudgmentError(ChanceryError):
+    """An entity judgment that cannot be made (merging an entity into itself, an unknown mention)."""
