@@ -192,9 +192,9 @@ class Archive:
         return self._judged(lambda: review.merge(self.store, self.index, viewer, keep, fold, note))
 
     def split_entity(
-        self, viewer: Viewer, entity_id: str, names: Iterable[str], note: str | None = None
+        self, viewer: Viewer, entity_id: str, names: str | Iterable[str], note: str | None = None
     ) -> Judgment:
-        """Move `names` of `entity_id`, and the mentions written so, to a new entity."""
+        """Move `names` of `entity_id` ("N1,N2" or a list), and the mentions written so, to a new entity."""
         return self._judged(lambda: review.split(self.store, self.index, viewer, entity_id, names, note))
 
     def judge_mention(
@@ -218,6 +218,12 @@ class Archive:
     def entity_mentions(self, entity_id: str, limit: int = 200) -> list[dict[str, Any]]:
         """Mentions naming `entity_id`, with their documents and a short context (for review)."""
         return review.mentions_of(self.store, self.index, entity_id, limit)
+
+    def find_entities(
+        self, text: str, type: str | None = None, exclude: str | None = None, limit: int = 10
+    ) -> list[Entity]:
+        """Entities to pick by id or name (an exact name first, then names containing `text`)."""
+        return [Entity.from_dict(e) for e in review.find_entities(self.store, text, type, exclude, limit)]
 
     def _judged(self, judge: Callable[[], T]) -> T:
         self.catch_up()  # the index finds the documents a judgment touches

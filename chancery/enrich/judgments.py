@@ -123,8 +123,7 @@ class Judgments:
             if j.kind == "merge" and j.subject and j.target and j.subject != j.target:
                 out.redirects[j.subject] = j.target
             elif j.kind == "split" and j.subject and j.target:
-                moved = frozenset(normalize(n) for n in j.names)
-                out.splits.setdefault(j.subject, []).append((moved, j.target))
+                out.splits.setdefault(j.subject, []).append((frozenset(name_keys(j.names)), j.target))
             elif j.kind in MENTION_KINDS and j.doc_id:
                 out.by_doc.setdefault(j.doc_id, []).append(j)
         return out
@@ -147,6 +146,12 @@ class Judgments:
             if norm in moved:
                 return self.resolve(new_id)
         return entity_id
+
+    def keep_names(self, entity_id: str, names: Iterable[str]) -> None:
+        """Mentions written as one of `names` (spellings `entity_id` keeps, a shared surname)
+        stay with it when names are split off it."""
+        kept = name_keys(names)
+        self.splits[entity_id] = [(moved - kept, new) for moved, new in self.splits.get(entity_id, ())]
 
     def __bool__(self) -> bool:
         return bool(self.all)
@@ -196,6 +201,16 @@ def _locate(mentions: list[Mention], j: Judgment) -> int | None:
         if found:
             return min(found, key=lambda i: (abs(mentions[i].start - start), i))
     return None
+
+
+def name_keys(names: Iterable[str]) -> set[str]:
+    """Normalised forms a mention may write a name in: the name, its full-name spellings and
+    its surname ("Vyshinsky, Andrey Y." gives andrey y vyshinsky, a y vyshinsky, vyshinsky...)."""
+    keys: set[str] = set()
+    for name in filter(None, names):
+        forms, surname = person_variants(name)
+        keys.update(normalize(f) for f in [name, *forms, *([surname] if surname else [])])
+    return keys - {""}
 
 
 # -- authority records ------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from chancery.errors import NotFound, QueryError, SemanticUnavailable
 from chancery.settings import Settings
 from chancery.web.apidocs import install_api_docs
 from chancery.web.render import page
-from chancery.web.views import collection, document, entity, search, timeline
+from chancery.web.views import collection, document, entity, review, search, timeline
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chancery.web")
@@ -189,7 +189,7 @@ def create_app(
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_api_docs(app)
-    for module in (search, document, entity, collection, timeline):
+    for module in (search, document, entity, collection, timeline, review):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
 

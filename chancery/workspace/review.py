@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from chancery.authority.names import slug
+from chancery.authority.names import normalize, slug
 from chancery.enrich.judgments import AuthorityEdit, Judgment, Judgments, apply_judgments, edit_authority
 from chancery.errors import JudgmentError, NotFound
 from chancery.model import Document
@@ -36,7 +36,28 @@ def load_judgments(store: Store) -> Judgments:
         record = store.entity(entity_id)
         if record:
             compiled.names[entity_id] = record["name"]
+    for entity_id in list(compiled.splits):
+        record = store.entity(entity_id)
+        if record:
+            compiled.keep_names(entity_id, [record["name"], *(record.get("variants") or [])])
     return compiled
+
+
+def parse_names(text: str, record: EntityData | None = None) -> list[str]:
+    """Names typed as "N1,N2" (or "N1;N2"): comma-separated pieces that together spell one of the
+    record's names ("Vyshinsky, Andrey Y.") are kept whole."""
+    if ";" in text:
+        return [n.strip() for n in text.split(";") if n.strip()]
+    recorded = {n.lower() for n in [*(record or {}).get("variants", []), (record or {}).get("name", "")]}
+    pieces, names = [p.strip() for p in text.split(",")], []
+    while pieces:
+        for size in range(len(pieces), 0, -1):
+            joined = ", ".join(pieces[:size])
+            if size == 1 or joined.lower() in recorded:
+                names.append(joined)
+                pieces = pieces[size:]
+                break
+    return [n for n in names if n]
 
 
 def judgments(store: Store, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
@@ -91,7 +112,7 @@ def split(
     """Move `names` (spellings of `entity_id`) and the mentions written so to a new entity."""
     _may_write(viewer)
     record = entity(store, entity_id)
-    names = [n.strip() for n in names if n.strip()]
+    names = parse_names(names, record) if isinstance(names, str) else [n.strip() for n in names if n.strip()]
     if not names:
         raise JudgmentError("name at least one spelling to split off")
     recorded = {n.lower(): n for n in [record["name"], *(record.get("variants") or [])]}
@@ -227,6 +248,26 @@ def authority_with_judgments(
     """Freshly built authority records with the stored merges and splits applied (for `authority
     load`); `removed` lists the folded ids the store must drop again."""
     return edit_authority(entities, names, judgments(store))
+
+
+def find_entities(
+    store: Store, text: str, type: str | None = None, exclude: str | None = None, limit: int = 10
+) -> list[EntityData]:
+    """Entities to pick by name or id: an id or an exact name first, then names containing `text`."""
+    norm = normalize(text)
+    found: dict[str, EntityData] = {}
+    exact = store.entity(text.strip())
+    for record in ([exact] if exact else []) + store.entities_by_name(norm):
+        found.setdefault(record["id"], record)
+    if len(norm) >= 3:
+        for record in store.iter_entities(type):
+            if len(found) >= limit * 3:
+                break
+            names = [record.get("name") or "", *(record.get("variants") or [])]
+            if any(norm in normalize(n) for n in names):
+                found.setdefault(record["id"], record)
+    picked = [r for r in found.values() if r["id"] != exclude and (type is None or r.get("type") == type)]
+    return picked[:limit]
 
 
 def mentions_of(store: Store, index: SearchIndex, entity_id: str, limit: int = 200) -> list[dict[str, Any]]:
