@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -203,7 +204,7 @@ def _record(
         new_id = store.add_entity_judgment(judgment.row(), edit.touched, list(touched.values()), names)
     doc_ids = [judgment.doc_id] if judgment.doc_id else documents_naming(store, index, ids)
     reapply(store, doc_ids)
-    return Judgment(**{**judgment.__dict__, "id": new_id})
+    return replace(judgment, id=new_id)
 
 
 def documents_naming(store: Store, index: SearchIndex, entity_ids: Iterable[str]) -> list[str]:
