@@ -1,7 +1,7 @@
 """Entity review (issue 14): merge, split, reject, confirm and set, stored with who and when, and
 holding across `authority load` re-enrichment and re-ingest of a changed file. The pure step on
 hand-made documents; the store on real SQLite and PostgreSQL; the product through `chancery`
-processes (with the shipped authority), and Chromium merging two entities on a real server."""
+processes (with the shipped authority). Chromium on a real server: test_entity_review_web.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import served
 from test_change_feed import pg_url  # noqa: F401 (fixture)
 from test_store_contract import open_backend, pg_admin, pg_schema  # noqa: F401 (fixtures)
 
@@ -245,30 +244,3 @@ def test_judgments_through_the_cli_hold_across_authority_load_and_reingest(db: s
     (sources / "molotov.txt").write_text(edited)
     _run(db, "ingest", str(sources))
     judged(_mentions(db), shift=len("Yesterday "))
-
-
-# -- the web: Chromium against a real server ---------------------------------------------------
-def test_merging_two_entities_from_the_entity_page(db: str, tmp_path: Path, chromium: Any) -> None:
-    _run(db, "ingest", str(_sources(tmp_path / "src")))
-    with served(db, tmp_path / "serve.log") as base:  # type: ignore[arg-type]
-        page = chromium.new_page()
-        page.goto(f"{base}/entities/{MOLOTOV}")
-        assert page.locator("#docs-title").inner_text() == "1 document"
-        page.fill("#merge-q", "Vyshinsky")
-        page.fill("#merge-note", "same man")
-        page.click("#merge-form button[type=submit]")
-        page.click("button[aria-label='Merge Andrey Yanuaryevich Vyshinsky into this entity']")
-        page.wait_for_selector("li.judgment[data-kind=merge]")
-        assert page.url.endswith(f"/entities/{MOLOTOV}")
-        line = page.locator("li.judgment[data-kind=merge]").inner_text()
-        assert "local" in line and "merged" in line and VYSHINSKY in line and "same man" in line
-        assert page.locator("#docs-title").inner_text() == "2 documents"
-        # the folded entity's page leads to the merged one
-        page.goto(f"{base}/entities/{VYSHINSKY}")
-        assert page.url.endswith(f"/entities/{MOLOTOV}")
-        # reject a mention from the entity's mention list
-        count = page.locator("li.mention").count()
-        page.locator("li.mention button[data-judge=reject]").first.click()
-        page.wait_for_selector("li.judgment[data-kind=reject]")
-        assert page.locator("li.mention").count() == count - 1
-        page.close()
