@@ -13,11 +13,13 @@ import threading
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chancery import citations
 from chancery.crashpoint import crash_point
 from chancery.enrich import Context
+from chancery.enrich.judgments import CONTEXT_KEY as JUDGMENTS
+from chancery.enrich.judgments import Judgment
 from chancery.errors import NotFound
 from chancery.ingest import IngestReport, catch_up, ingest_paths, rebuild
 from chancery.linking import LinkReport, link_documents
@@ -33,6 +35,7 @@ from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
 from chancery.store.pages import PageStore
 from chancery.workspace import annotations as annotating
+from chancery.workspace import review
 from chancery.workspace.annotations import Annotation
 from chancery.workspace.viewer import Viewer
 
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from chancery.workspace.viewer import Viewer
 
 
+T = TypeVar("T")
 FOLLOW_INTERVAL = 1.0  # seconds between a serving archive's catch-ups
 log = logging.getLogger("chancery.archive")
 
@@ -168,7 +172,7 @@ class Archive:
 
             cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index
             self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
-        return Context(resolver=self._resolver)
+        return Context(resolver=self._resolver, extra={JUDGMENTS: review.load_judgments(self.store)})
 
     # -- authority -------------------------------------------------------------------------
     def load_authority(
@@ -182,7 +186,9 @@ class Archive:
         data = build_authority(
             with_shipped(list(paths)), self.store.collections(), cache_dir=self.settings.authority_cache()
         )
-        self.store.put_entities(data.entities, data.names)
+        judged = review.authority_with_judgments(self.store, data.entities, data.names)  # merges, splits
+        self.store.put_entities(judged.entities, judged.names)
+        self.store.rewrite_entities(judged.removed, [], [])
         self._resolver = None
         updated = self.reenrich(on_progress=on_progress)
         return {
@@ -194,10 +200,54 @@ class Archive:
         }
 
     def entity(self, entity_id: str) -> Entity:
-        data = self.store.entity(entity_id)
-        if data is None:
-            raise NotFound(f"no entity with id {entity_id!r}")
-        return Entity.from_dict(data)
+        """The entity `entity_id`, or the one it was merged into; NotFound when there is none."""
+        return Entity.from_dict(review.entity(self.store, entity_id))
+
+    # -- workspace: review -- (entity judgments; chancery/workspace/review.py) ---------------
+    def merge_entities(self, viewer: Viewer, keep: str, fold: str, note: str | None = None) -> Judgment:
+        """Fold entity `fold` into `keep` (names, documents; `fold` redirects to `keep`)."""
+        return self._judged(lambda: review.merge(self.store, self.index, viewer, keep, fold, note))
+
+    def split_entity(
+        self, viewer: Viewer, entity_id: str, names: str | Iterable[str], note: str | None = None
+    ) -> Judgment:
+        """Move `names` of `entity_id` ("N1,N2" or a list), and the mentions written so, to a new entity."""
+        return self._judged(lambda: review.split(self.store, self.index, viewer, entity_id, names, note))
+
+    def judge_mention(
+        self,
+        viewer: Viewer,
+        kind: str,
+        doc_id: str,
+        mention: str,
+        target: str | None = None,
+        note: str | None = None,
+    ) -> list[Judgment]:
+        """Reject, confirm or set the entity of a mention ("TEXT", "TEXT@START" or "START:END")."""
+        return self._judged(
+            lambda: review.judge_mention(self.store, self.index, viewer, kind, doc_id, mention, target, note)
+        )
+
+    def entity_judgments(self, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
+        """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given)."""
+        return review.judgments(self.store, entity_id, doc_id)
+
+    def entity_mentions(self, entity_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Mentions naming `entity_id`, with their documents and a short context (for review)."""
+        return review.mentions_of(self.store, self.index, entity_id, limit)
+
+    def find_entities(
+        self, text: str, type: str | None = None, exclude: str | None = None, limit: int = 10
+    ) -> list[Entity]:
+        """Entities to pick by id or name (an exact name first, then names containing `text`)."""
+        return [Entity.from_dict(e) for e in review.find_entities(self.store, text, type, exclude, limit)]
+
+    def _judged(self, judge: Callable[[], T]) -> T:
+        self.catch_up()  # the index finds the documents a judgment touches
+        made = judge()
+        self._resolver, self._variants = None, None  # the authority records may have changed
+        self.catch_up()
+        return made
 
     def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
         """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import orjson
 import typer
@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from chancery.archive import Archive
 from chancery.cli_output import Output, plural, report_warnings
@@ -493,13 +494,34 @@ def authority_load(
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
 
-@app.command()
-def entity(
+class _EntityGroup(TyperGroup):
+    """`chancery entity ID` shows a record (as before); `chancery entity merge ...` judges."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().resolve_command(ctx, args)
+
+
+entity_app = typer.Typer(
+    cls=_EntityGroup,
+    no_args_is_help=True,
+    help="Authority records and their review: show, merge, split; reject, confirm or set a mention.",
+)
+app.add_typer(entity_app, name="entity")
+NoteOption = typer.Option(None, "--note", help="Why (kept with the judgment)")
+MentionArg = typer.Argument(
+    ..., metavar="MENTION", help='Its text (every mention so written), "TEXT@START" or START:END'
+)
+
+
+@entity_app.command("show")
+def entity_show(
     entity_id: str = typer.Argument(..., metavar="ID"),
     db: str | None = DbOption,
     json: bool = JsonOption,
 ) -> None:
-    """Print one authority record: names, dates, offices, sources."""
+    """Print one authority record: names, dates, offices, sources (a merged id shows its survivor)."""
     with Archive.open(db) as archive:
         try:
             ent = archive.entity(entity_id)
@@ -782,6 +804,113 @@ def batch(
 
 
 # -- end workspace: lists and batch search --
+def _judge(db: str | None, json: bool, judge: Callable[[Archive], Any]) -> None:
+    """Run one judgment as the local user and print what was stored."""
+    with Archive.open(db) as archive:
+        try:
+            made = judge(archive)
+        except (ChanceryError, PermissionError) as exc:
+            _fail(str(exc), 1)
+    made = made if isinstance(made, list) else [made]
+    if json:
+        _print_json([j.to_dict() for j in made])
+        return
+    for j in made:
+        out.print(_judgment_line(j.to_dict()), highlight=False, markup=False)
+
+
+def _judgment_line(j: dict[str, Any]) -> str:
+    where = ""
+    if j["mention"]:
+        m = j["mention"]
+        where = f" {m['doc_id']} {m['text']!r}@{m['start']}"
+    what = {
+        "merge": f"{j['subject']} -> {j['target']}",
+        "split": f"{j['subject']} -> {j['target']} ({'; '.join(j['names'])})",
+    }.get(j["kind"], f"{j['subject'] or '-'} -> {j['target'] or '-'}")
+    note = f"  ({j['note']})" if j["note"] else ""
+    return f"#{j['id']} {j['at']} {j['viewer']} {j['kind']}{where} {what}{note}"
+
+
+@entity_app.command("merge")
+def entity_merge(
+    keep: str = typer.Argument(..., metavar="A", help="The entity that stays"),
+    fold: str = typer.Argument(..., metavar="B", help="The entity folded into A (its id then leads to A)"),
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Merge entity B into entity A: B's names and documents become A's."""
+    _judge(db, json, lambda a: a.merge_entities(Viewer.local(), keep, fold, note))
+
+
+@entity_app.command("split")
+def entity_split(
+    entity_id: str = typer.Argument(..., metavar="ID"),
+    names: str = typer.Option(
+        ..., "--names", help="Spellings that name someone else: N1,N2 (or N1;N2 when a name has a comma)"
+    ),
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Split names off an entity into a new one; mentions written so move with them."""
+    _judge(db, json, lambda a: a.split_entity(Viewer.local(), entity_id, names, note))
+
+
+@entity_app.command("reject")
+def entity_reject(
+    doc_id: str = typer.Argument(..., metavar="DOC_ID"),
+    mention: str = MentionArg,
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Say a mention's entity is wrong: the mention becomes unresolved."""
+    _judge(db, json, lambda a: a.judge_mention(Viewer.local(), "reject", doc_id, mention, None, note))
+
+
+@entity_app.command("confirm")
+def entity_confirm(
+    doc_id: str = typer.Argument(..., metavar="DOC_ID"),
+    mention: str = MentionArg,
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Say a mention's entity is right: it stays so whatever later resolution finds."""
+    _judge(db, json, lambda a: a.judge_mention(Viewer.local(), "confirm", doc_id, mention, None, note))
+
+
+@entity_app.command("set")
+def entity_set(
+    doc_id: str = typer.Argument(..., metavar="DOC_ID"),
+    mention: str = MentionArg,
+    entity_id: str = typer.Argument(..., metavar="ENTITY_ID"),
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Set by hand the entity a mention names."""
+    _judge(db, json, lambda a: a.judge_mention(Viewer.local(), "set", doc_id, mention, entity_id, note))
+
+
+@entity_app.command("judgments")
+def entity_judgments(
+    entity_id: str | None = typer.Option(None, "--entity", help="Only those naming this entity"),
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """List the stored judgments, oldest first: who, when, what."""
+    with Archive.open(db) as archive:
+        made = [j.to_dict() for j in archive.entity_judgments(entity_id)]
+    if json:
+        _print_json(made)
+        return
+    for j in made:
+        out.print(_judgment_line(j), highlight=False, markup=False)
+    if not made:
+        console.print("no judgments", highlight=False)
 
 
 def main() -> None:

@@ -46,3 +46,7 @@ class SemanticUnavailable(ChanceryError):
 
 class NotAllowed(ChanceryError):
     """The viewer may not make this change (a reader, someone else's annotation, a foreign group)."""
+
+
+class JudgmentError(ChanceryError):
+    """An entity judgment that cannot be made (merging an entity into itself, an unknown mention)."""

@@ -18,6 +18,7 @@ from chancery.enrich.entities import (
     find_mentions,
     load_resolver,
 )
+from chancery.enrich.judgments import judgment_step
 from chancery.enrich.standalone import standalone_date_step
 from chancery.enrich.statistical import SpacyDetector, available, sentence_case
 from chancery.model import Collection, Document, Mention, Party, Source
@@ -100,7 +101,11 @@ def test_entity_step_leaves_its_input_unchanged(resolver):
     plain = _document("nothing to link here")
     plain.senders = plain.recipients = []
     assert entity_step(plain, Context(resolver=resolver)) is plain  # nothing found: no copy
-    assert steps(DEEP) == [standalone_date_step, entity_step]  # the public registry of declared steps
+    assert steps(DEEP) == [
+        standalone_date_step,
+        entity_step,
+        judgment_step,
+    ]  # the public registry, judgments last
 
 
 def test_archive_load_authority(tmp_path):

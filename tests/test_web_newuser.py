@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from test_api import client, web_archive_path  # noqa: F401  (the shared web-test archive)
 
 from chancery.archive import Archive
-from chancery.workspace.viewer import Viewer
 from chancery.web import create_app
+from chancery.workspace.viewer import Viewer
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

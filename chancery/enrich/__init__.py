@@ -41,6 +41,7 @@ BASIC = [
 DEEP: list[str] = [
     "chancery.enrich.standalone.standalone_date_step",
     "chancery.enrich.entities.entity_step",
+    "chancery.enrich.judgments.judgment_step",  # researchers' entity judgments, applied last
 ]
 
 

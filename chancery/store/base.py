@@ -8,7 +8,7 @@ catch up from the last number it applied; stored ids also wait in `pending_links
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypedDict
 
@@ -17,6 +17,10 @@ import orjson
 DocumentData = dict[str, Any]  # a document's export dict (`Document.to_dict()`), as stored
 CollectionData = dict[str, Any]  # `Collection.to_dict()`
 EntityData = dict[str, Any]  # `Entity.to_dict()`
+JudgmentData = dict[str, Any]  # a row of `entity_judgments` (`chancery.enrich.judgments.Judgment.row`)
+JUDGMENT_COLUMNS = (
+    "kind", "subject", "target", "doc_id", "start_offset", "end_offset", "surface", "names", "viewer", "at", "note",
+)  # fmt: skip
 LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
 AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
 ListData = dict[str, Any]  # {id, name, owner, shared_group, created_at, count}
@@ -235,6 +239,27 @@ class Store(Protocol):
     ) -> list[AnnotationData]:
         """Annotations (on `doc_ids`, else on every document) by `creator` or shared with one of
         `groups`; every author's when `everyone`. Ordered by document, then creation."""
+        ...
+
+    # -- workspace: review -- (entity judgments; chancery/workspace/review.py)
+    def rewrite_entities(
+        self, remove: Sequence[str], entities: Sequence[EntityData], names: Sequence[tuple[str, str]]
+    ) -> None:
+        """In one transaction: drop the records and name rows of `remove`, then store these."""
+        ...
+
+    def add_entity_judgment(
+        self,
+        judgment: JudgmentData,
+        remove: Sequence[str] = (),
+        entities: Sequence[EntityData] = (),
+        names: Sequence[tuple[str, str]] = (),
+    ) -> int:
+        """Store a judgment (and `rewrite_entities` what it changes) in one transaction; its id."""
+        ...
+
+    def entity_judgments(self) -> list[JudgmentData]:
+        """Every judgment (the `entity_judgments` columns plus `id`), oldest first."""
         ...
 
     def stats(self) -> dict[str, Any]: ...

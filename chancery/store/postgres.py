@@ -18,7 +18,7 @@ serialised by a lock; a dropped connection is not reopened.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,11 +33,13 @@ from psycopg.types.json import set_json_loads
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
+    JUDGMENT_COLUMNS,
     AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
     FileRecord,
+    JudgmentData,
     Link,
     LinkTriple,
     ListData,
@@ -428,6 +430,56 @@ class PostgresStore:
 
     def links_to(self, doc_id: str) -> list[Link]:
         return self._links("SELECT src, dst, kind, text FROM links WHERE dst = %s ORDER BY seq", doc_id)
+
+    # -- workspace: review -- (entity judgments) ---------------------------------------------
+    def rewrite_entities(
+        self, remove: Sequence[str], entities: Sequence[EntityData], names: Sequence[tuple[str, str]]
+    ) -> None:
+        with self._transaction() as cur:
+            self._rewrite_entities(cur, remove, entities, names)
+
+    def add_entity_judgment(
+        self,
+        judgment: JudgmentData,
+        remove: Sequence[str] = (),
+        entities: Sequence[EntityData] = (),
+        names: Sequence[tuple[str, str]] = (),
+    ) -> int:
+        with self._transaction() as cur:
+            self._rewrite_entities(cur, remove, entities, names)
+            cur.execute(
+                f"INSERT INTO entity_judgments ({', '.join(JUDGMENT_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * len(JUDGMENT_COLUMNS))}) RETURNING id",
+                [judgment.get(c) for c in JUDGMENT_COLUMNS],
+            )
+            row = cur.fetchone()
+            return int(row[0]) if row else 0
+
+    def entity_judgments(self) -> list[JudgmentData]:
+        rows = self._all(f"SELECT id, {', '.join(JUDGMENT_COLUMNS)} FROM entity_judgments ORDER BY id")
+        return [dict(zip(("id", *JUDGMENT_COLUMNS), row, strict=True)) for row in rows]
+
+    @staticmethod
+    def _rewrite_entities(
+        cur: psycopg.Cursor,
+        remove: Sequence[str],
+        entities: Sequence[EntityData],
+        names: Sequence[tuple[str, str]],
+    ) -> None:
+        if remove:
+            cur.execute("DELETE FROM entities WHERE id = ANY(%s)", (list(remove),))
+            cur.execute("DELETE FROM entity_names WHERE entity_id = ANY(%s)", (list(remove),))
+        for e in _last_by_id(list(entities)):
+            cur.execute(
+                "INSERT INTO entities (id, type, name, body) VALUES (%s, %s, %s, %s::jsonb) "
+                "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, body = excluded.body",
+                (e["id"], e["type"], e["name"], _dumps(e)),
+            )
+        if names:
+            cur.executemany(
+                "INSERT INTO entity_names (norm, entity_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [tuple(n) for n in names],
+            )
 
     # -- summary -----------------------------------------------------------------------------
     # -- workspace: annotations --

@@ -64,6 +64,12 @@ CREATE TABLE IF NOT EXISTS entities (id {key} PRIMARY KEY, type {key}, name TEXT
 CREATE TABLE IF NOT EXISTS entity_names (
     norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
 ){without_rowid};
+-- workspace: review -- (entity judgments: chancery/workspace/review.py, chancery/enrich/judgments.py)
+CREATE TABLE IF NOT EXISTS entity_judgments (
+    id {serial}, kind TEXT NOT NULL, subject {key}, target {key},
+    doc_id {key}, start_offset INTEGER, end_offset INTEGER, surface TEXT, names TEXT,
+    viewer TEXT, at TEXT NOT NULL, note TEXT
+);
 """
 # -- workspace: annotations --
 # Notes, tags and stars (chancery/workspace/annotations.py): the W3C-shaped annotation as a JSON

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,13 @@ import orjson
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.base import (
+    JUDGMENT_COLUMNS,
     AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
     FileRecord,
+    JudgmentData,
     Link,
     LinkTriple,
     ListData,
@@ -296,6 +298,48 @@ class SQLiteStore:
             "SELECT src, dst, kind, text FROM links WHERE dst = ? ORDER BY seq", (doc_id,)
         )
         return [link_of(*r) for r in rows]
+
+    # -- workspace: review -- (entity judgments) ---------------------------------------------
+    def rewrite_entities(
+        self, remove: Sequence[str], entities: Sequence[EntityData], names: Sequence[tuple[str, str]]
+    ) -> None:
+        with self._transaction() as cur:
+            self._rewrite_entities(cur, remove, entities, names)
+
+    def add_entity_judgment(
+        self,
+        judgment: JudgmentData,
+        remove: Sequence[str] = (),
+        entities: Sequence[EntityData] = (),
+        names: Sequence[tuple[str, str]] = (),
+    ) -> int:
+        with self._transaction() as cur:
+            self._rewrite_entities(cur, remove, entities, names)
+            cur.execute(
+                f"INSERT INTO entity_judgments ({', '.join(JUDGMENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(JUDGMENT_COLUMNS))})",
+                [judgment.get(c) for c in JUDGMENT_COLUMNS],
+            )
+            return int(cur.lastrowid or 0)
+
+    def entity_judgments(self) -> list[JudgmentData]:
+        cur = self.conn.execute(f"SELECT id, {', '.join(JUDGMENT_COLUMNS)} FROM entity_judgments ORDER BY id")
+        return [dict(zip(("id", *JUDGMENT_COLUMNS), row, strict=True)) for row in cur]
+
+    @staticmethod
+    def _rewrite_entities(
+        cur: sqlite3.Cursor,
+        remove: Sequence[str],
+        entities: Sequence[EntityData],
+        names: Sequence[tuple[str, str]],
+    ) -> None:
+        cur.executemany("DELETE FROM entities WHERE id = ?", [(i,) for i in remove])
+        cur.executemany("DELETE FROM entity_names WHERE entity_id = ?", [(i,) for i in remove])
+        cur.executemany(
+            "INSERT OR REPLACE INTO entities (id, type, name, body) VALUES (?, ?, ?, ?)",
+            [(e["id"], e["type"], e["name"], orjson.dumps(e)) for e in entities],
+        )
+        cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
 
     # -- summary -----------------------------------------------------------------------------
     # -- workspace: annotations --

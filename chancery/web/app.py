@@ -32,7 +32,7 @@ from chancery.settings import Settings
 from chancery.web.apidocs import install_api_docs
 from chancery.web.render import page
 from chancery.web.views import annotations as annotation_views
-from chancery.web.views import batch, collection, document, entity, lists, search, timeline
+from chancery.web.views import batch, collection, document, entity, lists, review, search, timeline
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chancery.web")
@@ -195,7 +195,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_api_docs(app)
     # annotations before document: its /documents/{id}/annotations routes would be read as ids
-    for module in (search, annotation_views, document, entity, collection, timeline, lists, batch):
+    for module in (search, annotation_views, document, entity, collection, timeline, lists, batch, review):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
 

@@ -9,10 +9,11 @@ from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chancery.archive import Archive
-from chancery.web.render import archive_of, page
+from chancery.web.auth import current_viewer
+from chancery.web.render import archive_of, entity_url, page
 from chancery.web.views.search import run_search
 
 api = APIRouter()
@@ -123,13 +124,32 @@ def entity_data(archive: Archive, entity_id: str, limit: int = DOCUMENT_CAP) -> 
 def api_entity(
     request: Request, entity_id: str, limit: int = Query(100, ge=1, le=DOCUMENT_CAP)
 ) -> dict[str, Any]:
-    data = entity_data(archive_of(request), entity_id, limit)
+    archive = archive_of(request)
+    data = entity_data(archive, entity_id, limit)
     data.pop("years")
+    data["judgments"] = [j.to_dict() for j in archive.entity_judgments(data["entity"]["id"])]
     return data
 
 
 @pages.get("/entities/{entity_id:path}", response_class=HTMLResponse)
-def entity_page(request: Request, entity_id: str) -> HTMLResponse:
-    data = entity_data(archive_of(request), entity_id)
+def entity_page(request: Request, entity_id: str) -> Response:
+    archive = archive_of(request)
+    data = entity_data(archive, entity_id)
+    if data["entity"]["id"] != entity_id:  # merged into another entity: its page
+        return RedirectResponse(entity_url(data["entity"]["id"]), status_code=301)
     data["network"] = network_svg_layout(data["entity"]["name"], data["correspondents"])
+    data.update(review_data(request, archive, entity_id))
     return page(request, "entity.html", data)
+
+
+# -- workspace: review -- (what was judged, and the controls; views/review.py takes the posts)
+REVIEW_MENTIONS = 100
+
+
+def review_data(request: Request, archive: Archive, entity_id: str) -> dict[str, Any]:
+    """The entity page's review parts: judgments naming it, its mentions, may the viewer judge."""
+    return {
+        "judgments": [j.to_dict() for j in archive.entity_judgments(entity_id)],
+        "mentions": archive.entity_mentions(entity_id, REVIEW_MENTIONS),
+        "can_write": current_viewer(request).can_write,
+    }
