@@ -12,6 +12,7 @@ semantic query (the whole index's) are kept per index state.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
@@ -36,6 +37,8 @@ RRF_K = 20  # chosen on the tune headings (benchmarks/search-quality.md); 60 is 
 SEMANTIC_WEIGHT = 0.7  # the vector ranking's weight in the fusion (bm25's is 1), chosen likewise
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
+# per open index: (index state, facets, histogram) of all documents (an unfiltered semantic query's)
+_ALL_FACETS: weakref.WeakKeyDictionary[SearchIndex, tuple[Any, Any, Any]] = weakref.WeakKeyDictionary()
 AUTO = "auto"
 ALL_MODES = (AUTO, "bm25", *MODES)
 
@@ -104,7 +107,6 @@ class SemanticSearch:
         self.store = store
         self.vectors = vectors
         self.variants = variants
-        self._all_facets: tuple[Any, Any, Any] | None = None  # (index state, facets, histogram)
 
     def run(
         self,
@@ -175,11 +177,11 @@ class SemanticSearch:
     def _unfiltered_facets(self, searcher: tantivy.Searcher) -> tuple[Any, Any]:
         """The whole index's facets and histogram, counted once per index state."""
         state = self.index.cache_key(searcher)
-        cached = self._all_facets
+        cached = _ALL_FACETS.get(self.index)
         if cached is None or cached[0] != state:
             cached = (state, *compute_facets(searcher, tantivy.Query.all_query()))
-            self._all_facets = cached
-        return cached[1], cached[2]
+            _ALL_FACETS[self.index] = cached
+        return {name: list(values) for name, values in cached[1].items()}, list(cached[2])
 
     def vector_hits(
         self, text: str, filter_q: tantivy.Query | None, searcher: tantivy.Searcher, want: int

@@ -400,28 +400,38 @@ class VectorStore:
         k = min(k, len(scores))
         if k <= 0:
             return []
+        best: dict[int, int] = {}  # row -> its best passage, when the rescoring found it
         if not exact:  # rescore the int8 scan's best candidates with the float32 vectors
             wanted = min(len(scores), k + max(k, MIN_CANDIDATES))
             rows = _best(scores, wanted)
             rows = rows[scores[rows] > -np.inf]
             scores = np.full(len(scores), -np.inf, dtype=np.float32)
-            scores[rows] = self._exact(rows, query)
+            scores[rows], passages = self._exact(rows, query)
+            best = dict(zip(rows.tolist(), passages.tolist(), strict=True))
         top = _best(scores, k)
         top = top[np.lexsort((top, -scores[top]))]  # best first, ties by row
-        return [self._hit(int(row), float(scores[row]), query) for row in top if scores[row] > -np.inf]
+        return [
+            self._hit(int(row), float(scores[row]), query, best.get(int(row)))
+            for row in top
+            if scores[row] > -np.inf
+        ]
 
-    def _exact(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """The float32 best-passage score of the documents in `rows`."""
+    def _exact(self, rows: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 best-passage score, index of that passage) of the documents in `rows`."""
         if not len(rows):
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         starts, lengths = self._starts[rows], self._ends[rows] - self._starts[rows]
         offsets = np.cumsum(lengths) - lengths
         passages = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
-        return np.maximum.reduceat(self.vectors[passages] @ query, offsets)
+        sims = self.vectors[passages] @ query
+        top = np.maximum.reduceat(sims, offsets)
+        at_top = np.where(sims == np.repeat(top, lengths), np.arange(len(sims)), len(sims))
+        return top, passages[np.minimum.reduceat(at_top, offsets)]  # the first best, as argmax
 
-    def _hit(self, row: int, score: float, query: np.ndarray) -> VectorHit:
+    def _hit(self, row: int, score: float, query: np.ndarray, best: int | None = None) -> VectorHit:
         start, end = int(self._starts[row]), int(self._ends[row])
-        best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
+        if best is None:
+            best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
         return VectorHit(self.ids[row], score, (int(self.spans[best][0]), int(self.spans[best][1])))
 
     def passages_of(self, doc_id: str) -> np.ndarray | None:
