@@ -14,6 +14,7 @@ building the onnxruntime session (~0.5 s: it repacks the matrix for its kernel).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,14 @@ def cached(folder: Path, key: str | None, vectors: np.ndarray) -> tuple[np.ndarr
             pass
     q8t, scales = quantise(vectors)
     if key is not None:
+        tmp = f".{os.getpid()}-{threading.get_ident()}.tmp"  # several server workers may write at once
         try:
             for name, array in ((FILES[0], q8t), (FILES[1], scales)):
-                with open(folder / f"{name}.tmp", "wb") as fh:
+                with open(folder / f"{name}{tmp}", "wb") as fh:
                     np.save(fh, array)
-                os.replace(folder / f"{name}.tmp", folder / name)
-            (folder / f"{FILES[2]}.tmp").write_bytes(orjson.dumps({"key": key}))
-            os.replace(folder / f"{FILES[2]}.tmp", folder / FILES[2])
+                os.replace(folder / f"{name}{tmp}", folder / name)
+            (folder / f"{FILES[2]}{tmp}").write_bytes(orjson.dumps({"key": key}))
+            os.replace(folder / f"{FILES[2]}{tmp}", folder / FILES[2])
         except OSError:  # a read-only archive: keep the copy in memory only
             pass
     return q8t, scales
