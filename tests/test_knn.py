@@ -1,7 +1,7 @@
 """The int8 k-NN scan against the exact float32 scan, and its copy on disk following the vectors.
 
 The vectors are clustered, as passages of one archive are (many near-duplicates per topic, which
-is the hard case for a quantised scan); no model is needed, so this runs in a few seconds.
+is the hard case for a quantised scan); no model is needed (about 10 s of CPU: three 30k-passage stores).
 """
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def test_int8_scan_gives_the_exact_top_10(store: VectorStore) -> None:
         exact = store.search(query, 10, exact=True)
         identical += [h.doc_id for h in fast] == [h.doc_id for h in exact]
         # whatever it returns carries the exact score and best passage
-        exact_all = {h.doc_id: h for h in store.search(query, 200, exact=True)}
+        scores = store.doc_scores(query)
+        by_id = {h.doc_id: h for h in exact}
         for hit in fast:
-            assert hit.score == pytest.approx(exact_all[hit.doc_id].score, abs=1e-6)
-            assert hit.span == exact_all[hit.doc_id].span
+            assert hit.score == pytest.approx(float(scores[int(hit.doc_id[4:])]), abs=1e-6)
+            assert hit.doc_id not in by_id or hit.span == by_id[hit.doc_id].span
     assert identical >= 198, f"{identical} of 200 queries gave the exact top 10"
 
 
