@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import tantivy
 from conftest import SEEDS, corpus_path
 
 from chancery.archive import Archive
 from chancery.errors import QueryError
+from chancery.search.facets import facets as compute_facets
 from chancery.search.hybrid import RRF_K, SEMANTIC_WEIGHT, hit_from_document, rrf, split_query
 from chancery.search.query import parse
 from chancery.search.semantic import DISABLE_ENV, SemanticUnavailable, vectors_path_for
@@ -134,3 +136,35 @@ def test_missing_extra_is_a_clear_error(archive: Archive, monkeypatch: pytest.Mo
         archive.embed()
     assert archive.search("soong").total >= 2  # bm25 is unaffected; auto falls back to it
     assert archive.search("soong").mode == "bm25"
+
+
+def test_pages_are_slices_of_one_ranking(archive: Archive) -> None:
+    """Hybrid and semantic read only the shown page's documents: pages still tile the ranking."""
+    for mode in ("semantic", "hybrid"):
+        whole = archive.search("Soong Stalin negotiations", mode=mode, limit=9, facets=False)
+        pages = [
+            archive.search("Soong Stalin negotiations", mode=mode, limit=3, offset=o, facets=False)
+            for o in (0, 3, 6)
+        ]
+        assert [(h.id, h.score, h.snippet) for p in pages for h in p.hits] == [
+            (h.id, h.score, h.snippet) for h in whole.hits
+        ]
+        assert {p.total for p in pages} == {whole.total}
+        by_date = archive.search("Soong Stalin negotiations", mode=mode, limit=9, sort="date")
+        assert {h.id for h in by_date.hits} <= {
+            h.id for h in archive.search("Soong Stalin negotiations", mode=mode, limit=200, facets=False).hits
+        }
+
+
+def test_unfiltered_semantic_facets_are_the_whole_archives_and_follow_changes(archive: Archive) -> None:
+    def whole_archive() -> tuple[object, object]:
+        return compute_facets(archive.index.searcher(), tantivy.Query.all_query())
+
+    first = archive.search("a conversation in Moscow", mode="semantic")
+    assert (first.facets, first.histogram) == whole_archive()
+    doc = archive.document("wilson/300640")
+    doc.doc_type = "a type no other document has"
+    archive.store.update_documents([doc.to_dict()])
+    archive.sync_index()
+    again = archive.search("a conversation in Moscow", mode="semantic")
+    assert (again.facets, again.histogram) == whole_archive() != (first.facets, first.histogram)

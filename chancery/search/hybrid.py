@@ -6,10 +6,13 @@ post-filtered through the tantivy index (filter AND id in the candidates), widen
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
 with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's. `auto` (the
 default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
+Only the documents of the page shown are read from the store; the facets of an unfiltered
+semantic query (the whole index's) are kept per index state.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
@@ -34,6 +37,8 @@ RRF_K = 20  # chosen on the tune headings (benchmarks/search-quality.md); 60 is 
 SEMANTIC_WEIGHT = 0.7  # the vector ranking's weight in the fusion (bm25's is 1), chosen likewise
 FUSE_DEPTH = 100
 MODES = ("semantic", "hybrid")
+# per open index: (index state, facets, histogram) of all documents (an unfiltered semantic query's)
+_ALL_FACETS: weakref.WeakKeyDictionary[SearchIndex, tuple[Any, Any, Any]] = weakref.WeakKeyDictionary()
 AUTO = "auto"
 ALL_MODES = (AUTO, "bm25", *MODES)
 
@@ -148,27 +153,42 @@ class SemanticSearch:
             if filter_q is not None
             else len(self.vectors)
         )
-        facet_map, histogram = (
-            compute_facets(searcher, filter_q or tantivy.Query.all_query()) if facets else (None, None)
-        )
+        facet_map, histogram = (None, None)
+        if facets and filter_q is not None:
+            facet_map, histogram = compute_facets(searcher, filter_q)
+        elif facets:
+            facet_map, histogram = self._unfiltered_facets(searcher)
+        if sort == "relevance":  # best first already: read only the page's documents
+            page = self._hits(hits[offset : offset + limit])
+        else:
+            page = self._page(self._hits(hits), sort, limit, offset)
         return SearchResult(
             query=query,
             mode="semantic",
             sort=sort,
             total=min(total, len(self.vectors)),
             total_approximate=False,
-            hits=self._page(self._hits(hits), sort, limit, offset),
+            hits=page,
             facets=facet_map,
             histogram=histogram,
             embedded=len(self.vectors),
         )
+
+    def _unfiltered_facets(self, searcher: tantivy.Searcher) -> tuple[Any, Any]:
+        """The whole index's facets and histogram, counted once per index state."""
+        state = self.index.cache_key(searcher)
+        cached = _ALL_FACETS.get(self.index)
+        if cached is None or cached[0] != state:
+            cached = (state, *compute_facets(searcher, tantivy.Query.all_query()))
+            _ALL_FACETS[self.index] = cached
+        return {name: list(values) for name, values in cached[1].items()}, list(cached[2])
 
     def vector_hits(
         self, text: str, filter_q: tantivy.Query | None, searcher: tantivy.Searcher, want: int
     ) -> list[VectorHit]:
         """The best `want` vector hits among documents matching the filter."""
         qvec = Embedder.get().encode([text])[0]
-        pool = max(want * 4, 200)
+        pool = want if filter_q is None else max(want * 4, 200)  # unfiltered: every hit is kept
         while True:
             hits = self.vectors.search(qvec, pool)
             if filter_q is not None:
@@ -218,17 +238,25 @@ class SemanticSearch:
             [[h.id for h in lexical.hits], [h.doc_id for h in vector]], weights=[1.0, SEMANTIC_WEIGHT]
         )
         by_id = {h.id: h for h in lexical.hits}
-        missing = [h for h in vector if h.doc_id not in by_id]
+        # only the shown page's vector-only documents are read (all of them to sort by date)
+        shown = fused if sort != "relevance" else fused[offset : offset + limit]
+        wanted = {doc_id for doc_id, _ in shown}
+        missing = [h for h in vector if h.doc_id not in by_id and h.doc_id in wanted]
         by_id.update({h.id: h for h in self._hits(missing)})
         hits = [replace(by_id[doc_id], score=score) for doc_id, score in fused if doc_id in by_id]
+        if sort == "relevance":  # keep the page where it is in the fused list
+            hits = [h for h in hits if h.id in wanted]
+            page = hits
+        else:
+            page = self._page(hits, sort, limit, offset)
         # `total` is the fused list's length (counted); the facets are the bm25 result's, estimated or not
         return SearchResult(
             query=query,
             mode="hybrid",
             sort=sort,
-            total=len(hits),
+            total=len(fused),
             total_approximate=False,
-            hits=self._page(hits, sort, limit, offset),
+            hits=page,
             facets=lexical.facets,
             histogram=lexical.histogram,
             facets_approximate=lexical.facets_approximate,

