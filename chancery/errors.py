@@ -42,3 +42,11 @@ class NotFound(ChanceryError):
 
 class SemanticUnavailable(ChanceryError):
     """The `semantic` extra (onnxruntime + model weights) is not installed."""
+
+
+class LoginRefused(ChanceryError):
+    """Wrong user name or password (the message never says which)."""
+
+
+class TooManyAttempts(ChanceryError):
+    """Too many failed logins for one user from one address: refused for a while."""

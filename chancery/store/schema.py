@@ -64,6 +64,34 @@ CREATE TABLE IF NOT EXISTS entity_names (
     norm {key} NOT NULL, entity_id {key} NOT NULL, PRIMARY KEY (norm, entity_id)
 ){without_rowid};
 """
+# -- workspace: accounts --
+# Users, groups, API tokens and sessions (only hashes of tokens are kept), the audit log (also the
+# failed-login counter) and which collections are private to whom (a collection not listed is public).
+ACCOUNTS = """
+CREATE TABLE IF NOT EXISTS users (
+    name {key} PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT, created_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS "groups" (name {key} PRIMARY KEY, created_at TEXT NOT NULL){without_rowid};
+CREATE TABLE IF NOT EXISTS group_members (
+    group_name {key} NOT NULL, user_name {key} NOT NULL, PRIMARY KEY (group_name, user_name)
+){without_rowid};
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash {key} PRIMARY KEY, user_name {key} NOT NULL, created_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash {key} PRIMARY KEY, user_name {key} NOT NULL, created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq {serial}, at {key} NOT NULL, actor TEXT, action {key} NOT NULL, target {key}, ip {key},
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_log_login ON audit_log (action, target, ip, at);
+CREATE TABLE IF NOT EXISTS collection_access (
+    collection_id {key} PRIMARY KEY, visibility TEXT NOT NULL, group_name {key}
+){without_rowid};
+"""
+
 LINKS = """
 CREATE TABLE IF NOT EXISTS {links} (
     seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT
@@ -108,7 +136,7 @@ DROP TABLE pending_index;
 
 def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""
-    return TABLES.format(**_hooks(dialect)) + links_table(dialect)
+    return TABLES.format(**_hooks(dialect)) + links_table(dialect) + ACCOUNTS.format(**_hooks(dialect))
 
 
 def links_table(dialect: Dialect, name: str = "links") -> str:

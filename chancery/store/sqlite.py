@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from chancery.store import schema as ddl
+from chancery.store.accounts import AccountsStore, Statement
 from chancery.store.base import (
     CollectionData,
     DocumentData,
@@ -30,7 +31,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLiteStore:
+class SQLiteStore(AccountsStore):
     """Documents, collections, entities and links in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -335,6 +336,14 @@ class SQLiteStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
+
+    def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(query, tuple(params)).fetchall()
+
+    def _sql_write(self, statements: list[Statement]) -> None:
+        with self._transaction() as cur:
+            for query, params in statements:
+                cur.execute(query, tuple(params))
 
 
 class _Transaction:
