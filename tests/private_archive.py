@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chancery.archive import Archive
+from chancery.authority.names import normalize
+
 PUBLIC = "frus9999v01"
 PRIVATE = "frus9998v02"
 MARKER = "Zanzibarquux"  # a word only the private collection has
@@ -64,9 +67,34 @@ def chancery(db: str, *args: str, stdin: str | None = None, env: dict[str, str] 
     return done.stdout
 
 
+ENTITY = "person:test:harriman"
+# What the authority learnt from the private volume's persons list must not show either.
+PERSONS_URL = f"https://history.state.gov/historicaldocuments/{PRIVATE}/persons#p_HWA1"
+
+
+def add_entity(db: str) -> None:
+    """One authority record (the archive is built without the shipped ones), then re-enrich."""
+    entity = {
+        "id": ENTITY,
+        "type": "person",
+        "name": "Harriman, W. Averell",
+        "variants": ["Harriman", "Averell Harriman"],
+        "sources": [
+            "https://history.state.gov/departmenthistory/people/harriman-william-averell",
+            PERSONS_URL,
+        ],
+        "name_sources": {"Harriman": [PERSONS_URL], "Averell Harriman": ["hsg"]},
+    }
+    names = ["Harriman", "Harriman, W. Averell", "Averell Harriman"]
+    with Archive.open(db) as archive:
+        archive.store.put_entities([entity], [(normalize(n), ENTITY) for n in names])
+        archive.reenrich()
+
+
 def build(db: str, folder: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """Ingest both volumes, make PRIVATE private to GROUP, add USERS; their API tokens by name."""
     chancery(db, "ingest", str(write_volumes(folder)), env=env)
+    add_entity(db)
     chancery(db, "collection", "visibility", PRIVATE, "private", "--group", GROUP, env=env)
     tokens = {}
     for name, (role, groups) in USERS.items():
