@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chancery.archive import Archive
 from chancery.authority.names import normalize
+from chancery.settings import Settings
 
 PUBLIC = "frus9999v01"
 PRIVATE = "frus9998v02"
@@ -72,7 +73,7 @@ ENTITY = "person:test:harriman"
 PERSONS_URL = f"https://history.state.gov/historicaldocuments/{PRIVATE}/persons#p_HWA1"
 
 
-def add_entity(db: str) -> None:
+def add_entity(db: str, settings: Settings | None = None) -> None:
     """One authority record (the archive is built without the shipped ones), then re-enrich."""
     entity = {
         "id": ENTITY,
@@ -86,7 +87,7 @@ def add_entity(db: str) -> None:
         "name_sources": {"Harriman": [PERSONS_URL], "Averell Harriman": ["hsg"]},
     }
     names = ["Harriman", "Harriman, W. Averell", "Averell Harriman"]
-    with Archive.open(db) as archive:
+    with Archive.open(db, settings=settings) as archive:
         archive.store.put_entities([entity], [(normalize(n), ENTITY) for n in names])
         archive.reenrich()
 
