@@ -395,6 +395,8 @@ class Archive:
 
     def cited_by(self, doc_id: str, viewer: Viewer | None = None) -> list[Citing]:
         """Documents whose references resolve to this one (incoming links), in link order."""
+        if viewer is not None and self.hidden(viewer):
+            self.document(doc_id, viewer)  # NotFound for a hidden document
         links = self.store.links_to(doc_id)
         titles = self.titles((link["src"] for link in links), viewer)
         return [

@@ -43,10 +43,15 @@ VOLUME = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def write_volumes(folder: Path) -> Path:
+CROSS_REFERENCE = f'See <ref target="https://history.state.gov/historicaldocuments/{PRIVATE}/d1">the earlier telegram</ref>.'
+
+
+def write_volumes(folder: Path, cross_reference: bool = False) -> Path:
+    """The two volumes; with `cross_reference`, a public document cites a private one."""
     folder.mkdir(parents=True, exist_ok=True)
+    words = "Trieste. " + (CROSS_REFERENCE if cross_reference else "")
     (folder / f"{PUBLIC}.xml").write_text(
-        VOLUME.format(vid=PUBLIC, title="9999, Test Volume", year=1945, words="Trieste.")
+        VOLUME.format(vid=PUBLIC, title="9999, Test Volume", year=1945, words=words)
     )
     (folder / f"{PRIVATE}.xml").write_text(
         VOLUME.format(vid=PRIVATE, title=PRIVATE_TITLE, year=1943, words=f"The {MARKER} channel.")

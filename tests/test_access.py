@@ -41,7 +41,7 @@ def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]
         {"CHANCERY_SHIPPED_AUTHORITY": "0", "CHANCERY_INDEX": str(tmp_path / "index")}
     )
     with Archive.open(db, settings=settings) as opened:
-        opened.ingest([write_volumes(tmp_path / "volumes")], workers=1)
+        opened.ingest([write_volumes(tmp_path / "volumes", cross_reference=True)], workers=1)
     add_entity(db, settings)
     with Archive.open(db, settings=settings) as opened:
         opened.set_visibility(Viewer.local(), PRIVATE, "private", GROUP)
@@ -96,6 +96,22 @@ def test_search_export_related_and_counts_leave_hidden_collections_out(archive: 
     assert len(list(member.export())) == 4 and member.document(f"{PRIVATE}/d1").collection.id == PRIVATE
     assert PERSONS_URL in member.entity(ENTITY).sources
     assert archive.search("Harriman").total == 4  # local use: everything
+
+
+def test_links_into_hidden_collections_are_unresolved(archive: Archive) -> None:
+    private = f"{PRIVATE}/d1"
+    assert private in [r.target_id for r in archive.document(f"{PUBLIC}/d2").references]
+    assert f"{PUBLIC}/d2" in [c.id for c in archive.cited_by(private)]
+    for viewer in (ANONYMOUS, OUTSIDER):
+        seen = archive.for_viewer(viewer)
+        assert private not in [r.target_id for r in seen.document(f"{PUBLIC}/d2").references]
+        exported = next(d for d in seen.export() if d["id"] == f"{PUBLIC}/d2")
+        assert private not in [r["target_id"] for r in exported["references"]]
+        with pytest.raises(NotFound):
+            seen.cited_by(private)
+        assert all(c.id.startswith(PUBLIC) for c in seen.cited_by(f"{PUBLIC}/d1"))
+    member = archive.for_viewer(MEMBER)
+    assert private in [r.target_id for r in member.document(f"{PUBLIC}/d2").references]
 
 
 def test_logins_tokens_and_audit(archive: Archive) -> None:
