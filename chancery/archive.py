@@ -7,13 +7,15 @@ archive.search("soong stalin")
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import shutil
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from chancery import citations
 from chancery.crashpoint import crash_point
@@ -29,13 +31,14 @@ from chancery.search.engine import matching_ids
 from chancery.search.engine import search as search_index
 from chancery.search.index import IndexBusy, SearchIndex
 from chancery.search.results import Hit, SearchResult
+from chancery.search.scope import ScopedIndex
 from chancery.search.variants import Variants, split_switches
 from chancery.settings import Settings
 from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
 from chancery.store.pages import PageStore
+from chancery.workspace import access, accounts, review
 from chancery.workspace import annotations as annotating
-from chancery.workspace import review
 from chancery.workspace.annotations import Annotation
 from chancery.workspace.viewer import Viewer
 
@@ -199,9 +202,10 @@ class Archive:
             "warnings": data.warnings,
         }
 
-    def entity(self, entity_id: str) -> Entity:
-        """The entity `entity_id`, or the one it was merged into; NotFound when there is none."""
-        return Entity.from_dict(review.entity(self.store, entity_id))
+    def entity(self, entity_id: str, viewer: Viewer | None = None) -> Entity:
+        """The entity `entity_id`, or the one it was merged into; NotFound when there is none. What
+        it learnt only from collections hidden from `viewer` is left out."""
+        return Entity.from_dict(_without_sources(review.entity(self.store, entity_id), self.hidden(viewer)))
 
     # -- workspace: review -- (entity judgments; chancery/workspace/review.py) ---------------
     def merge_entities(self, viewer: Viewer, keep: str, fold: str, note: str | None = None) -> Judgment:
@@ -348,22 +352,27 @@ class Archive:
         return count
 
     # -- reading ---------------------------------------------------------------------------
-    def document(self, doc_id: str) -> Document:
+    def document(self, doc_id: str, viewer: Viewer | None = None) -> Document:
+        """The document; NotFound also when `viewer` may not see it (its existence does not leak)."""
+        hidden = self.hidden(viewer)
         data = self.store.document(doc_id)
-        if data is None:
+        if data is None or _collection_id(data) in hidden:
             raise NotFound(f"no document with id {doc_id!r}")
-        return Document.from_dict(data)
+        return Document.from_dict(self._scrubbed([data], hidden)[0])
 
-    def page_image(self, sha: str, name: str) -> Path:
+    def page_image(self, sha: str, name: str, viewer: Viewer | None = None) -> Path:
         """The stored page image `name` ("2.webp", "2.thumb.webp") of the file with hash `sha`."""
+        hidden = self.hidden(viewer)
+        if hidden and self.store.collections_of_sha(sha) & hidden:
+            raise NotFound(f"no page image {name!r} for {sha[:64]!r}")
         found = self.pages.image(sha, name) if self.pages else None
         if found is None:
             raise NotFound(f"no page image {name!r} for {sha[:64]!r}")
         return found
 
-    def original(self, doc_id: str) -> tuple[Path, str]:
+    def original(self, doc_id: str, viewer: Viewer | None = None) -> tuple[Path, str]:
         """The stored copy of the file `doc_id` was read from, and the file's own name."""
-        doc = self.document(doc_id)
+        doc = self.document(doc_id, viewer)
         sha = doc.source.sha256 or ""
         found = self.pages.original(sha) if self.pages else None
         if found is None:
@@ -373,21 +382,64 @@ class Archive:
             name += ".zip"  # a folder of page photos
         return found, name
 
-    def documents(self, collection_id: str | None = None) -> Iterator[Document]:
+    def documents(self, collection_id: str | None = None, viewer: Viewer | None = None) -> Iterator[Document]:
         """Every document (or a collection's) in reading order."""
-        return (Document.from_dict(data) for data in self.store.iter_documents(collection_id))
+        return (Document.from_dict(data) for data in self._visible_documents(collection_id, viewer))
 
-    def collections(self) -> list[CountedCollection]:
-        """Every collection, by id, with its document count."""
-        return [CountedCollection.from_dict(data) for data in self.store.collections()]
+    def collections(self, viewer: Viewer | None = None) -> list[CountedCollection]:
+        """Every collection `viewer` may see, by id, with its document count."""
+        hidden = self.hidden(viewer)
+        return [CountedCollection.from_dict(d) for d in self.store.collections() if d["id"] not in hidden]
 
-    def collection(self, collection_id: str) -> Collection:
+    def collection(self, collection_id: str, viewer: Viewer | None = None) -> Collection:
         data = self.store.collection(collection_id)
-        if data is None:
+        if data is None or collection_id in self.hidden(viewer):
             raise NotFound(f"no collection with id {collection_id!r}")
         return Collection.from_dict(data)
 
-    def table_of_contents(self, collection: Collection) -> list[dict[str, Any]]:
+    # -- who sees what (chancery/workspace/access.py): the one place private collections are left out
+    def for_viewer(self, viewer: Viewer) -> Archive:
+        """This archive as `viewer` sees it: every method taking a `viewer` gets this one (unless
+        the caller names one), and `.index` leaves hidden collections out. The web serves each
+        request through it, so a view cannot forget whom it answers."""
+        return cast(Archive, ViewerArchive(self, viewer))
+
+    def hidden(self, viewer: Viewer | None) -> frozenset[str]:
+        """The collections `viewer` may not see (None: local use, which sees everything)."""
+        return access.hidden_collections(self.store, viewer) if viewer is not None else frozenset()
+
+    def _index_for(self, viewer: Viewer | None) -> SearchIndex:
+        """The search index as `viewer` sees it: every query through it leaves hidden collections out."""
+        hidden = self.hidden(viewer)
+        return ScopedIndex(self.index, hidden) if hidden else self.index  # type: ignore[return-value]
+
+    def searcher(self, viewer: Viewer | None = None) -> Any:
+        """A tantivy searcher over what `viewer` may see (for aggregations such as the timeline)."""
+        return self._index_for(viewer).searcher()
+
+    def _scrubbed(self, docs: list[DocumentData], hidden: frozenset[str]) -> list[DocumentData]:
+        """`docs` with references into hidden collections unresolved (their target ids removed)."""
+        if not hidden:
+            return docs
+        targets = {r["target_id"] for d in docs for r in d.get("references") or [] if r.get("target_id")}
+        visible = {d["id"] for d in self.store.documents(targets) if _collection_id(d) not in hidden}
+        for doc in docs:
+            for ref in doc.get("references") or []:
+                if ref.get("target_id") and ref["target_id"] not in visible:
+                    ref["target_id"] = None
+        return docs
+
+    def _visible_documents(
+        self, collection_id: str | None = None, viewer: Viewer | None = None
+    ) -> Iterator[DocumentData]:
+        hidden = self.hidden(viewer)
+        if collection_id in hidden:
+            return
+        for data in self.store.iter_documents(collection_id):
+            if _collection_id(data) not in hidden:
+                yield self._scrubbed([data], hidden)[0]
+
+    def table_of_contents(self, collection: Collection, viewer: Viewer | None = None) -> list[dict[str, Any]]:
         """The collection's `toc` with each entry's documents ({id, title, date, doc_type, n}; a
         listed document not in the archive as {id, missing: True}).
 
@@ -395,7 +447,10 @@ class Archive:
         """
         if collection.toc:
             ids = [doc_id for entry in collection.toc for doc_id in entry.get("document_ids") or []]
-            found = {d["id"]: _summary(d) for d in self.store.documents(ids)}
+            hidden = self.hidden(viewer)
+            found = {
+                d["id"]: _summary(d) for d in self.store.documents(ids) if _collection_id(d) not in hidden
+            }
             return [
                 {
                     "title": entry.get("title"),
@@ -407,44 +462,63 @@ class Archive:
                 for entry in collection.toc
             ]
         chapters: list[dict[str, Any]] = []
-        for data in self.store.iter_documents(collection.id):
+        for data in self._visible_documents(collection.id, viewer):
             if not chapters or chapters[-1]["title"] != data.get("chapter"):
                 chapters.append({"title": data.get("chapter"), "level": 1, "documents": []})
             chapters[-1]["documents"].append(_summary(data))
         return chapters
 
-    def titles(self, doc_ids: Iterable[str]) -> dict[str, str | None]:
-        """The title of each stored document among `doc_ids` (unknown ids left out)."""
-        return {d["id"]: d.get("title") for d in self.store.documents(dict.fromkeys(doc_ids))}
+    def titles(self, doc_ids: Iterable[str], viewer: Viewer | None = None) -> dict[str, str | None]:
+        """The title of each stored document among `doc_ids` (unknown and hidden ids left out)."""
+        hidden = self.hidden(viewer)
+        docs = self.store.documents(dict.fromkeys(doc_ids))
+        return {d["id"]: d.get("title") for d in docs if _collection_id(d) not in hidden}
 
-    def cited_by(self, doc_id: str) -> list[Citing]:
+    def cited_by(self, doc_id: str, viewer: Viewer | None = None) -> list[Citing]:
         """Documents whose references resolve to this one (incoming links), in link order."""
+        if viewer is not None and self.hidden(viewer):
+            self.document(doc_id, viewer)  # NotFound for a hidden document
         links = self.store.links_to(doc_id)
-        titles = self.titles(link["src"] for link in links)
-        return [Citing(link["src"], link["kind"], titles.get(link["src"])) for link in links]
+        titles = self.titles((link["src"] for link in links), viewer)
+        return [
+            Citing(link["src"], link["kind"], titles.get(link["src"]))
+            for link in links
+            if link["src"] in titles
+        ]
 
-    def citations(self, doc_id: str, permalink: str | None = None) -> dict[str, str]:
+    def citations(
+        self, doc_id: str, permalink: str | None = None, viewer: Viewer | None = None
+    ) -> dict[str, str]:
         """The document's citation in every format, keyed by format name."""
-        return citations.all_citations(self.document(doc_id).to_dict(), permalink)
+        return citations.all_citations(self.document(doc_id, viewer).to_dict(), permalink)
 
-    def cite(self, doc_id: str, format: str, permalink: str | None = None) -> str:
+    def cite(
+        self, doc_id: str, format: str, permalink: str | None = None, viewer: Viewer | None = None
+    ) -> str:
         """The document's citation in `format` (`chancery.citations.FORMATS`; CSL-JSON as text)."""
-        return citations.cite(self.document(doc_id).to_dict(), format, permalink)
+        return citations.cite(self.document(doc_id, viewer).to_dict(), format, permalink)
 
-    def matches(self, query: str, cap: int = 5000, page: int = 1000) -> tuple[list[Hit], int]:
+    def matches(
+        self, query: str, cap: int = 5000, page: int = 1000, viewer: Viewer | None = None
+    ) -> tuple[list[Hit], int]:
         """Up to `cap` matches of `query` by relevance (no facets; `page` hits a call) and the
         total number of matches: what the timeline and correspondence pages count."""
         hits: list[Hit] = []
         total: int | None = None
         while total is None or len(hits) < min(total, cap):
-            result = self.search(query, limit=min(page, cap - len(hits)), offset=len(hits), facets=False)
+            result = self.search(
+                query, limit=min(page, cap - len(hits)), offset=len(hits), facets=False, viewer=viewer
+            )
             total = result.total
             if not result.hits:
                 break
             hits += result.hits
         return hits, total or 0
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, viewer: Viewer | None = None) -> dict[str, Any]:
+        hidden = self.hidden(viewer)
+        if hidden:
+            return self._visible_stats(viewer)
         data = self.store.stats()
         data["index_documents"] = self.index.count()
         position = self.index.position()
@@ -453,6 +527,28 @@ class Archive:
         data["pending_index"] = len({c[1] for c in self.store.changes_since(max(position, 0))})
         data["db"] = self.store.url
         return data
+
+    def _visible_stats(self, viewer: Viewer | None) -> dict[str, Any]:
+        """What a viewer who may not see every collection is told: counts over what they see."""
+        collections = self.collections(viewer)
+        by_archive: dict[str, int] = {}
+        for c in collections:
+            by_archive[c.archive or ""] = by_archive.get(c.archive or "", 0) + c.document_count
+        dated = self.search(
+            "date:..9999", limit=1, sort="date", facets=False, viewer=viewer, mode="bm25"
+        ).hits
+        last = self.search(
+            "date:..9999", limit=1, sort="-date", facets=False, viewer=viewer, mode="bm25"
+        ).hits
+        return {
+            "documents": self._index_for(viewer).count(),
+            "collections": len(collections),
+            "by_archive": by_archive,
+            "date_range": [
+                dated[0].date.not_before if dated else None,
+                (last[0].date.not_after or last[0].date.not_before) if last else None,
+            ],
+        }
 
     # -- finding ---------------------------------------------------------------------------
     def search(
@@ -477,10 +573,11 @@ class Archive:
         text, off = split_switches(query)
         variants = self.variants().without(off)
         text, clauses = split_clauses(text)
+        index = self._index_for(viewer)  # hidden collections are never searched
         if clauses:
             within, without = self._annotated(clauses, viewer or Viewer.local())
             result = search_index(
-                self.index,
+                index,
                 text,
                 limit,
                 offset,
@@ -498,11 +595,11 @@ class Archive:
         if mode in ("semantic", "hybrid"):
             from chancery.search.hybrid import SemanticSearch
 
-            finder = SemanticSearch(self.index, self.store, self.vectors(), variants)
+            finder = SemanticSearch(index, self.store, self.vectors(), variants)
             result = finder.run(text, mode, limit, offset, sort=sort, facets=facets)
         else:
             result = search_index(
-                self.index, text, limit, offset, sort=sort, facets=facets, mode=mode, variants=variants
+                index, text, limit, offset, sort=sort, facets=facets, mode=mode, variants=variants
             )
         result.query = query
         return result
@@ -562,17 +659,24 @@ class Archive:
         require_semantic()
         return update_vectors(self.store, self.vectors(), doc_ids, progress, save_every)
 
-    def related(self, doc_id: str, limit: int = 10, use_links: bool = True) -> list[dict[str, Any]]:
+    def related(
+        self, doc_id: str, limit: int = 10, use_links: bool = True, viewer: Viewer | None = None
+    ) -> list[dict[str, Any]]:
         """Documents about the same event or exchange, each with a score and a short "why" list.
 
         `use_links=False` ignores the store's links (to measure what the content alone finds).
         """
         from chancery.search.related import related
 
+        hidden = self.hidden(viewer)
         source = self.store.document(doc_id)
-        if source is None:
+        if source is None or _collection_id(source) in hidden:
             raise NotFound(f"no document with id {doc_id!r}")
-        return related(self.store, self.index, source, self._vectors_if_any(), limit, use_links)
+        index = self._index_for(viewer)
+        found = related(
+            self.store, index, source, self._vectors_if_any(), limit if not hidden else 10**9, use_links
+        )
+        return [hit for hit in found if hit.get("collection") not in hidden][:limit]
 
     def variants(self) -> Variants:
         """The name-variant finder for this archive (authority records in the store, fuzzy)."""
@@ -580,15 +684,66 @@ class Archive:
             self._variants = Variants(self.store)
         return self._variants
 
-    def export(self, query: str | None = None) -> Iterator[DocumentData]:
+    def export(self, query: str | None = None, viewer: Viewer | None = None) -> Iterator[DocumentData]:
         """Every document (or every match of `query`) as export dicts, read as stored."""
         if not query:
-            yield from self.store.iter_documents()
+            yield from self._visible_documents(None, viewer)
             return
+        hidden = self.hidden(viewer)
         text, off = split_switches(query)
-        ids = matching_ids(self.index, text, self.variants().without(off))
+        ids = matching_ids(self._index_for(viewer), text, self.variants().without(off))
         for i in range(0, len(ids), 500):
-            yield from self.store.documents(ids[i : i + 500])
+            docs = [d for d in self.store.documents(ids[i : i + 500]) if _collection_id(d) not in hidden]
+            yield from self._scrubbed(docs, hidden)
+
+    # -- workspace: accounts -- (chancery/workspace/accounts.py; admins act, every change audited)
+    def add_user(
+        self, actor: Viewer, name: str, role: str, password: str | None, groups: tuple[str, ...] = ()
+    ) -> None:
+        accounts.add_user(self.store, actor, name, role, password, groups)
+
+    def add_to_group(self, actor: Viewer, group: str, name: str) -> None:
+        accounts.add_to_group(self.store, actor, group, name)
+
+    def create_token(self, actor: Viewer, name: str) -> str:
+        """A new API token for `name`, shown once (only its hash is stored)."""
+        return accounts.create_token(self.store, actor, name)
+
+    def set_visibility(
+        self, actor: Viewer, collection_id: str, visibility: str, group: str | None = None
+    ) -> None:
+        """Make a collection public, or private to admins and the members of `group`."""
+        self.collection(collection_id)  # NotFound for an unknown id
+        access.set_visibility(self.store, actor, collection_id, visibility, group)
+
+    def login(self, name: str, password: str, ip: str) -> tuple[Viewer, str]:
+        """(viewer, new session id); LoginRefused or TooManyAttempts otherwise."""
+        return accounts.login(self.store, name, password, ip)
+
+    def logout(self, session: str, ip: str | None = None) -> None:
+        accounts.logout(self.store, session, ip)
+
+    def viewer_for_token(self, token: str) -> Viewer:
+        """The user of an API token (anonymous for an unknown token)."""
+        return accounts.token_viewer(self.store, token)
+
+    def viewer_for_session(self, session: str) -> Viewer:
+        """The user of a login session (anonymous when unknown or expired)."""
+        return accounts.session_viewer(self.store, session)
+
+    def audit(
+        self,
+        viewer: Viewer,
+        action: str,
+        target: str | None,
+        ip: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Record a change in the audit log (workspace writes call this)."""
+        self.store.audit(viewer.name, action, target, ip, detail)
+
+    def audit_log(self, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.store.audit_rows(after, limit)]
 
     # -- workspace: lists --
     def lists(self, viewer: Viewer) -> list[dict[str, Any]]:
@@ -612,7 +767,7 @@ class Archive:
         """A list (by id or name) with its items in order."""
         from chancery.workspace import lists
 
-        return lists.contents(self.store, viewer, ref)
+        return lists.contents(self.store, viewer, ref, self.hidden(viewer))
 
     def add_to_list(
         self, viewer: Viewer, ref: str | int, doc_ids: list[str], create: bool = False
@@ -654,9 +809,11 @@ class Archive:
 
         formats.check_format(format)
         if list_ref is not None:
-            docs: Iterable[DocumentData] = lists.documents(self.store, viewer or Viewer.local(), list_ref)
+            hidden = self.hidden(viewer)
+            found = lists.documents(self.store, viewer or Viewer.local(), list_ref, hidden)
+            docs: Iterable[DocumentData] = self._scrubbed(found, hidden)
         else:
-            docs = self.export(query)
+            docs = self.export(query, viewer)
         return formats.export_chunks(docs, format, permalink)
 
     # -- end workspace: lists --
@@ -691,6 +848,62 @@ class Archive:
         return csv_lines(rows, top)
 
     # -- end workspace: batch search --
+
+
+class ViewerArchive:
+    """`Archive.for_viewer(viewer)`: an Archive whose methods default their `viewer` to this one."""
+
+    def __init__(self, archive: Archive, viewer: Viewer) -> None:
+        self._archive = archive
+        self.viewer = viewer
+
+    @property
+    def index(self) -> SearchIndex:
+        return self._archive._index_for(self.viewer)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._archive, name)
+        if not callable(value) or name.startswith("__"):
+            return value
+        try:
+            signature = inspect.signature(value)
+        except (TypeError, ValueError):
+            return value
+        if "viewer" not in signature.parameters:
+            return value
+
+        @functools.wraps(value)
+        def with_viewer(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind_partial(*args, **kwargs)
+            if "viewer" not in bound.arguments or bound.arguments["viewer"] is None:
+                bound.arguments["viewer"] = self.viewer
+            return value(*bound.args, **bound.kwargs)
+
+        return with_viewer
+
+
+def _collection_id(doc: DocumentData) -> str | None:
+    return (doc.get("collection") or {}).get("id")
+
+
+def _without_sources(entity: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """An authority record without what it learnt from hidden collections (persons lists of a
+    private volume): those sources, and the spellings found only there."""
+    if not hidden:
+        return entity
+
+    def shows(value: object) -> bool:
+        return not any(cid in str(value) for cid in hidden)
+
+    entity = dict(entity)
+    name_sources = entity.get("name_sources") or {}
+    kept = {name: [s for s in where if shows(s)] for name, where in name_sources.items()}
+    dropped = {name for name, where in kept.items() if not where and name_sources[name]}
+    entity["name_sources"] = {name: where for name, where in kept.items() if name not in dropped}
+    entity["variants"] = [v for v in entity.get("variants") or [] if v not in dropped]
+    entity["sources"] = [s for s in entity.get("sources") or [] if shows(s)]
+    entity["remarks"] = [r for r in entity.get("remarks") or [] if shows(r)]
+    return entity
 
 
 # -- workspace: annotations --

@@ -438,13 +438,17 @@ def serve(
         "--base-url",
         help="Public URL for canonical links (default $CHANCERY_BASE_URL, else the bind address)",
     ),
+    auth: bool = typer.Option(
+        False, "--auth", help="Accounts on: login, and anonymous visitors see public collections only"
+    ),
 ) -> None:
-    """Serve the read-only web UI and JSON API (/api/docs)."""
+    """Serve the web UI and JSON API (/api/docs)."""
     from chancery.web import serve as serve_web
 
-    console.print(f"serving on http://{host}:{port}/ ({workers} worker(s))", highlight=False)
+    mode = ", accounts on" if auth else ""
+    console.print(f"serving on http://{host}:{port}/ ({workers} worker(s){mode})", highlight=False)
     try:
-        serve_web(db, host=host, port=port, workers=workers, base_url=base_url)
+        serve_web(db, host=host, port=port, workers=workers, base_url=base_url, auth=auth)
     except ValueError as exc:
         _fail(str(exc))
 
@@ -911,6 +915,78 @@ def entity_judgments(
         out.print(_judgment_line(j), highlight=False, markup=False)
     if not made:
         console.print("no judgments", highlight=False)
+
+
+# -- workspace: accounts (for `serve --auth`) ---------------------------------------------------
+user_app = typer.Typer(no_args_is_help=True, help="Accounts for `chancery serve --auth`.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens (sent as `Authorization: Bearer`).")
+group_app = typer.Typer(no_args_is_help=True, help="Groups: who sees a collection private to the group.")
+collection_app = typer.Typer(no_args_is_help=True, help="Collections: who may see them.")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(group_app, name="group")
+app.add_typer(collection_app, name="collection")
+
+
+def _admin_action(db: str | None, action: Callable[[Archive, Viewer], None]) -> None:
+    """Run `action` as the local admin (whoever runs the command line owns the archive)."""
+    with Archive.open(db) as archive:
+        try:
+            action(archive, Viewer.local())
+        except (ChanceryError, ValueError, PermissionError) as exc:
+            _fail(str(exc), 1)
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., metavar="NAME"),
+    role: str = typer.Option("reader", "--role", help="reader | researcher | admin"),
+    group: list[str] = typer.Option([], "--group", help="Add the user to this group (repeatable)"),
+    keep_password: bool = typer.Option(
+        False, "--keep-password", help="Change role or groups of an existing user; read no password"
+    ),
+    db: str | None = DbOption,
+) -> None:
+    """Add a user (or update one); the password is read from standard input (first line)."""
+    password = None if keep_password else sys.stdin.readline().rstrip("\r\n")
+    _admin_action(db, lambda archive, admin: archive.add_user(admin, name, role, password, tuple(group)))
+    console.print(f"user {name} ({role}) saved", highlight=False, markup=False)
+
+
+@group_app.command("add")
+def group_add(
+    group: str = typer.Argument(..., metavar="GROUP"),
+    names: list[str] = typer.Argument(..., metavar="NAME..."),
+    db: str | None = DbOption,
+) -> None:
+    """Add users to a group (created when new)."""
+
+    def add(archive: Archive, admin: Viewer) -> None:
+        for name in names:
+            archive.add_to_group(admin, group, name)
+
+    _admin_action(db, add)
+
+
+@token_app.command("create")
+def token_create(name: str = typer.Argument(..., metavar="NAME"), db: str | None = DbOption) -> None:
+    """Make an API token for a user and print it (once: only its hash is kept)."""
+    made: list[str] = []
+    _admin_action(db, lambda archive, admin: made.append(archive.create_token(admin, name)))
+    sys.stdout.write(made[0] + "\n")
+
+
+@collection_app.command("visibility")
+def collection_visibility(
+    collection_id: str = typer.Argument(..., metavar="ID"),
+    visibility: str = typer.Argument(..., metavar="public|private"),
+    group: str | None = typer.Option(None, "--group", help="The group that may see a private collection"),
+    db: str | None = DbOption,
+) -> None:
+    """Make a collection public, or private to admins (and the members of --group)."""
+    _admin_action(db, lambda archive, admin: archive.set_visibility(admin, collection_id, visibility, group))
+    who = f" (admins and group {group})" if visibility == "private" and group else ""
+    console.print(f"{collection_id}: {visibility}{who}", highlight=False, markup=False)
 
 
 def main() -> None:

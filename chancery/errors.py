@@ -50,3 +50,11 @@ class NotAllowed(ChanceryError):
 
 class JudgmentError(ChanceryError):
     """An entity judgment that cannot be made (merging an entity into itself, an unknown mention)."""
+
+
+class LoginRefused(ChanceryError):
+    """Wrong user name or password (the message never says which)."""
+
+
+class TooManyAttempts(ChanceryError):
+    """Too many failed logins for one user from one address: refused for a while."""

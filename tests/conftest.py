@@ -87,6 +87,7 @@ SLOW_MODULES = {
     "test_embed_resume.py",  # a real chancery embed process killed, then resumed
     "test_timeline.py",  # a served archive and chromium
     "test_deploy.py",
+    "test_auth_web.py",  # chancery serve --auth processes, every route walked, chromium login
     "test_knn.py",  # int8 scans of clustered matrices against the exact scan
     "test_entity_review.py",  # chancery processes with the shipped authority, both stores
     "test_entity_review_web.py",  # chromium over a served archive, both stores

@@ -37,7 +37,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
 
 @pytest.fixture(scope="module")
 def client(archive: Archive) -> Iterator[TestClient]:
-    with TestClient(create_app(archive, base_url=BASE), follow_redirects=False) as test_client:
+    # https, as BASE: the CSRF cookie is Secure and would not be sent back over http
+    with TestClient(
+        create_app(archive, base_url=BASE), base_url="https://testserver", follow_redirects=False
+    ) as test_client:
+        test_client.get("/")  # the CSRF cookie; posts send it back, as the pages' forms and scripts do
+        test_client.headers["x-csrf-token"] = test_client.cookies["chancery_csrf"]
         yield test_client
 
 

@@ -21,6 +21,7 @@ from chancery.search.index import SAMPLE_BUCKETS, SearchIndex
 from chancery.search.query import And, parse_typed
 from chancery.search.results import Facets, Hit, SearchResult, YearCount
 from chancery.search.schema import FACETS, ID, MAX_OFFSET, META, NOT_BEFORE, SAMPLE, TEXT, TITLE
+from chancery.search.scope import raw_searcher
 from chancery.search.stopwords import content_terms
 from chancery.search.variants import Variants, variant_counts
 
@@ -304,7 +305,7 @@ def _highlighter(
         if len(terms) == 1
         else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in terms])
     )
-    generator = tantivy.SnippetGenerator.create(searcher, query, schema, TEXT)
+    generator = tantivy.SnippetGenerator.create(raw_searcher(searcher), query, schema, TEXT)
     generator.set_max_num_chars(SNIPPET_CHARS)
     return generator
 

@@ -199,8 +199,8 @@ class SemanticSearch:
             pool *= 8
 
     def _compile(self, searcher: tantivy.Searcher, node: Node | None) -> tantivy.Query | None:
-        if node is None:
-            return None
+        if node is None:  # no filter; but a scoped index (see scope.py) filters out its hidden collections
+            return tantivy.Query.all_query() if getattr(self.index, "hidden", None) else None
         compiler = Compiler(self.index.schema, searcher, self.index.cache_key(searcher), self.variants)
         return compiler.compile(node)
 

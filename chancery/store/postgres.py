@@ -32,6 +32,7 @@ from psycopg.types.json import set_json_loads
 
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
+from chancery.store.accounts import AccountsStore, Statement
 from chancery.store.base import (
     JUDGMENT_COLUMNS,
     AnnotationData,
@@ -123,7 +124,7 @@ def split_url(url: str) -> tuple[str, str | None, str]:
     return conninfo, schema, urlunsplit(shown)
 
 
-class PostgresStore:
+class PostgresStore(AccountsStore):
     """Documents, collections, entities and links in PostgreSQL tables (one connection)."""
 
     def __init__(self, url: str) -> None:
@@ -622,6 +623,14 @@ class PostgresStore:
     # -- helpers -------------------------------------------------------------------------------
     def _transaction(self, pipeline: bool = False) -> _Transaction:
         return _Transaction(self, pipeline)
+
+    def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._all(query.replace("?", "%s"), *params)
+
+    def _sql_write(self, statements: list[Statement]) -> None:
+        with self._transaction() as cur:
+            for query, params in statements:
+                cur.execute(query.replace("?", "%s"), tuple(params))
 
     def _one(self, query: str, *params: Any) -> tuple[Any, ...] | None:
         with self._lock:

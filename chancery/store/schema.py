@@ -98,6 +98,34 @@ CREATE TABLE IF NOT EXISTS list_items (
 """
 # -- end workspace: lists --
 
+# -- workspace: accounts --
+# Users, groups, API tokens and sessions (only hashes of tokens are kept), the audit log (also the
+# failed-login counter) and which collections are private to whom (a collection not listed is public).
+ACCOUNTS = """
+CREATE TABLE IF NOT EXISTS users (
+    name {key} PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT, created_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS "groups" (name {key} PRIMARY KEY, created_at TEXT NOT NULL){without_rowid};
+CREATE TABLE IF NOT EXISTS group_members (
+    group_name {key} NOT NULL, user_name {key} NOT NULL, PRIMARY KEY (group_name, user_name)
+){without_rowid};
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash {key} PRIMARY KEY, user_name {key} NOT NULL, created_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash {key} PRIMARY KEY, user_name {key} NOT NULL, created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+){without_rowid};
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq {serial}, at {key} NOT NULL, actor TEXT, action {key} NOT NULL, target {key}, ip {key},
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_log_login ON audit_log (action, target, ip, at);
+CREATE TABLE IF NOT EXISTS collection_access (
+    collection_id {key} PRIMARY KEY, visibility TEXT NOT NULL, group_name {key}
+){without_rowid};
+"""
+
 LINKS = """
 CREATE TABLE IF NOT EXISTS {links} (
     seq {serial}, src {key} NOT NULL, dst {key} NOT NULL, kind TEXT NOT NULL, text TEXT
@@ -156,7 +184,7 @@ HORIZON = "horizon"  # the feed_state row: changes before it may have been compa
 def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""
     hooks = _hooks(dialect)
-    return TABLES.format(**hooks) + links_table(dialect) + LISTS.format(**hooks)
+    return TABLES.format(**hooks) + links_table(dialect) + LISTS.format(**hooks) + ACCOUNTS.format(**hooks)
 
 
 def links_table(dialect: Dialect, name: str = "links") -> str:

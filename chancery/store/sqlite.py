@@ -12,6 +12,7 @@ import orjson
 
 from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
+from chancery.store.accounts import AccountsStore, Statement
 from chancery.store.base import (
     JUDGMENT_COLUMNS,
     AnnotationData,
@@ -37,7 +38,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLiteStore:
+class SQLiteStore(AccountsStore):
     """Documents, collections, entities and links in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -514,6 +515,14 @@ class SQLiteStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
+
+    def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(query, tuple(params)).fetchall()
+
+    def _sql_write(self, statements: list[Statement]) -> None:
+        with self._transaction() as cur:
+            for query, params in statements:
+                cur.execute(query, tuple(params))
 
 
 # -- workspace: lists --

@@ -30,9 +30,10 @@ from chancery.archive import Archive
 from chancery.errors import NotAllowed, NotFound, QueryError, SemanticUnavailable
 from chancery.settings import Settings
 from chancery.web.apidocs import install_api_docs
+from chancery.web.auth import CsrfMiddleware
 from chancery.web.render import page
 from chancery.web.views import annotations as annotation_views
-from chancery.web.views import batch, collection, document, entity, lists, review, search, timeline
+from chancery.web.views import batch, collection, document, entity, lists, login, review, search, timeline
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chancery.web")
@@ -171,11 +172,13 @@ def create_app(
     archive: Archive | str | Path | None = None,
     base_url: str | None = None,
     settings: Settings | None = None,
+    auth: bool = False,
 ) -> FastAPI:
     """The app over `archive` (an open Archive, or a db path/URL to open).
 
     `base_url` (else $CHANCERY_BASE_URL, else http://127.0.0.1:8000) is the server's public URL:
-    canonical links and citation permalinks start with it."""
+    canonical links and citation permalinks start with it. With `auth`, accounts are on: visitors
+    log in, anonymous ones see public collections only (without it, everyone is the local user)."""
     settings = settings or Settings.from_env()
     app = FastAPI(
         title="Chancery",
@@ -186,6 +189,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.base_url = normal_base_url(base_url or settings.base_url or DEFAULT_BASE_URL)
+    app.state.auth = auth
     app.state.archive = archive if isinstance(archive, Archive) else Archive.open(archive, settings=settings)
     app.state.archive.follow()  # the index catches up with changes made by any process, every second
     collections = app.state.archive.collections()
@@ -195,10 +199,12 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_api_docs(app)
     # annotations before document: its /documents/{id}/annotations routes would be read as ids
-    for module in (search, annotation_views, document, entity, collection, timeline, lists, batch, review):
+    views = (search, annotation_views, document, entity, collection, timeline, lists, batch, review)
+    for module in (*views, *([login] if auth else [])):
         app.include_router(module.api, prefix="/api", tags=[module.__name__.rsplit(".", 1)[-1]])
         app.include_router(module.pages, include_in_schema=False)
 
+    app.add_middleware(CsrfMiddleware, secure=app.state.base_url.startswith("https://"))
     app.add_middleware(ServerHeaders)
 
     @app.get("/robots.txt", include_in_schema=False)
@@ -220,9 +226,12 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
+AUTH_ENV = "CHANCERY_AUTH"  # "1": accounts on (how `serve --auth` reaches its workers)
+
+
 def app_from_env() -> FastAPI:
     """The app over $CHANCERY_DB at $CHANCERY_BASE_URL: the factory each uvicorn worker calls."""
-    return create_app()
+    return create_app(auth=os.environ.get(AUTH_ENV) == "1")
 
 
 def serve(
@@ -231,8 +240,9 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     base_url: str | None = None,
+    auth: bool = False,
 ) -> None:
-    """Run the app with uvicorn (read-only; binds loopback unless told otherwise).
+    """Run the app with uvicorn (binds loopback unless told otherwise; `auth`: accounts on).
 
     With `workers` > 1, uvicorn starts that many processes, each opening its own Archive (the
     database and base URL reach them through $CHANCERY_DB and $CHANCERY_BASE_URL)."""
@@ -241,10 +251,11 @@ def serve(
     base = normal_base_url(base_url or settings.base_url or f"http://{shown_host}:{port}")
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers <= 1:
-        uvicorn.run(create_app(db, base_url=base, settings=settings), **options)
+        uvicorn.run(create_app(db, base_url=base, settings=settings, auth=auth), **options)
         return
     os.environ["CHANCERY_DB"] = settings.db_url(db)
     os.environ["CHANCERY_BASE_URL"] = base
+    os.environ[AUTH_ENV] = "1" if auth else "0"
     create_app(settings=Settings.from_env()).state.archive.close()  # fail here, once, if it cannot open
     config = NoDelayConfig("chancery.web.app:app_from_env", factory=True, workers=workers, **options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chancery.archive import Archive
 from chancery.citations import display_date
+from chancery.web.auth import csrf_token, current_viewer
+from chancery.workspace.viewer import Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -55,10 +57,19 @@ ENV = _environment()
 
 
 def archive_of(request: Request) -> Archive:
-    return request.app.state.archive
+    """The archive as the request's viewer sees it (private collections left out: see
+    `Archive.for_viewer`)."""
+    archive: Archive = request.app.state.archive
+    return archive.for_viewer(current_viewer(request))
 
 
 def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     """Render `template` with `context` (autoescaped) as an HTML response."""
-    html = ENV.get_template(template).render(request=request, **context)
+    who = {"csrf": csrf_token(request), "auth": getattr(request.app.state, "auth", False)}
+    if who["auth"]:
+        try:
+            who["viewer"] = current_viewer(request)
+        except HTTPException:  # an error page for a bad token
+            who["viewer"] = Viewer.anonymous()
+    html = ENV.get_template(template).render(request=request, **(who | context))
     return HTMLResponse(html, status_code=status)

@@ -94,12 +94,14 @@ def delete(store: Store, viewer: Viewer, ref: str | int) -> None:
     store.delete_list(int(data["id"]))
 
 
-def contents(store: Store, viewer: Viewer, ref: str | int) -> dict[str, Any]:
+def contents(
+    store: Store, viewer: Viewer, ref: str | int, hidden: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The list with its items in order, each item with its document's summary (`missing` when
-    the document has left the archive)."""
+    the document has left the archive, or is in a collection in `hidden`, which the viewer may not see)."""
     data = find(store, viewer, ref)
     items = store.list_items(int(data["id"]))
-    docs = {d["id"]: d for d in store.documents([i["doc_id"] for i in items])}
+    docs = {d["id"]: d for d in _visible(store.documents([i["doc_id"] for i in items]), hidden)}
     out = []
     for item in items:
         doc = docs.get(item["doc_id"])
@@ -118,7 +120,14 @@ def holding(store: Store, viewer: Viewer, doc_id: str) -> list[ListData]:
     ]
 
 
-def documents(store: Store, viewer: Viewer, ref: str | int) -> list[dict[str, Any]]:
-    """The export dicts of the list's documents still in the archive, in list order."""
+def documents(
+    store: Store, viewer: Viewer, ref: str | int, hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The export dicts of the list's documents still in the archive (and not in a `hidden`
+    collection), in list order."""
     data = find(store, viewer, ref)
-    return store.documents([i["doc_id"] for i in store.list_items(int(data["id"]))])
+    return _visible(store.documents([i["doc_id"] for i in store.list_items(int(data["id"]))]), hidden)
+
+
+def _visible(docs: list[dict[str, Any]], hidden: frozenset[str]) -> list[dict[str, Any]]:
+    return [d for d in docs if (d.get("collection") or {}).get("id") not in hidden] if hidden else docs

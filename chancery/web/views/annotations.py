@@ -65,6 +65,8 @@ def api_annotate(
 ) -> Response:
     """`kind` note|tag, `value` its text, and for a passage `quote` and/or `start`, `end` (offsets
     in the document's text); `shared_with` a group of the viewer's (else private)."""
+    archive = archive_of(request)
+    archive.document(doc_id)  # 404 for an unknown document, or one hidden from this viewer
     kind = payload.get("kind", "note")
     if kind not in KINDS:
         return _bad(f"kind must be one of {', '.join(KINDS)}")
@@ -76,7 +78,6 @@ def api_annotate(
     value = payload.get("value")
     if not isinstance(value, str):
         return _bad("value (the note's text or the tag) is required")
-    archive = archive_of(request)
     try:
         made = archive.annotations.add(current_viewer(request), doc_id, kind, value, **where)
     except ValueError as exc:
@@ -92,12 +93,14 @@ def api_annotate(
     response_class=Response,
 )
 def api_delete(request: Request, doc_id: str, annotation_id: str) -> Response:
+    archive_of(request).document(doc_id)  # 404 for an unknown or hidden document
     archive_of(request).annotations.remove(current_viewer(request), doc_id, annotation_id)
     return Response(status_code=204)
 
 
 @api.post("/documents/{doc_id:path}/star", summary="Star or unstar a document (toggle)")
 def api_star(request: Request, doc_id: str) -> dict[str, Any]:
+    archive_of(request).document(doc_id)  # 404 for an unknown or hidden document
     return {"id": doc_id, "starred": archive_of(request).annotations.star(current_viewer(request), doc_id)}
 
 
