@@ -125,17 +125,22 @@ class Recorder:
         self.started = time.perf_counter()
         self.stopped = self.started
 
-    async def fetch(self, client: httpx.AsyncClient, kind: str, path: str, since: float) -> None:
+    async def fetch(self, client: httpx.AsyncClient | int, kind: str, path: str, since: float) -> None:
+        """GET `path` from a closed loop's client, or (a port) on a connection of its own."""
         try:
-            response = await client.get(path)
-            if response.status_code != 200:
-                self.errors[kind].append(f"HTTP {response.status_code} {path}")
+            if isinstance(client, int):
+                status, headers = await get_alone(client, path)
+            else:
+                response = await client.get(path)
+                status, headers = response.status_code, response.headers.get("server-timing", "")
+            if status != 200:
+                self.errors[kind].append(f"HTTP {status} {path}")
                 return
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError, TimeoutError, ValueError) as exc:
             self.errors[kind].append(f"{type(exc).__name__} {path}")
             return
         self.latency[kind].append((time.perf_counter() - since) * 1000)
-        timing = re.search(r"dur=([\d.]+)", response.headers.get("server-timing", ""))
+        timing = re.search(r"dur=([\d.]+)", headers)
         if timing:
             self.server[kind].append(float(timing.group(1)))
 
@@ -168,6 +173,30 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
+async def get_alone(port: int, path: str) -> tuple[int, str]:
+    """GET `path` on a new connection (closed after the response): its status and Server-Timing.
+
+    The open loops send each request this way. Through one httpx client, hundreds of requests
+    waiting for its pooled connections cost the load generator CPU quadratic in their number
+    (httpcore's `_assign_requests_to_connections`, encode/httpcore#1035): once a server fell behind,
+    the generator itself stalled and reported its own delay (py-spy: the nodes idle meanwhile).
+    """
+
+    async def exchange() -> tuple[int, str]:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            await reader.read()  # the body, to the last byte
+        finally:
+            writer.close()
+        status = int(head.split(" ", 2)[1])
+        timing = re.search(r"(?im)^server-timing:(.*)$", head)
+        return status, timing.group(1) if timing else ""
+
+    return await asyncio.wait_for(exchange(), 60)
+
+
 def client_for(port: int, connections: int) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=60)
@@ -187,25 +216,21 @@ async def open_loop(
     recorder = Recorder()
     rng = random.Random(seed)
     tasks: list[asyncio.Task[None]] = []
-    async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(client_for(p, readers * 2)) for p in ports]
-        start = time.perf_counter()
-        end = start + seconds
+    start = time.perf_counter()
+    end = start + seconds
 
-        async def reader(n: int) -> None:
-            own = random.Random(rng.random())
-            at = start + own.uniform(0, 3)  # readers arrive spread over the first seconds
-            while at < end and not (until and until.is_set()):
-                await asyncio.sleep(max(0.0, at - time.perf_counter()))
-                kind, client = own.choice(KINDS), own.choice(clients)
-                tasks.append(
-                    asyncio.create_task(recorder.fetch(client, kind, pick_path(kind, own, doc_ids), at))
-                )
-                at += own.uniform(1, 3)
+    async def reader(n: int) -> None:
+        own = random.Random(rng.random())
+        at = start + own.uniform(0, 3)  # readers arrive spread over the first seconds
+        while at < end and not (until and until.is_set()):
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            kind, client = own.choice(KINDS), own.choice(ports)
+            tasks.append(asyncio.create_task(recorder.fetch(client, kind, pick_path(kind, own, doc_ids), at)))
+            at += own.uniform(1, 3)
 
-        await asyncio.gather(*(reader(n) for n in range(readers)))
-        recorder.stopped = time.perf_counter()
-        await asyncio.gather(*tasks)
+    await asyncio.gather(*(reader(n) for n in range(readers)))
+    recorder.stopped = time.perf_counter()
+    await asyncio.gather(*tasks)
     return recorder.summary()
 
 

@@ -303,10 +303,18 @@ class Archive:
     def follow(self, interval: float = FOLLOW_INTERVAL) -> threading.Thread:
         """Catch up every `interval` seconds in a background thread until `close` (for servers).
 
-        Polling (one `max(seq)` query a tick) works alike on SQLite and PostgreSQL.
+        Polling (one `max(seq)` query a tick) works alike on SQLite and PostgreSQL. The thread
+        first builds the name-variant table (seconds over a large authority, longer on a busy
+        machine): otherwise a node's first searches all wait for that build.
         """
 
         def run() -> None:
+            try:
+                with self._catching_up:  # `close` waits for it
+                    if not self._closed.is_set() and self.store.count_entities():
+                        self.variants().warm()
+            except Exception:  # the first search builds it then
+                log.exception("building the name-variant table failed")
             while not self._closed.wait(interval):
                 try:
                     self.catch_up()

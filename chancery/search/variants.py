@@ -210,6 +210,11 @@ class Variants:
         record = found.pop()
         return {str(record): table.names[record]}
 
+    def warm(self) -> None:
+        """Build the word table now (a server, on start), so no search waits for its build."""
+        if self.store is not None:
+            self._table()
+
     def _table(self) -> _Table:
         store = self.store
         assert store is not None

@@ -11,13 +11,17 @@ equal, but export key order differs), it cannot hold NUL characters (U+0000; suc
 makes `replace_file` raise and roll back), and floats written in exponent form (1e+16) may come
 back as ints. Text columns use the "C" collation so ordering matches SQLite's byte order.
 `replace_file` commits with synchronous_commit off (a crash may lose the last files, never
-half a file; their file records go too, so the next ingest redoes them). One connection,
-serialised by a lock; a dropped connection is not reopened.
+half a file; their file records go too, so the next ingest redoes them). Each store keeps a
+small pool of connections (`pgpool`: $CHANCERY_PG_CONNECTIONS, default 4; a thread waits at most
+$CHANCERY_PG_WAIT seconds, default 30, for one), so a server's concurrent requests do not queue
+behind one connection; a dropped connection is replaced.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -52,10 +56,14 @@ from chancery.store.base import (
     document_row,
     link_of,
 )
+from chancery.store.pgpool import Pool
 
 # Bodies are fetched this many at a time when iterating, so the connection stays free between
 # chunks (callers may write while they iterate, as they can with SQLite).
 FETCH_CHUNK = 1000
+CONNECTIONS = 4  # per store (process), unless $CHANCERY_PG_CONNECTIONS says otherwise
+ENTITY_COUNT_SECONDS = 2.0  # how long count_entities may answer from its last count (see there)
+WAIT = 30.0  # seconds a thread waits for a connection, unless $CHANCERY_PG_WAIT says otherwise
 
 _DOC_COLUMNS = "id, collection_id, file_path, title, doc_type, date_when, not_before, not_after, ord, body"
 _UPSERT_DOCS = f"""
@@ -125,33 +133,51 @@ def split_url(url: str) -> tuple[str, str | None, str]:
 
 
 class PostgresStore(AccountsStore):
-    """Documents, collections, entities and links in PostgreSQL tables (one connection)."""
+    """Documents, collections, entities and links in PostgreSQL tables (a pool of connections)."""
 
-    def __init__(self, url: str) -> None:
-        conninfo, self.schema, self.url = split_url(url)
+    def __init__(self, url: str, connections: int | None = None, wait: float | None = None) -> None:
+        self._conninfo, self.schema, self.url = split_url(url)
+        size = connections or int(os.environ.get("CHANCERY_PG_CONNECTIONS") or CONNECTIONS)
+        wait = wait if wait is not None else float(os.environ.get("CHANCERY_PG_WAIT") or WAIT)
+        conn = self._connect(create_schema=True)
+        self.pool = Pool(lambda: self._connect(), size, wait, self.url, first=conn)
+        self._entity_count: tuple[int, float] | None = None  # (count, time.monotonic() of it)
+        self._entity_writes = 0  # put_entities calls so far: a count taken across one is not kept
+        self._counting = threading.Lock()
+
+    def _connect(self, create_schema: bool = False) -> psycopg.Connection:
+        """A new connection in autocommit mode, bodies decoded by orjson, on the archive's schema
+        (created with the tables, when `create_schema`)."""
         try:
-            self.conn = psycopg.connect(conninfo, autocommit=True)
+            conn = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.OperationalError as exc:
             raise psycopg.OperationalError(f"cannot connect to PostgreSQL at {self.url}: {exc}") from exc
-        set_json_loads(orjson.loads, self.conn)
-        self._lock = threading.RLock()
-        with self.conn.transaction():
-            # Serialise schema creation: concurrent CREATE ... IF NOT EXISTS can still collide.
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('chancery.schema'))")
+        set_json_loads(orjson.loads, conn)
+        if not create_schema:
             if self.schema:
-                self.conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
-                )
-                self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            return conn
+        with conn.transaction():
+            # Serialise schema creation: concurrent CREATE ... IF NOT EXISTS can still collide.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('chancery.schema'))")
+            if self.schema:
+                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             # lz4 compresses the (TOASTed) document bodies much faster than the default pglz.
-            lz4 = self.conn.execute(
+            lz4 = conn.execute(
                 "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
             ).fetchone()
             dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
-            self.conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
-            older = self.conn.execute("SELECT to_regclass('pending_index') IS NOT NULL").fetchone()
+            conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
+            older = conn.execute("SELECT to_regclass('pending_index') IS NOT NULL").fetchone()
             if older and older[0]:  # an older archive: its index queue joins the change feed
-                self.conn.execute(ddl.MIGRATE_PENDING_INDEX)
+                conn.execute(ddl.MIGRATE_PENDING_INDEX)
+        return conn
+
+    @property
+    def conn(self) -> _Statements:
+        """Run one statement on a pooled connection: `store.conn.execute(query).fetchall()`."""
+        return _Statements(self)
 
     # -- files and documents -------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
@@ -195,8 +221,8 @@ class PostgresStore(AccountsStore):
             # Losing this commit in a server crash is harmless: the file record goes with it, so
             # the next ingest stores the file again. Saves a WAL flush per file (as SQLite's
             # synchronous=NORMAL does); other writes stay fully durable.
-            self.conn.execute("SET LOCAL synchronous_commit = off")
-            with self.conn.cursor() as cur1, self.conn.cursor() as cur2:
+            cur.connection.execute("SET LOCAL synchronous_commit = off")
+            with cur.connection.cursor() as cur1, cur.connection.cursor() as cur2:
                 cur1.execute("SELECT id FROM documents WHERE file_path = %s", (path,))
                 cur2.execute("SELECT id FROM documents WHERE id = ANY(%b::text[])", (list(new_set),))
                 old = {r[0] for r in cur1.fetchall()}
@@ -361,6 +387,7 @@ class PostgresStore(AccountsStore):
     # -- entities --------------------------------------------------------------------------
     def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
         rows = [(e["id"], e["type"], e["name"], _dumps(e)) for e in _last_by_id(entities)]
+        self._entities_written()  # a count running meanwhile is not kept (before and after)
         with self._transaction() as cur:
             if rows:
                 cur.execute(
@@ -376,6 +403,12 @@ class PostgresStore(AccountsStore):
                     "ON CONFLICT DO NOTHING",
                     _columns([tuple(n) for n in names], 2),
                 )
+        self._entities_written()
+
+    def _entities_written(self) -> None:
+        with self._counting:
+            self._entity_count = None
+            self._entity_writes += 1
 
     def entity(self, entity_id: str) -> EntityData | None:
         row = self._one("SELECT body FROM entities WHERE id = %s", entity_id)
@@ -396,7 +429,19 @@ class PostgresStore(AccountsStore):
         yield from self._iter_bodies("entities", ids)
 
     def count_entities(self) -> int:
-        return self._count("entities")
+        """The number of entities, counted again after this store writes entities and otherwise at
+        most every ENTITY_COUNT_SECONDS (another process's new records show within that time).
+        Searching asks for it once per name word (the variant table's key) and a count(*) scans
+        the table: 15 ms for 18,000 records on a busy machine, most of a search's database time."""
+        with self._counting:
+            cached, writes = self._entity_count, self._entity_writes
+        if cached is not None and time.monotonic() - cached[1] < ENTITY_COUNT_SECONDS:
+            return cached[0]
+        counted = (self._count("entities"), time.monotonic())
+        with self._counting:
+            if writes == self._entity_writes:
+                self._entity_count = counted
+        return counted[0]
 
     # -- links -------------------------------------------------------------------------------
     def put_links(self, src_id: str, links: list[LinkTriple]) -> None:
@@ -554,7 +599,7 @@ class PostgresStore(AccountsStore):
         )
 
     def close(self) -> None:
-        self.conn.close()
+        self.pool.close()
 
     # -- workspace: lists --
     def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
@@ -633,8 +678,8 @@ class PostgresStore(AccountsStore):
                 cur.execute(query.replace("?", "%s"), tuple(params))
 
     def _one(self, query: str, *params: Any) -> tuple[Any, ...] | None:
-        with self._lock:
-            return self.conn.execute(query, params or None).fetchone()
+        with self.pool.connection() as conn:
+            return conn.execute(query, params or None).fetchone()
 
     def _row(self, query: str, *params: Any) -> tuple[Any, ...]:
         row = self._one(query, *params)
@@ -645,8 +690,8 @@ class PostgresStore(AccountsStore):
         return int(self._row(f"SELECT count(*) FROM {table}")[0])
 
     def _all(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self.conn.execute(query, params or None).fetchall()
+        with self.pool.connection() as conn:
+            return conn.execute(query, params or None).fetchall()
 
     def _ids(self, query: str, *params: Any) -> list[str]:
         return [r[0] for r in self._all(query, *params)]
@@ -655,8 +700,8 @@ class PostgresStore(AccountsStore):
         query = sql.SQL("SELECT id, body FROM {} WHERE id = ANY(%b::text[])").format(sql.Identifier(table))
         found: dict[str, dict[str, Any]] = {}
         for i in range(0, len(ids), FETCH_CHUNK):
-            with self._lock:
-                found.update(self.conn.execute(query, (ids[i : i + FETCH_CHUNK],)).fetchall())
+            with self.pool.connection() as conn:
+                found.update(conn.execute(query, (ids[i : i + FETCH_CHUNK],)).fetchall())
         return found
 
     def _iter_bodies(self, table: str, ids: list[str]) -> Iterator[dict[str, Any]]:
@@ -667,6 +712,29 @@ class PostgresStore(AccountsStore):
 
     def _links(self, query: str, doc_id: str) -> list[Link]:
         return [link_of(*r) for r in self._all(query, doc_id)]
+
+
+class _Statements:
+    """`store.conn.execute(query, params)`: one statement on a pooled connection, its rows fetched
+    (tests and tools that query the database directly)."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+
+    def execute(self, query: Any, params: Any = None) -> _Rows:
+        with self.store.pool.connection() as conn:
+            cur = conn.execute(query, params)
+            return _Rows(cur.fetchall() if cur.description else [])
+
+
+class _Rows(list[tuple[Any, ...]]):
+    """Fetched rows with the cursor calls callers use."""
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self)
 
 
 # -- workspace: lists --
@@ -683,8 +751,8 @@ def _list_of(row: tuple[Any, ...]) -> ListData:
 
 
 class _Transaction:
-    """`with store._transaction() as cur:` — one transaction under the store's lock, optionally
-    in pipeline mode (statements are sent without waiting; fetching a result syncs)."""
+    """`with store._transaction() as cur:` — one transaction on a pooled connection held until it
+    ends, optionally in pipeline mode (statements are sent without waiting; fetching a result syncs)."""
 
     def __init__(self, store: PostgresStore, pipeline: bool = False) -> None:
         self.store = store
@@ -693,11 +761,11 @@ class _Transaction:
 
     def __enter__(self) -> psycopg.Cursor:
         with ExitStack() as stack:
-            stack.enter_context(self.store._lock)
+            conn = stack.enter_context(self.store.pool.connection())
             if self.pipeline:
-                stack.enter_context(self.store.conn.pipeline())
-            stack.enter_context(self.store.conn.transaction())
-            cur = stack.enter_context(self.store.conn.cursor())
+                stack.enter_context(conn.pipeline())
+            stack.enter_context(conn.transaction())
+            cur = stack.enter_context(conn.cursor())
             self.stack = stack.pop_all()
         return cur
 
