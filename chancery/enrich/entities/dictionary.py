@@ -46,6 +46,13 @@ ROLE_KEYS = {tuple(r.split()) for r in ROLES}
 # Nationality words that are also common words or missing from the ontology -> place name.
 DEMONYMS = {"soviet": "ussr", "american": "usa", "british": "uk", "russian": "russia"}
 PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn", "al", "el"}
+# Spanish-speaking countries: their people go by the first (paternal) of two surnames ("Arbenz"
+# for Árbenz Guzmán), so that surname alone is a key too when the record's description names one.
+HISPANIC = re.compile(
+    r"\b(Argentin|Bolivi|Chile|Colombi|Costa Ric|Cuba|Dominican|Ecuador|El Salvador|Salvador|"
+    r"Guatemal|Hondur|Mexic|Nicaragu|Panam|Paragu|Peru|Spain|Spanish|Urugu|Venezuel)"
+)
+REGNAL = re.compile(r"^(\w+) (?:[IVX]+)$")  # "Hassan II": a monarch named by his regnal name
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
 
@@ -198,9 +205,17 @@ class Resolver:
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
+            hispanic = bool(HISPANIC.search(ent.get("description") or ""))
             for name in names:
                 full, surname = person_variants(name)
                 forenames = split_inverted(name)[1].split()
+                if (regnal := REGNAL.match(name)) and len(regnal.group(1)) > 3:
+                    self._draft[(normalize(regnal.group(1)),)]["surname"].add(ent_id)
+                parts = tuple(normalize(surname).split()) if surname else ()
+                if hispanic and len(parts) == 2 and not PARTICLES & set(parts) and len(parts[0]) > 3:
+                    self._draft[parts[:1]]["surname"].add(ent_id)  # "Arbenz", "Toriello"
+                    if forenames and forenames[0].rstrip(".").isalpha() and len(forenames[0]) > 2:
+                        self._draft[(normalize(forenames[0]), parts[0])]["person"].add(ent_id)
                 if surname and forenames and len(first := normalize(forenames[0])) > 2 and first.isalpha():
                     self.given.add(first)
                 for variant in full:
@@ -371,6 +386,15 @@ class Resolver:
     def _match(self, i: int, n: int, kinds: Kinds, key: tuple[str, ...]) -> Match | None:
         # A one-word name that is also a place is the place: "Sweden" (not "Gustaf V, Sweden").
         order = ("place", "person") if n == 1 and "place" in kinds else ("person", "place")
+        if (
+            n == 1
+            and "place" not in kinds
+            and kinds.get("person")
+            and set(kinds.get("surname", ())) - set(kinds["person"])
+        ):
+            # "Hassan", "Eisenhower": one person's whole name, others' surname or regnal name: each
+            # is a candidate, and the document's date, titles and people decide
+            return Match(i, i + n, "surname", sorted({*kinds["person"], *kinds["surname"]}))
         for kind in (*order, "organization", "surname", "role"):
             if kinds.get(kind):
                 cands = sorted(kinds[kind])

@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from chancery.authority.names import normalize
+from chancery.authority.names import TITLES, normalize
 from chancery.enrich.entities.cables import (
     CABLE_TITLES,
     SPEECH,
@@ -14,7 +14,15 @@ from chancery.enrich.entities.cables import (
     follows,
     not_country,
 )
-from chancery.enrich.entities.dictionary import GENERALISSIMO, ROLES, Match, Resolver, Token, _volume_years
+from chancery.enrich.entities.dictionary import (
+    GENERALISSIMO,
+    REGNAL,
+    ROLES,
+    Match,
+    Resolver,
+    Token,
+    _volume_years,
+)
 from chancery.enrich.entities.offices import fitting_roles, holders_terms, office_terms
 from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
 
@@ -123,6 +131,21 @@ class DocumentResolver:
         found = [c for c in candidates if self.fits(c)]
         return found[0] if len(found) == 1 else None
 
+    def monarch(self, title: str, candidates: list[str]) -> str | None:
+        """ "King Hassan": the one candidate recorded as a monarch (a regnal name, "Hassan II", or a
+        description opening with the title) and alive at the document's date."""
+        word = normalize(title)
+        found = [
+            c
+            for c in candidates
+            if (
+                REGNAL.match(self.r.entities[c]["name"])
+                or normalize(self.r.entities[c].get("description") or "").startswith(word)
+            )
+            and self.alive(c)
+        ]
+        return found[0] if len(found) == 1 else None
+
     def titled(self, title: str, candidates: list[str]) -> str | None:
         """ "President Roosevelt": the one candidate who held that office by the document's date
         and was alive then (in office or not: "President Roosevelt" in June 1945)."""
@@ -156,6 +179,9 @@ class DocumentResolver:
     def choose(self, candidates: list[str], need: float) -> str | None:
         if len(candidates) == 1 and need <= 0:
             return candidates[0]
+        named = [c for c in candidates if c in self.in_doc]
+        if len(named) == 1 and self.alive(named[0]):
+            return named[0]  # "Johnson" after "U. Alexis Johnson" (or from him) in the same document
         scored = sorted(((self.score(c), c) for c in candidates), reverse=True)
         best = scored[0]
         if best[0] < need or (len(scored) > 1 and best[0] - scored[1][0] < 1):
@@ -226,6 +252,7 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
+MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
     ("acting", "secretary"),
     ("under", "secretary"),
@@ -245,6 +272,41 @@ def _title_before(text: str, toks: list[Token], i: int) -> str | None:
                 return None
             return text[toks[i - n].start : toks[i - 1].end]
     return None
+
+
+def _names_next(text: str, toks: list[Token], j: int) -> bool:
+    """A capitalised word right after token j-1 on the same line ("President Arbenz")."""
+    if j >= len(toks) or not toks[j].text[:1].isupper() or toks[j].text.isupper():
+        return False
+    return text[toks[j - 1].end : toks[j].start] == " " and not english(toks[j].norm)
+
+
+def _given_before(text: str, toks: list[Token], i: int) -> str | None:
+    """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
+    if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
+        return None
+    word = toks[i - 1]
+    if len(word.text) < 2 or not word.text[0].isupper() or word.text.isupper():
+        return None
+    if english(word.norm) or word.norm in TITLES or word.norm in MONARCHS:
+        return None
+    return word.norm[0]
+
+
+def _initials(name: str) -> set[str]:
+    """First letters of the forenames of a direct-order name ("McGeorge Bundy" -> {"m"})."""
+    return {w[0] for w in normalize(name).split()[:-1] if w}
+
+
+def _cryptonym(text: str, toks: list[Token], i: int) -> bool:
+    """An all-caps word in running mixed-case text, not a line of its own (a signature)."""
+    word = toks[i].text
+    if len(word) < 3 or not word.isupper():
+        return False
+    start = text.rfind("\n", 0, toks[i].start) + 1
+    end = text.find("\n", toks[i].end)
+    line = text[start : end if end >= 0 else len(text)].strip(" .,")
+    return line != word and not line.isupper()
 
 
 def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
@@ -296,6 +358,7 @@ def find_mentions(
             title_at[nxt.start] = text[toks[m.start].start : toks[m.end - 1].end]
             continue  # "President Truman": the name decides, among those who held the office
         kind = m.kind
+        single = m.end - m.start == 1 and toks[m.start].norm
         if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
             continue  # "Cable", "Bridges": an ordinary word in this document
         if kind in ("place", "organization") and (
@@ -305,16 +368,36 @@ def find_mentions(
             alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
+        if m.kind == "role" and _names_next(text, toks, m.end):
+            # "President Arbenz", a name not in the authority: not the President of the United States
+            out.append(
+                _mention(resolver, text, toks, m.start + (toks[m.start].norm == "the"), m.end, "person", None)
+            )
+            covered.update(range(m.start, m.end))
+            continue
+        if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
+            continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
+        if m.kind == "surname" and (initial := _given_before(text, toks, m.start)):
+            # "Mac Bundy", "Don Hornig": only those whose forenames include that initial
+            kept = [c for c in m.candidates if initial in _initials(resolver.entities[c]["name"])]
+            m = Match(m.start, m.end, m.kind, kept) if kept else m
+            if not kept:
+                out.append(_mention(resolver, text, toks, m.start - 1, m.end, "person", None))
+                covered.update(range(m.start - 1, m.end))
+                continue
         title = title_at.get(m.start) or _title_before(text, toks, m.start)
-        ent = (doc.titled(title, m.candidates) if title and m.kind == "surname" else None) or doc.resolve(
-            m, toks
+        monarch = m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in MONARCHS
+        ent = (
+            doc.monarch(toks[m.start - 1].norm, m.candidates)
+            if monarch
+            else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
+            or doc.resolve(m, toks)
         )
         titled = (
             follows(text, toks, m.start, PERSON_TITLES)
             if caps
             else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
-        single = m.end - m.start == 1 and toks[m.start].norm
         if (
             m.kind in ("surname", "person")
             and caps
