@@ -206,11 +206,22 @@ class Resolver:
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
             hispanic = bool(HISPANIC.search(ent.get("description") or ""))
+            vietnamese = "Viet" in (ent.get("description") or "")
             for name in names:
                 full, surname = person_variants(name)
                 forenames = split_inverted(name)[1].split()
                 if (regnal := REGNAL.match(name)) and len(regnal.group(1)) > 3:
                     self._draft[(normalize(regnal.group(1)),)]["surname"].add(ent_id)
+                words = normalize(name).split()
+                if (
+                    vietnamese
+                    and "," not in name
+                    and len(words) == 3
+                    and len(words[-1]) > 2
+                    and words[-1] != "nam"
+                ):
+                    # "Diem", "Nhu": a Vietnamese is named by the last given name ("Nam" is Viet-Nam)
+                    self._draft[(words[-1],)]["surname"].add(ent_id)
                 parts = tuple(normalize(surname).split()) if surname else ()
                 if hispanic and len(parts) == 2 and not PARTICLES & set(parts) and len(parts[0]) > 3:
                     self._draft[parts[:1]]["surname"].add(ent_id)  # "Arbenz", "Toriello"
@@ -220,7 +231,8 @@ class Resolver:
                     self.given.add(first)
                 for variant in full:
                     toks = tuple(normalize(variant).split())
-                    if len(toks) > 1 or (len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS):
+                    one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
+                    if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone
                         self._draft[toks]["person"].add(ent_id)
                 if surname:
                     toks = tuple(normalize(surname).split())

@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from chancery.authority.names import TITLES, normalize
+from chancery.authority.names import TITLES, normalize, split_inverted
 from chancery.enrich.entities.cables import (
     CABLE_TITLES,
     SPEECH,
@@ -146,6 +146,28 @@ class DocumentResolver:
         ]
         return found[0] if len(found) == 1 else None
 
+    def prominent(self, candidates: Iterable[str]) -> str | None:
+        """The candidate by far the most identified in FRUS volumes of the document's years: named in
+        at least PROMINENT volumes overlapping them (a year either side), RATIO times more than any
+        other living candidate, and no other in office then."""
+        if not self.year or not self.last_year or self.last_year - self.year > 6:
+            return None
+        low, high = self.year - 1, self.last_year + 1
+        counts = []
+        for c in candidates:
+            if not self.alive(c):
+                continue
+            vols = self.r.volumes.get(c, ())
+            n = sum(1 for v in vols if (y := _volume_years(v)) and y[0] <= high and low <= y[1])
+            counts.append((n, self.in_office(c), c))
+        counts.sort(reverse=True)
+        if not counts or counts[0][0] < PROMINENT:
+            return None
+        rest = counts[1:]
+        if any(n * RATIO > counts[0][0] or office for n, office, _ in rest):
+            return None
+        return counts[0][2]
+
     def titled(self, title: str, candidates: list[str]) -> str | None:
         """ "President Roosevelt": the one candidate who held that office by the document's date
         and was alive then (in office or not: "President Roosevelt" in June 1945)."""
@@ -155,6 +177,19 @@ class DocumentResolver:
         held = holders_terms(self.r, tuple(candidates), office)
         high = self.until or self.date
         found = [e for e, terms in held.items() if min(s for s, _ in terms) <= high and self.alive(e)]
+        if len(found) > 1:  # "Ambassador Porter" in 1967: the one holding such an office then
+            low = self.date
+            found = [e for e in found if any(s <= high and low <= end for s, end in held[e])]
+        if len(found) > 1:  # ... or the one whose post is a country the document names
+            named = {normalize(self.r.entities[p]["name"]) for p in self.places}
+            found = [
+                e
+                for e in found
+                if any(
+                    office.fits(role, where) and normalize(where or "") in named
+                    for role, _, _, where in self.r.person_offices.get(e, ())
+                )
+            ]
         return found[0] if len(found) == 1 else None
 
     def score(self, ent_id: str) -> float:
@@ -195,9 +230,10 @@ class DocumentResolver:
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
             chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
-            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm)):
-                return chosen  # "House", "Officer": a word before a name
-            return self.one_fitting(m.candidates)
+            titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm) and not titled):
+                return chosen  # "House", "Officer": a word before a name; "Admiral Felt" is a name
+            return self.one_fitting(m.candidates) or self.prominent(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
@@ -252,6 +288,7 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
+PROMINENT, RATIO = 8, 10  # see DocumentResolver.prominent
 MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
     ("acting", "secretary"),
@@ -294,8 +331,10 @@ def _given_before(text: str, toks: list[Token], i: int) -> str | None:
 
 
 def _initials(name: str) -> set[str]:
-    """First letters of the forenames of a direct-order name ("McGeorge Bundy" -> {"m"})."""
-    return {w[0] for w in normalize(name).split()[:-1] if w}
+    """First letters of the forenames of a name ("McGeorge Bundy", "Bundy, McGeorge" -> {"m"})."""
+    surname, forenames = split_inverted(name)
+    words = normalize(forenames).split() if surname else normalize(name).split()[:-1]
+    return {w[0] for w in words if w}
 
 
 def _cryptonym(text: str, toks: list[Token], i: int) -> bool:
@@ -425,6 +464,7 @@ def find_mentions(
             kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
+    _corefer(resolver, out)
     if caps:
         starts = [t.start for t in toks]
         persons: set[int] = set()
@@ -448,6 +488,20 @@ def find_mentions(
                 out.append({**d, "entity_id": None, "entity_name": None})
     out.sort(key=lambda x: x["start"])
     return out
+
+
+def _corefer(resolver: Resolver, out: list[dict[str, Any]]) -> None:
+    """A name left unresolved that can stand for exactly one person resolved elsewhere in the same
+    text ("Porter" after "Ambassador Porter") is that person."""
+    resolved = {o["entity_id"] for o in out if o["type"] == "person" and o["entity_id"]}
+    for o in out:
+        if o["type"] != "person" or o["entity_id"]:
+            continue
+        kinds = resolver.keys.get(tuple(normalize(o["text"]).split()), {})
+        named = resolved.intersection({*kinds.get("surname", ()), *kinds.get("person", ())})
+        if len(named) == 1:
+            o["entity_id"] = ent = next(iter(named))
+            o["entity_name"] = resolver.entities[ent]["name"]
 
 
 def _mention(
