@@ -45,6 +45,13 @@ ROLES: dict[str, tuple[str, str | None]] = {
 }
 ROLE_KEYS = {tuple(r.split()) for r in ROLES}
 PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "ibn", "al", "el"}
+# Spanish-speaking countries: their people go by the first (paternal) of two surnames ("Arbenz"
+# for Árbenz Guzmán), so that surname alone is a key too when the record's description names one.
+HISPANIC = re.compile(
+    r"\b(Argentin|Bolivi|Chile|Colombi|Costa Ric|Cuba|Dominican|Ecuador|El Salvador|Salvador|"
+    r"Guatemal|Hondur|Mexic|Nicaragu|Panam|Paragu|Peru|Spain|Spanish|Urugu|Venezuel)"
+)
+REGNAL = re.compile(r"^(\w+) (?:[IVX]+)$")  # "Hassan II": a monarch named by his regnal name
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
 
@@ -199,14 +206,34 @@ class Resolver:
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
+            hispanic = bool(HISPANIC.search(ent.get("description") or ""))
+            vietnamese = "Viet" in (ent.get("description") or "")
             for name in names:
                 full, surname = person_variants(name)
                 forenames = split_inverted(name)[1].split()
+                if (regnal := REGNAL.match(name)) and len(regnal.group(1)) > 3:
+                    self._draft[(normalize(regnal.group(1)),)]["surname"].add(ent_id)
+                words = normalize(name).split()
+                if (
+                    vietnamese
+                    and "," not in name
+                    and len(words) == 3
+                    and len(words[-1]) > 2
+                    and words[-1] != "nam"
+                ):
+                    # "Diem", "Nhu": a Vietnamese is named by the last given name ("Nam" is Viet-Nam)
+                    self._draft[(words[-1],)]["surname"].add(ent_id)
+                parts = tuple(normalize(surname).split()) if surname else ()
+                if hispanic and len(parts) == 2 and not PARTICLES & set(parts) and len(parts[0]) > 3:
+                    self._draft[parts[:1]]["surname"].add(ent_id)  # "Arbenz", "Toriello"
+                    if forenames and forenames[0].rstrip(".").isalpha() and len(forenames[0]) > 2:
+                        self._draft[(normalize(forenames[0]), parts[0])]["person"].add(ent_id)
                 if surname and forenames and len(first := normalize(forenames[0])) > 2 and first.isalpha():
                     self.given.add(first)
                 for variant in full:
                     toks = tuple(normalize(variant).split())
-                    if len(toks) > 1 or (len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS):
+                    one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
+                    if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone
                         self._draft[toks]["person"].add(ent_id)
                 if surname:
                     toks = tuple(normalize(surname).split())
@@ -372,6 +399,15 @@ class Resolver:
     def _match(self, i: int, n: int, kinds: Kinds, key: tuple[str, ...]) -> Match | None:
         # A one-word name that is also a place is the place: "Sweden" (not "Gustaf V, Sweden").
         order = ("place", "person") if n == 1 and "place" in kinds else ("person", "place")
+        if (
+            n == 1
+            and "place" not in kinds
+            and kinds.get("person")
+            and set(kinds.get("surname", ())) - set(kinds["person"])
+        ):
+            # "Hassan", "Eisenhower": one person's whole name, others' surname or regnal name: each
+            # is a candidate, and the document's date, titles and people decide
+            return Match(i, i + n, "surname", sorted({*kinds["person"], *kinds["surname"]}))
         for kind in (*order, "organization", "surname", "role"):
             if kinds.get(kind):
                 cands = sorted(kinds[kind])

@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from chancery.authority.names import normalize
+from chancery.authority.names import TITLES, normalize, split_inverted
 from chancery.enrich.entities.cables import (
     CABLE_TITLES,
     SPEECH,
@@ -14,7 +14,15 @@ from chancery.enrich.entities.cables import (
     follows,
     not_country,
 )
-from chancery.enrich.entities.dictionary import GENERALISSIMO, ROLES, Match, Resolver, Token, _volume_years
+from chancery.enrich.entities.dictionary import (
+    GENERALISSIMO,
+    REGNAL,
+    ROLES,
+    Match,
+    Resolver,
+    Token,
+    _volume_years,
+)
 from chancery.enrich.entities.offices import fitting_roles, holders_terms, office_terms
 from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
 
@@ -123,6 +131,43 @@ class DocumentResolver:
         found = [c for c in candidates if self.fits(c)]
         return found[0] if len(found) == 1 else None
 
+    def monarch(self, title: str, candidates: list[str]) -> str | None:
+        """ "King Hassan": the one candidate recorded as a monarch (a regnal name, "Hassan II", or a
+        description opening with the title) and alive at the document's date."""
+        word = normalize(title)
+        found = [
+            c
+            for c in candidates
+            if (
+                REGNAL.match(self.r.entities[c]["name"])
+                or normalize(self.r.entities[c].get("description") or "").startswith(word)
+            )
+            and self.alive(c)
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def prominent(self, candidates: Iterable[str]) -> str | None:
+        """The candidate by far the most identified in FRUS volumes of the document's years: named in
+        at least PROMINENT volumes overlapping them (a year either side), RATIO times more than any
+        other living candidate, and no other in office then."""
+        if not self.year or not self.last_year or self.last_year - self.year > 6:
+            return None
+        low, high = self.year - 1, self.last_year + 1
+        counts = []
+        for c in candidates:
+            if not self.alive(c):
+                continue
+            vols = self.r.volumes.get(c, ())
+            n = sum(1 for v in vols if (y := _volume_years(v)) and y[0] <= high and low <= y[1])
+            counts.append((n, self.in_office(c), c))
+        counts.sort(reverse=True)
+        if not counts or counts[0][0] < PROMINENT:
+            return None
+        rest = counts[1:]
+        if any(n * RATIO > counts[0][0] or office for n, office, _ in rest):
+            return None
+        return counts[0][2]
+
     def titled(self, title: str, candidates: list[str]) -> str | None:
         """ "President Roosevelt": the one candidate who held that office by the document's date
         and was alive then (in office or not: "President Roosevelt" in June 1945)."""
@@ -132,6 +177,19 @@ class DocumentResolver:
         held = holders_terms(self.r, tuple(candidates), office)
         high = self.until or self.date
         found = [e for e, terms in held.items() if min(s for s, _ in terms) <= high and self.alive(e)]
+        if len(found) > 1:  # "Ambassador Porter" in 1967: the one holding such an office then
+            low = self.date
+            found = [e for e in found if any(s <= high and low <= end for s, end in held[e])]
+        if len(found) > 1:  # ... or the one whose post is a country the document names
+            named = {normalize(self.r.entities[p]["name"]) for p in self.places}
+            found = [
+                e
+                for e in found
+                if any(
+                    office.fits(role, where) and normalize(where or "") in named
+                    for role, _, _, where in self.r.person_offices.get(e, ())
+                )
+            ]
         return found[0] if len(found) == 1 else None
 
     def score(self, ent_id: str) -> float:
@@ -156,6 +214,9 @@ class DocumentResolver:
     def choose(self, candidates: list[str], need: float) -> str | None:
         if len(candidates) == 1 and need <= 0:
             return candidates[0]
+        named = [c for c in candidates if c in self.in_doc]
+        if len(named) == 1 and self.alive(named[0]):
+            return named[0]  # "Johnson" after "U. Alexis Johnson" (or from him) in the same document
         scored = sorted(((self.score(c), c) for c in candidates), reverse=True)
         best = scored[0]
         if best[0] < need or (len(scored) > 1 and best[0] - scored[1][0] < 1):
@@ -169,9 +230,10 @@ class DocumentResolver:
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
             chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
-            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm)):
-                return chosen  # "House", "Officer": a word before a name
-            return self.one_fitting(m.candidates)
+            titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm) and not titled):
+                return chosen  # "House", "Officer": a word before a name; "Admiral Felt" is a name
+            return self.one_fitting(m.candidates) or self.prominent(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
@@ -226,6 +288,8 @@ class DocumentResolver:
         return next(iter(found)) if len(found) == 1 else None
 
 
+PROMINENT, RATIO = 8, 10  # see DocumentResolver.prominent
+MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
     ("acting", "secretary"),
     ("under", "secretary"),
@@ -245,6 +309,43 @@ def _title_before(text: str, toks: list[Token], i: int) -> str | None:
                 return None
             return text[toks[i - n].start : toks[i - 1].end]
     return None
+
+
+def _names_next(text: str, toks: list[Token], j: int) -> bool:
+    """A capitalised word right after token j-1 on the same line ("President Arbenz")."""
+    if j >= len(toks) or not toks[j].text[:1].isupper() or toks[j].text.isupper():
+        return False
+    return text[toks[j - 1].end : toks[j].start] == " " and not english(toks[j].norm)
+
+
+def _given_before(text: str, toks: list[Token], i: int) -> str | None:
+    """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
+    if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
+        return None
+    word = toks[i - 1]
+    if len(word.text) < 2 or not word.text[0].isupper() or word.text.isupper():
+        return None
+    if english(word.norm) or word.norm in TITLES or word.norm in MONARCHS:
+        return None
+    return word.norm[0]
+
+
+def _initials(name: str) -> set[str]:
+    """First letters of the forenames of a name ("McGeorge Bundy", "Bundy, McGeorge" -> {"m"})."""
+    surname, forenames = split_inverted(name)
+    words = normalize(forenames).split() if surname else normalize(name).split()[:-1]
+    return {w[0] for w in words if w}
+
+
+def _cryptonym(text: str, toks: list[Token], i: int) -> bool:
+    """An all-caps word in running mixed-case text, not a line of its own (a signature)."""
+    word = toks[i].text
+    if len(word) < 3 or not word.isupper():
+        return False
+    start = text.rfind("\n", 0, toks[i].start) + 1
+    end = text.find("\n", toks[i].end)
+    line = text[start : end if end >= 0 else len(text)].strip(" .,")
+    return line != word and not line.isupper()
 
 
 def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
@@ -296,6 +397,7 @@ def find_mentions(
             title_at[nxt.start] = text[toks[m.start].start : toks[m.end - 1].end]
             continue  # "President Truman": the name decides, among those who held the office
         kind = m.kind
+        single = m.end - m.start == 1 and toks[m.start].norm
         if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
             continue  # "Cable", "Bridges": an ordinary word in this document
         if kind in ("place", "organization") and (
@@ -305,16 +407,36 @@ def find_mentions(
             alt = resolver.keys.get(tuple(t.norm for t in toks[m.start : m.end]), {})
             if alt.get("surname") or alt.get("person"):
                 m = Match(m.start, m.end, "surname", sorted(alt.get("person") or alt["surname"]))
+        if m.kind == "role" and _names_next(text, toks, m.end):
+            # "President Arbenz", a name not in the authority: not the President of the United States
+            out.append(
+                _mention(resolver, text, toks, m.start + (toks[m.start].norm == "the"), m.end, "person", None)
+            )
+            covered.update(range(m.start, m.end))
+            continue
+        if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
+            continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
+        if m.kind == "surname" and (initial := _given_before(text, toks, m.start)):
+            # "Mac Bundy", "Don Hornig": only those whose forenames include that initial
+            kept = [c for c in m.candidates if initial in _initials(resolver.entities[c]["name"])]
+            m = Match(m.start, m.end, m.kind, kept) if kept else m
+            if not kept:
+                out.append(_mention(resolver, text, toks, m.start - 1, m.end, "person", None))
+                covered.update(range(m.start - 1, m.end))
+                continue
         title = title_at.get(m.start) or _title_before(text, toks, m.start)
-        ent = (doc.titled(title, m.candidates) if title and m.kind == "surname" else None) or doc.resolve(
-            m, toks
+        monarch = m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in MONARCHS
+        ent = (
+            doc.monarch(toks[m.start - 1].norm, m.candidates)
+            if monarch
+            else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
+            or doc.resolve(m, toks)
         )
         titled = (
             follows(text, toks, m.start, PERSON_TITLES)
             if caps
             else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
-        single = m.end - m.start == 1 and toks[m.start].norm
         if (
             m.kind in ("surname", "person")
             and caps
@@ -342,6 +464,7 @@ def find_mentions(
             kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
+    _corefer(resolver, out)
     if caps:
         starts = [t.start for t in toks]
         persons: set[int] = set()
@@ -365,6 +488,20 @@ def find_mentions(
                 out.append({**d, "entity_id": None, "entity_name": None})
     out.sort(key=lambda x: x["start"])
     return out
+
+
+def _corefer(resolver: Resolver, out: list[dict[str, Any]]) -> None:
+    """A name left unresolved that can stand for exactly one person resolved elsewhere in the same
+    text ("Porter" after "Ambassador Porter") is that person."""
+    resolved = {o["entity_id"] for o in out if o["type"] == "person" and o["entity_id"]}
+    for o in out:
+        if o["type"] != "person" or o["entity_id"]:
+            continue
+        kinds = resolver.keys.get(tuple(normalize(o["text"]).split()), {})
+        named = resolved.intersection({*kinds.get("surname", ()), *kinds.get("person", ())})
+        if len(named) == 1:
+            o["entity_id"] = ent = next(iter(named))
+            o["entity_name"] = resolver.entities[ent]["name"]
 
 
 def _mention(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from chancery.enrich.entities.dictionary import Resolver
 from chancery.enrich.entities.resolve import DocumentResolver, find_mentions, resolve_party
 from chancery.model import Document, Mention, Party
 
@@ -42,16 +43,7 @@ def entity_step(document: Document, context: Context) -> Document:
             m = replace(m, entity_id=ent_id, entity_name=name)
         marked.append(m)
     known = [m.entity_id for m in marked if m.entity_id in resolver.entities]
-    from chancery.enrich.statistical import default_detector
-
-    detector = context.extra.get("detector", default_detector())
-    found = find_mentions(
-        resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
-    )
-    spans = [(m.start, m.end) for m in marked]
-    for f in found:
-        if not any(s < f["end"] and f["start"] < e for s, e in spans):
-            marked.append(Mention(**f))
+    # Senders and recipients first: "Johnson" in the body of a memorandum to President Johnson.
     parties: list[list[Party]] = []
     for group in (document.senders, document.recipients):
         linked = []
@@ -62,6 +54,18 @@ def entity_step(document: Document, context: Context) -> Document:
                     party = replace(party, entity_id=ent)
             linked.append(party)
         parties.append(linked)
+    known += [p.entity_id for group in parties for p in group if p.entity_id in resolver.entities]
+    known += _named_in_full(resolver, document.title or "")
+    from chancery.enrich.statistical import default_detector
+
+    detector = context.extra.get("detector", default_detector())
+    found = find_mentions(
+        resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
+    )
+    spans = [(m.start, m.end) for m in marked]
+    for f in found:
+        if not any(s < f["end"] and f["start"] < e for s, e in spans):
+            marked.append(Mention(**f))
     mentions = sorted(marked, key=lambda m: m.start)
     if all(
         _same(new, old)
@@ -73,6 +77,11 @@ def entity_step(document: Document, context: Context) -> Document:
     ):
         return document  # nothing found or linked: no copy
     return replace(document, mentions=mentions, senders=parties[0], recipients=parties[1])
+
+
+def _named_in_full(resolver: Resolver, title: str) -> list[str]:
+    """People the heading names in full, unambiguously ("… to President Lyndon B. Johnson")."""
+    return [m.candidates[0] for m in resolver.find(title)[1] if m.kind == "person" and len(m.candidates) == 1]
 
 
 def _same(new: Sequence[object], old: Sequence[object]) -> bool:
