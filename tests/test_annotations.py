@@ -292,6 +292,8 @@ def test_json_api_adds_lists_deletes_and_stars(opened, source: Path):
     at = text.index("harbour empty")
     api = f"/api/documents/{doc_id}"
     with TestClient(create_app(archive, base_url="http://archive.example")) as client:
+        client.get("/")  # the CSRF cookie; writes send it back, as the reader's script does
+        client.headers["x-csrf-token"] = client.cookies["chancery_csrf"]
         made = client.post(
             f"{api}/annotations", json={"kind": "note", "value": "empty?", "start": at, "end": at + 13}
         )

@@ -58,9 +58,12 @@ def test_merging_two_entities_from_the_entity_page(db: str, tmp_path: Path, chro
 
 
 def _post(base: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        base + path, orjson.dumps(body), {"Content-Type": "application/json"}, method="POST"
-    )
+    """A JSON post as a page's script makes it: the CSRF cookie sent back in the X-CSRF-Token header."""
+    with urllib.request.urlopen(base + "/") as page:
+        cookie = next(c for c in page.headers.get_all("set-cookie") if c.startswith("chancery_csrf="))
+    token = cookie.split(";")[0].split("=", 1)[1]
+    headers = {"Content-Type": "application/json", "Cookie": f"chancery_csrf={token}", "X-CSRF-Token": token}
+    request = urllib.request.Request(base + path, orjson.dumps(body), headers, method="POST")
     with urllib.request.urlopen(request) as response:
         return orjson.loads(response.read())
 

@@ -14,6 +14,7 @@ a JSON `POST /api/login` (a cross-site page cannot send JSON without CORS, which
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qs
@@ -104,6 +105,10 @@ class CsrfMiddleware:
                 body, receive = await _buffered(receive)
                 values = parse_qs(body.decode("latin-1")).get(CSRF_FIELD)
                 sent = values[0] if values else None
+            elif sent is None and _is_multipart(headers):  # an upload form (batch search)
+                body, receive = await _buffered(receive)
+                found = MULTIPART_TOKEN.search(body)
+                sent = found.group(1).decode("ascii") if found else None
             if fresh or not sent or not hmac.compare_digest(sent, token):
                 refusal = JSONResponse(
                     {"error": {"status": 403, "message": "missing or wrong CSRF token"}}, status_code=403
@@ -142,6 +147,16 @@ def _cookies(header: str) -> dict[str, str]:
         if name and name not in found:
             found[name] = value
     return found
+
+
+# The token field of a multipart/form-data body: `name="csrf_token"`, a blank line, the value.
+MULTIPART_TOKEN = re.compile(
+    rb'name="' + CSRF_FIELD.encode() + rb'"\r\n(?:[^\r\n]+\r\n)*\r\n([A-Za-z0-9_-]{32,64})\r\n'
+)
+
+
+def _is_multipart(headers: Headers) -> bool:
+    return (headers.get("content-type") or "").startswith("multipart/form-data")
 
 
 def _is_form(headers: Headers) -> bool:

@@ -27,7 +27,7 @@ from chancery.citations import (
     highwire_tags,
 )
 from chancery.errors import ChanceryError, NotAllowed, NotFound, QueryError
-from chancery.web.auth import current_viewer
+from chancery.web.auth import csrf_token, current_viewer
 from chancery.web.render import ENV, archive_of, doc_url, page
 
 api = APIRouter()
@@ -53,11 +53,6 @@ def viewer_lists(request: Request, doc_id: str | None = None) -> list[dict[str, 
 
 def citation_meta(doc: dict[str, Any], permalink: str | None) -> list[tuple[str, str]]:
     return highwire_tags(doc, permalink)
-
-
-def csrf_token(request: Request) -> str | None:
-    """The session's CSRF token for form posts, once accounts set one (f1's middleware)."""
-    return getattr(request.state, "csrf_token", None)
 
 
 ENV.globals.update(viewer_lists=viewer_lists, citation_meta=citation_meta, csrf_token=csrf_token)
