@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 FONT = Path("/usr/share/fonts/truetype/freefont/FreeMono.ttf")
@@ -169,7 +170,11 @@ def degrade(page: Image.Image, level: str, seed: int = 0) -> Image.Image:
     }[level]
     img = page.rotate(rng.uniform(-skew, skew), resample=Image.BICUBIC, fillcolor=255, expand=False)
     img = img.filter(ImageFilter.GaussianBlur(blur))
-    img = ImageChops.add(img, Image.effect_noise(img.size, noise), scale=1.0, offset=-128)
+    # Seeded noise (PIL's effect_noise draws from C's rand(), so no two runs would OCR alike).
+    grain = np.random.default_rng(seed).normal(128.0, noise, (img.size[1], img.size[0]))
+    img = ImageChops.add(
+        img, Image.fromarray(grain.clip(0, 255).astype(np.uint8), "L"), scale=1.0, offset=-128
+    )
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=quality)
     return Image.open(io.BytesIO(buf.getvalue())).convert("L")

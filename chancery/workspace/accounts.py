@@ -7,6 +7,7 @@ the limit holds across server workers and nodes sharing the database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,13 @@ MAX_FAILURES = 5  # failed logins per user and address within FAILURE_WINDOW, th
 FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
-# Verified when the user does not exist, so a login takes as long either way.
-_DUMMY_HASH = _hasher.hash("chancery: no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist (same time either way); made on first use,
+    not at import: hashing costs 0.13 s, which every CLI command would pay."""
+    return _hasher.hash("chancery: no such user")
 
 
 def token_hash(token: str) -> str:
@@ -106,7 +112,7 @@ def login(store: Store, name: str, password: str, ip: str) -> tuple[Viewer, str]
         raise TooManyAttempts("too many failed logins; try again in a few minutes")
     user = store.user(name)
     try:
-        _hasher.verify((user and user["password_hash"]) or _DUMMY_HASH, password)
+        _hasher.verify((user and user["password_hash"]) or _dummy_hash(), password)
         if user is None or not user["password_hash"]:
             raise VerificationError
     except (VerificationError, InvalidHashError):
