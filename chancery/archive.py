@@ -174,7 +174,11 @@ class Archive:
             from chancery.enrich.entities import load_resolver
 
             cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index
-            self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
+            self._resolver = load_resolver(
+                self.store.iter_entities(),
+                cache_dir=cache_dir,
+                shared_dir=self.settings.user_cache("resolver"),
+            )
         return Context(resolver=self._resolver, extra={JUDGMENTS: review.load_judgments(self.store)})
 
     # -- authority -------------------------------------------------------------------------
