@@ -724,9 +724,10 @@ class Archive:
         self.collection(collection_id)  # NotFound for an unknown id
         access.set_visibility(self.store, actor, collection_id, visibility, group)
 
-    def login(self, name: str, password: str, ip: str) -> tuple[Viewer, str]:
-        """(viewer, new session id); LoginRefused or TooManyAttempts otherwise."""
-        return accounts.login(self.store, name, password, ip)
+    def login(self, name: str, password: str, ip: str, previous: str | None = None) -> tuple[Viewer, str]:
+        """(viewer, new session id); LoginRefused or TooManyAttempts otherwise. `previous` (the
+        session the client held before) is ended: a login never keeps a session id."""
+        return accounts.login(self.store, name, password, ip, previous)
 
     def logout(self, session: str, ip: str | None = None) -> None:
         accounts.logout(self.store, session, ip)

@@ -30,6 +30,7 @@ from test_store_contract import PG_URL, with_schema
 
 from chancery.archive import Archive
 from chancery.web.app import create_app
+from chancery.workspace.accounts import token_hash
 
 SECRETS = (MARKER, PRIVATE, PRIVATE_TITLE)  # none of these may reach anonymous or rita
 
@@ -118,6 +119,45 @@ def test_login_sets_a_secure_session_and_is_audited(site: Site) -> None:
     assert {("login", "sam"), ("login_failed", "sam"), ("login_failed", "nobody")} <= actions
     login = next(r for r in rows if r["action"] == "login")
     assert login["ip"] == "127.0.0.1" and login["actor"] == "sam"
+
+
+def test_login_issues_a_new_session_and_logout_ends_it_on_the_server(site: Site) -> None:
+    """Session fixation: a session id the client brings (planted, or its own earlier one) is never
+    the one valid after a login, by the API or the form; the CSRF token is new too; logout deletes
+    the server's session, so a copy of the cookie is worthless afterwards."""
+    planted = "planted-by-an-attacker-" + "x" * 20
+
+    def me(session: str) -> str | None:
+        reply = httpx.get(site.base + "/api/me", headers={"cookie": f"chancery_session={session}"})
+        return reply.json()["user"]  # type: ignore[no-any-return]
+
+    with httpx.Client(base_url=site.base) as client:
+        client.get("/")
+        client.cookies.set("chancery_session", planted, domain="127.0.0.1")
+        assert me(planted) is None
+        csrf_before = client.cookies["chancery_csrf"]
+        assert client.post("/api/login", json={"username": "sam", "password": PASSWORD}).status_code == 200
+        first = client.cookies["chancery_session"]
+        assert first != planted and client.cookies["chancery_csrf"] != csrf_before
+        assert me(first) == "sam" and me(planted) is None
+        # logging in again (as someone else) over a live session: a new id, the old one ended
+        assert client.post("/api/login", json={"username": "rita", "password": PASSWORD}).status_code == 200
+        second = client.cookies["chancery_session"]
+        assert second != first and me(second) == "rita" and me(first) is None
+        # the login form rotates too (its CSRF field is the token the page showed)
+        token = client.cookies["chancery_csrf"]
+        form = {"username": "sam", "password": PASSWORD, "next": "/", "csrf_token": token}
+        assert client.post("/login", data=form).status_code == 303
+        third = client.cookies["chancery_session"]
+        assert third != second and me(third) == "sam" and me(second) is None
+        assert client.cookies["chancery_csrf"] != token
+        # logout: the cookie is dropped and the server forgets the session
+        reply = client.post("/api/logout", headers={"x-csrf-token": client.cookies["chancery_csrf"]})
+        assert reply.status_code == 200 and "chancery_session" not in client.cookies
+    assert me(third) is None
+    with Archive.open(site.db) as archive:
+        assert all(archive.store.session_user(token_hash(s), "0") is None for s in (first, second, third))
+    assert [r["target"] for r in site.audit() if r["action"] == "logout"][-1:] == ["sam"]
 
 
 def test_failed_logins_are_limited_per_user_and_address(site: Site) -> None:
