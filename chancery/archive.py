@@ -232,6 +232,28 @@ class Archive:
             lambda: review.judge_mention(self.store, self.index, viewer, kind, doc_id, mention, target, note)
         )
 
+    def undo_judgment(self, viewer: Viewer, judgment_id: int, note: str | None = None) -> Judgment:
+        """Withdraw a judgment: the documents and records it changed become what re-enrichment
+        gives without it; the undo is kept in the history (and the audit log) with who and when.
+        NotFound also for a judgment on a document `viewer` may not see."""
+
+        found = [j for j in review.judgments(self.store) if j.id == judgment_id]
+        if found and found[0].doc_id:
+            self.document(found[0].doc_id, viewer)  # NotFound when hidden from the viewer
+
+        def undo() -> Judgment:
+            made, doc_ids, entity_ids = review.undo(self.store, self.index, viewer, judgment_id, note)
+            self._resolver = None  # the records may be back as they were
+            collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
+            review.restore_documents(
+                self.store, self.enrich_context(), collections, doc_ids, entity_ids, found[0]
+            )
+            return made
+
+        made = self._judged(undo)
+        self.store.audit(viewer.name, "judgment_undo", str(judgment_id), detail=found[0].kind)
+        return made
+
     def entity_judgments(self, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
         """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given)."""
         return review.judgments(self.store, entity_id, doc_id)

@@ -245,6 +245,7 @@ def _route_values(site: Site) -> dict[str, list[str]]:
         "name": ["1.webp", "1.thumb.webp"],
         "annotation_id": [workspace["annotation_id"], "no-such-annotation"],
         "list_id": [str(workspace["list_id"]), "999999"],
+        "judgment_id": ["999999"],  # none made here: an undo walked must not change the archive
     }
 
 

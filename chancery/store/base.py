@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol, TypedDict
 import orjson
 
 from chancery.store.accounts import AuditRow, UserRow
+from chancery.store.workspace import EntityBase
 
 DocumentData = dict[str, Any]  # a document's export dict (`Document.to_dict()`), as stored
 CollectionData = dict[str, Any]  # `Collection.to_dict()`
@@ -22,6 +23,7 @@ EntityData = dict[str, Any]  # `Entity.to_dict()`
 JudgmentData = dict[str, Any]  # a row of `entity_judgments` (`chancery.enrich.judgments.Judgment.row`)
 JUDGMENT_COLUMNS = (
     "kind", "subject", "target", "doc_id", "start_offset", "end_offset", "surface", "names", "viewer", "at", "note",
+    "undoes",
 )  # fmt: skip
 LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
 AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
@@ -263,6 +265,11 @@ class Store(Protocol):
     def entity_judgments(self) -> list[JudgmentData]:
         """Every judgment (the `entity_judgments` columns plus `id`), oldest first."""
         ...
+
+    # entity bases (chancery/store/workspace.py, shared by both stores)
+    def entity_bases(self, ids: Iterable[str]) -> dict[str, EntityBase]: ...
+    def keep_entity_bases(self, ids: Iterable[str]) -> None: ...
+    def renew_entity_bases(self, records: Sequence[EntityData], names: Iterable[tuple[str, str]]) -> None: ...
 
     def stats(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

@@ -57,6 +57,7 @@ from chancery.store.base import (
     link_of,
 )
 from chancery.store.pgpool import Pool
+from chancery.store.workspace import WorkspaceStore
 
 # Bodies are fetched this many at a time when iterating, so the connection stays free between
 # chunks (callers may write while they iterate, as they can with SQLite).
@@ -132,7 +133,7 @@ def split_url(url: str) -> tuple[str, str | None, str]:
     return conninfo, schema, urlunsplit(shown)
 
 
-class PostgresStore(AccountsStore):
+class PostgresStore(WorkspaceStore, AccountsStore):
     """Documents, collections, entities and links in PostgreSQL tables (a pool of connections)."""
 
     def __init__(self, url: str, connections: int | None = None, wait: float | None = None) -> None:
@@ -169,6 +170,8 @@ class PostgresStore(AccountsStore):
             ).fetchone()
             dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
             conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
+            for table, column, type_ in ddl.added_columns(dialect):  # on older archives
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {type_}")
             older = conn.execute("SELECT to_regclass('pending_index') IS NOT NULL").fetchone()
             if older and older[0]:  # an older archive: its index queue joins the change feed
                 conn.execute(ddl.MIGRATE_PENDING_INDEX)

@@ -32,13 +32,14 @@ from chancery.store.base import (
     document_row,
     link_of,
 )
+from chancery.store.workspace import WorkspaceStore
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLiteStore(AccountsStore):
+class SQLiteStore(WorkspaceStore, AccountsStore):
     """Documents, collections, entities and links in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -507,6 +508,10 @@ class SQLiteStore(AccountsStore):
                 )
                 cur.execute("DROP TABLE links")
                 cur.execute("ALTER TABLE links_with_seq RENAME TO links")
+        for table, column, type_ in ddl.added_columns(ddl.SQLITE):
+            known = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if known and column not in known:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {type_}")
         for name, columns in ddl.INDEX_COLUMNS.items():
             have = tuple(r[2] for r in self.conn.execute(f"PRAGMA index_info({name})"))
             if have and have != columns:  # an older definition: rebuilt below
