@@ -205,3 +205,24 @@ def test_undo_on_the_entity_page_and_the_api(archive: Archive) -> None:
         assert again.status_code == 400 and "undone already" in again.json()["error"]["message"]
         assert client.post("/api/review/judgments/9999/undo", headers=headers).status_code == 404
     assert entity_of(archive, "text/moscow", "Gromyko") == {GROMYKO}
+
+
+def test_split_form_on_the_entity_page(archive: Archive) -> None:
+    """The split form lists the entity's other names as checkboxes and carries the CSRF field; the
+    checked names become a new entity, whose page the post leads to."""
+    with TestClient(create_app(archive), follow_redirects=False) as client:
+        html = client.get(f"/entities/{MOLOTOV}").text
+        token = client.cookies["chancery_csrf"]
+        form = re.search(r'<form method="post" action="/review/split".*?</form>', html, re.S)
+        assert form and f'name="csrf_token" value="{token}"' in form.group(0)
+        boxes = re.findall(r'<input type="checkbox" name="names" value="([^"]+)"', form.group(0))
+        assert boxes == ["Molotov", "Skryabin"]
+        fields = {"entity_id": MOLOTOV, "names": ["Skryabin"], "csrf_token": token}
+        reply = client.post("/review/split", data=fields)
+        assert reply.status_code == 303
+        new_id = reply.headers["location"].rsplit("/entities/", 1)[1]
+        assert new_id.startswith(MOLOTOV + ":split:") and archive.entity(new_id).name == "Skryabin"
+        assert client.get(reply.headers["location"]).status_code == 200
+        none = client.post("/review/split", data={"entity_id": MOLOTOV, "csrf_token": token})
+        assert none.status_code == 400
+    assert entity_of(archive, "text/moscow", "Skryabin") == {new_id}

@@ -1,8 +1,8 @@
 """Entity review over HTTP: /api/review/... merges and splits entities, rejects, confirms or sets
 the entity of a mention, undoes a judgment, lists judgments and finds entities to pick. Writes
 need a viewer who may write (`Viewer.can_write`); the entity page's merge and mention controls
-call these with fetch (review.js), its undo buttons are plain forms (POST /review/..., with the
-CSRF field, then back to the page)."""
+call these with fetch (review.js), its split and undo controls are plain forms (POST /review/...,
+with the CSRF field, then to the new entity's page or back)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,15 @@ def undo_form(
     _judging(request, lambda a, v: a.undo_judgment(v, judgment_id, note or None))
     local = next.startswith("/") and not next.startswith("//") and "\\" not in next
     return RedirectResponse(next if local else "/", status_code=303)
+
+
+@pages.post("/review/split", response_model=None)
+def split_form(
+    request: Request, entity_id: str = Form(...), names: list[str] = Form([]), note: str = Form("")
+) -> RedirectResponse:
+    """The entity page's split form: the checked names leave the entity; then the new entity's page."""
+    made = _judging(request, lambda a, v: a.split_entity(v, entity_id, names, note or None))
+    return RedirectResponse(entity_url(made.target), status_code=303)
 
 
 @api.get("/review/judgments", summary="Entity judgments: who judged what, and when")
