@@ -5,6 +5,7 @@ routes are read from the app itself, so a new route is walked without editing th
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
@@ -20,17 +21,20 @@ from typing import Any
 
 import fastapi.routing
 import httpx
+import orjson
 import psycopg
 import pytest
 from conftest import free_port
 from playwright.sync_api import Browser, expect
 from private_archive import ENTITY, GROUP, MARKER, PASSWORD, PRIVATE, PRIVATE_TITLE, PUBLIC, build, chancery
 from starlette.routing import Mount
+from test_server_hardening import _cmdline, _parent_of
 from test_store_contract import PG_URL, with_schema
 
 from chancery.archive import Archive
 from chancery.web.app import create_app
 from chancery.workspace.accounts import token_hash
+from chancery.workspace.viewer import Viewer
 
 SECRETS = (MARKER, PRIVATE, PRIVATE_TITLE)  # none of these may reach anonymous or rita
 
@@ -412,3 +416,104 @@ def test_totals_and_counts_differ_only_by_the_private_collection(site: Site) -> 
         "entity": 4,
     }
     assert numbers("ada") == numbers("sam")
+
+
+# -- serve --auth --workers 2: a session is the store's, not a worker's ----------------------------
+def _worker_of(port: int, client_port: int, workers: list[int]) -> int | None:
+    """The worker process holding the server side of our connection from `client_port` (found
+    through /proc: the socket's inode in /proc/net/tcp, then the process with that socket open)."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == client_port:
+            inode = fields[9]
+    for pid in workers:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+def _ask_each_worker(port: int, workers: list[int], cookie: str) -> dict[int, list[Any]]:
+    """GET /api/me with `cookie` over fresh connections until every worker answered (at most 200
+    tries); the users each worker answered, by worker."""
+    seen: dict[int, list[Any]] = {}
+    for _ in range(200):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/me", headers={"cookie": cookie})
+        reply = conn.getresponse()
+        user = orjson.loads(reply.read())["user"]
+        worker = _worker_of(port, conn.sock.getsockname()[1], workers)
+        conn.close()
+        if worker is not None:
+            seen.setdefault(worker, []).append(user)
+        if len(seen) == len(workers) and min(len(v) for v in seen.values()) >= 2:
+            break
+    return seen
+
+
+def test_a_session_holds_on_every_worker_and_a_logout_ends_it_on_all(tmp_path: Path) -> None:
+    db = str(tmp_path / "workers.db")
+    with Archive.open(db) as archive:
+        archive.add_user(Viewer.local(), "sam", "researcher", PASSWORD)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    command = [
+        sys.executable,
+        "-m",
+        "chancery",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--auth",
+        "--workers",
+        "2",
+    ]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while len(workers) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "serve.log"
+            ).read_text()
+            time.sleep(0.2)
+            workers = [
+                int(p)
+                for p in os.listdir("/proc")
+                if p.isdigit() and _parent_of(p) == process.pid and "spawn_main" in _cmdline(p)
+            ]  # uvicorn's worker processes
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/me", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (
+                client.post("/api/login", json={"username": "sam", "password": PASSWORD}).status_code == 200
+            )
+            cookie = f"chancery_session={client.cookies['chancery_session']}"
+            seen = _ask_each_worker(port, workers, cookie)
+            assert sorted(seen) == sorted(workers), seen  # both workers answered
+            assert all(users == ["sam"] * len(users) for users in seen.values()), seen
+            reply = client.post("/api/logout", headers={"x-csrf-token": client.cookies["chancery_csrf"]})
+            assert reply.status_code == 200
+        after = _ask_each_worker(port, workers, cookie)
+        assert sorted(after) == sorted(workers), after
+        assert all(users == [None] * len(users) for users in after.values()), after
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
