@@ -254,13 +254,34 @@ class Archive:
         self.store.audit(viewer.name, "judgment_undo", str(judgment_id), detail=found[0].kind)
         return made
 
-    def entity_judgments(self, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
-        """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given)."""
-        return review.judgments(self.store, entity_id, doc_id)
+    def entity_judgments(
+        self, entity_id: str | None = None, doc_id: str | None = None, viewer: Viewer | None = None
+    ) -> list[Judgment]:
+        """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given); those on
+        documents hidden from `viewer` left out."""
+        found = review.judgments(self.store, entity_id, doc_id)
+        hidden = self.hidden(viewer)
+        if not hidden:
+            return found
+        shown = self._shown_documents({j.doc_id for j in found if j.doc_id}, hidden)
+        return [j for j in found if not j.doc_id or j.doc_id in shown]
 
-    def entity_mentions(self, entity_id: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Mentions naming `entity_id`, with their documents and a short context (for review)."""
-        return review.mentions_of(self.store, self.index, entity_id, limit)
+    def entity_mentions(
+        self, entity_id: str, limit: int = 200, viewer: Viewer | None = None
+    ) -> list[dict[str, Any]]:
+        """Mentions naming `entity_id`, with their documents and a short context (for review); none
+        from documents hidden from `viewer`."""
+        hidden = self.hidden(viewer)
+        found = review.mentions_of(self.store, self._index_for(viewer), entity_id, limit)
+        if not hidden:
+            return found
+        shown = self._shown_documents({m["doc_id"] for m in found}, hidden)
+        return [m for m in found if m["doc_id"] in shown]
+
+    def _shown_documents(self, doc_ids: set[str], hidden: frozenset[str]) -> set[str]:
+        """The stored ones of `doc_ids` outside the `hidden` collections."""
+        docs = self.store.documents(sorted(doc_ids))
+        return {d["id"] for d in docs if _collection_id(d) not in hidden}
 
     def find_entities(
         self, text: str, type: str | None = None, exclude: str | None = None, limit: int = 10

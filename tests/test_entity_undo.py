@@ -226,3 +226,26 @@ def test_split_form_on_the_entity_page(archive: Archive) -> None:
         none = client.post("/review/split", data={"entity_id": MOLOTOV, "csrf_token": token})
         assert none.status_code == 400
     assert entity_of(archive, "text/moscow", "Skryabin") == {new_id}
+
+
+def test_judgments_and_mentions_on_private_documents_stay_private(archive: Archive) -> None:
+    """With the documents' collection private, what was judged on them (document ids, mention
+    texts) and their mentions are not shown to a viewer outside; an undo of such a judgment by
+    that viewer is as if there were none."""
+    merged = archive.merge_entities(ANN, MOLOTOV, VYSHINSKY)
+    (reject,) = archive.judge_mention(ANN, "reject", "text/moscow", "Gromyko")
+    (collection,) = {d["collection"]["id"] for d in archive.store.iter_documents()}
+    archive.set_visibility(Viewer.local(), collection, "private", "fellows")
+    outsider, member = ANN, Viewer("fay", "researcher", frozenset({"fellows"}))
+    assert [j.id for j in archive.entity_judgments(viewer=outsider)] == [merged.id]
+    assert [j.id for j in archive.entity_judgments(viewer=member)] == [merged.id, reject.id]
+    assert [j.id for j in archive.for_viewer(outsider).entity_judgments()] == [merged.id]  # as the web asks
+    assert archive.entity_mentions(MOLOTOV, viewer=outsider) == []
+    assert {m["doc_id"] for m in archive.entity_mentions(MOLOTOV, viewer=member)} == {
+        "text/moscow",
+        "text/london",
+    }
+    with pytest.raises(NotFound):
+        archive.undo_judgment(outsider, reject.id or 0)
+    archive.undo_judgment(member, reject.id or 0)
+    assert entity_of(archive, "text/moscow", "Gromyko") == {GROMYKO}
