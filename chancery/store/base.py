@@ -15,7 +15,6 @@ from typing import Any, NamedTuple, Protocol, TypedDict
 import orjson
 
 from chancery.store.accounts import AuditRow, UserRow
-from chancery.store.workspace import EntityBase
 
 DocumentData = dict[str, Any]  # a document's export dict (`Document.to_dict()`), as stored
 CollectionData = dict[str, Any]  # `Collection.to_dict()`
@@ -29,6 +28,13 @@ LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing
 AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
 ListData = dict[str, Any]  # {id, name, owner, shared_group, created_at, count}
 ListItem = dict[str, Any]  # {doc_id, position, added_by, added_at}
+
+
+class EntityBase(TypedDict):
+    """An entity as the authority gave it, before any judgment (chancery/store/workspace.py)."""
+
+    record: dict[str, Any]
+    names: list[str]  # the normalised names of the name index that led to it
 
 
 class Serialized(NamedTuple):
