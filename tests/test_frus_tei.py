@@ -43,9 +43,12 @@ def _independent_counts(data: bytes) -> tuple[int, int, int]:
     """(documents, pb in documents, footnote notes in documents) by plain XPath."""
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, collect_ids=False))
     docs = root.xpath("count(//t:div[@type='document'])", namespaces=TEI)
-    pbs = root.xpath("count(//t:div[@type='document']//t:pb)", namespaces=TEI)
+    # The ancestor axis, not //div//note: the same node set, without XPath walking each document's
+    # subtree once per enclosing step (4 s a volume, against 0.1 s).
+    pbs = root.xpath("count(//t:pb[ancestor::t:div[@type='document']])", namespaces=TEI)
     notes = root.xpath(
-        "count(//t:div[@type='document']//t:note[not(@type='source' and not(@n))])", namespaces=TEI
+        "count(//t:note[not(@type='source' and not(@n))][ancestor::t:div[@type='document']])",
+        namespaces=TEI,
     )
     return int(docs), int(pbs), int(notes)
 
