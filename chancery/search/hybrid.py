@@ -4,7 +4,8 @@ The query language still applies. Unfielded positive words and phrases are the t
 embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
 post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
-with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's. `auto` (the
+with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's, and
+the snippets of the page's bm25 hits are made for those hits only (engine.search_deferred). `auto` (the
 default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
 Only the documents of the page shown are read from the store; the facets of an unfiltered
 semantic query (the whole index's) are kept per index state.
@@ -23,7 +24,7 @@ import tantivy
 from chancery.errors import QueryError
 from chancery.search.compile import Compiler
 from chancery.search.engine import SNIPPET_CHARS, check_options, result_count
-from chancery.search.engine import search as bm25_search
+from chancery.search.engine import search_deferred as bm25_search
 from chancery.search.facets import facets as compute_facets
 from chancery.search.index import SearchIndex
 from chancery.search.query import And, Node, Or, Phrase, Term, parse_typed
@@ -231,7 +232,9 @@ class SemanticSearch:
         sort: str,
         facets: bool,
     ) -> SearchResult:
-        lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
+        lexical, snippets = bm25_search(
+            self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants
+        )
         searcher = self.index.searcher()
         vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
         fused = rrf(
@@ -245,10 +248,10 @@ class SemanticSearch:
         by_id.update({h.id: h for h in self._hits(missing)})
         hits = [replace(by_id[doc_id], score=score) for doc_id, score in fused if doc_id in by_id]
         if sort == "relevance":  # keep the page where it is in the fused list
-            hits = [h for h in hits if h.id in wanted]
-            page = hits
+            page = [h for h in hits if h.id in wanted]
         else:
             page = self._page(hits, sort, limit, offset)
+        page = snippets.fill(page)  # bm25's snippets, made for the page's bm25 hits only
         # `total` is the fused list's length (counted); the facets are the bm25 result's, estimated or not
         return SearchResult(
             query=query,
