@@ -421,6 +421,9 @@ def _hit(stored: tantivy.Document, key: float, by_score: bool, snippet: str) -> 
     )
 
 
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f"  # İ ı ſ: matched by i, i and s under re.IGNORECASE (see _Window.first)
+
+
 class _Window:
     """Cuts long texts down to the stretch around the first match before the highlighter runs.
 
@@ -435,14 +438,31 @@ class _Window:
     def __init__(self, terms: list[str]) -> None:
         probes = {t[:-1] if t.endswith("i") and len(t) > 3 else t for t in terms if len(t) > 1}
         ordered = sorted(probes, key=len, reverse=True)[:30]
+        self.probes = ordered
+        self.ascii = all(p.isascii() for p in ordered)
         self.pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
 
     def around(self, text: str) -> str:
         if len(text) <= self.BEFORE + self.AFTER:
             return text
-        match = self.pattern.search(text) if self.pattern else None
-        start = max(0, match.start() - self.BEFORE) if match else 0
+        first = self.first(text)
+        start = max(0, first - self.BEFORE) if first is not None else 0
         return text[start : start + self.BEFORE + self.AFTER]
+
+    def first(self, text: str) -> int | None:
+        """Where the first probe starts in `text`, ignoring case: for ASCII probes, the least
+        `find` in the lowercased text (several times faster than the regex's scan of a long text).
+        The same place as the regex's: of all characters only these three match an ASCII letter
+        under re.IGNORECASE and lowercase to no ASCII letter of the same length (the Kelvin sign
+        does both); a text holding one is searched by the regex."""
+        if self.pattern is None:
+            return None
+        if self.ascii and (text.isascii() or not any(c in text for c in _FOLDS_TO_ASCII)):
+            lowered = text.lower()
+            found = [i for p in self.probes if (i := lowered.find(p)) >= 0]
+            return min(found) if found else None
+        match = self.pattern.search(text)
+        return match.start() if match else None
 
 
 def snippet_html(text: str, highlighter: tantivy.SnippetGenerator | None) -> str:
