@@ -10,7 +10,8 @@ of the commit before a change) with this same script, so before and after are on
 
 In one process, after warming up (model, index, variant table, int8 scan built), every query of
 QUERIES (30 topics) and NAMES (15 name queries, where name variants apply) runs once per round in
-each of these, interleaved query by query (so the load's drift hits all alike), limit 20, facets on:
+each of these, interleaved query by query (so the load's drift hits all alike; `--blocks`: each
+runner over every query in turn, so the CPU caches stay warm for it), limit 20, facets on:
 
 - `floor: bare tantivy`: the words OR'd over title and text by tantivy's own parser, top 20, the 20
   stored documents read (no query language, variants, relaxing, facets or snippets);
@@ -146,7 +147,7 @@ def runners(archive: Archive) -> dict[str, Callable[[str], Any]]:
     }
 
 
-def in_process(archive: Archive, queries: list[str], rounds: int) -> list[str]:
+def in_process(archive: Archive, queries: list[str], rounds: int, blocks: bool = False) -> list[str]:
     run = runners(archive)
     wall: dict[tuple[str, bool], list[float]] = {}
     cpu: dict[tuple[str, bool], list[float]] = {}
@@ -155,13 +156,18 @@ def in_process(archive: Archive, queries: list[str], rounds: int) -> list[str]:
         if round_ == 1:  # round 1 forgot every lookup: now the process sees the words once
             for q in queries:
                 archive.search(q, limit=LIMIT, mode="bm25")
-        for q in queries:
-            for name, fn in run.items():
-                forget(archive, lookups=first)
-                t, c = time.perf_counter(), time.process_time()
-                fn(q)
-                wall.setdefault((name, first), []).append(1000 * (time.perf_counter() - t))
-                cpu.setdefault((name, first), []).append(1000 * (time.process_time() - c))
+        # interleaved: each query in every runner in turn; blocks: each runner over every query
+        order = (
+            [(q, name) for name in run for q in queries]
+            if blocks
+            else [(q, name) for q in queries for name in run]
+        )
+        for q, name in order:
+            forget(archive, lookups=first)
+            t, c = time.perf_counter(), time.process_time()
+            run[name](q)
+            wall.setdefault((name, first), []).append(1000 * (time.perf_counter() - t))
+            cpu.setdefault((name, first), []).append(1000 * (time.process_time() - c))
     rows = []
     for first in (True, False):
         if (next(iter(run)), first) not in wall:
@@ -249,6 +255,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--api", action="store_true", help="also through a chancery serve process")
     parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="each runner over every query in turn (CPU caches stay warm for it, as in a server "
+        "running one kind of query), not each query through every runner",
+    )
+    parser.add_argument(
         "--fill",
         type=int,
         metavar="N",
@@ -279,12 +291,13 @@ def main() -> None:
         for q in queries[:5]:  # warm tantivy's caches for every path
             for fn in runners(archive).values():
                 fn(q + " warm")
-        print(f"\n### In one warm process (limit 20, facets on), {load()} at start\n")
+        order = "in blocks, one runner at a time" if args.blocks else "interleaved query by query"
+        print(f"\n### In one warm process (limit 20, facets on, {order}), {load()} at start\n")
         print(
             "| round | what | queries | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms | p50 / floor | p95 / floor |"
         )
         print("|---|---|---|---|---|---|---|---|---|")
-        for row in in_process(archive, queries, args.rounds):
+        for row in in_process(archive, queries, args.rounds, args.blocks):
             print(row)
         print(f"\n({load()} at end)")
     if args.api:
