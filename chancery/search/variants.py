@@ -167,7 +167,7 @@ class Variants:
         """`word` or `full_name` of `norm`, remembered per process (the MEMO_SIZE latest) for as
         long as the authority is what it was: the same key as the word table's, so loading
         records forgets every lookup (the fuzzy match of one word is ~1-10 ms, and a search
-        looks its words up again for the relaxed ranking and for hybrid's filter)."""
+        looks its words up again for the relaxed ranking)."""
         store = self.store
         assert store is not None
         key = store.count_entities()
