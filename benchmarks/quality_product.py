@@ -333,6 +333,7 @@ def people_map(volumes: list[Path]) -> tuple[dict[str, str], set[str]]:
     from chancery.authority import build_authority
     from chancery.authority.shipped import shipped_authority_paths
     from chancery.enrich.entities import Resolver
+    from chancery.settings import Settings
     from chancery.sources.files import SourceItem
     from chancery.sources.frus_tei import read
 
@@ -344,8 +345,9 @@ def people_map(volumes: list[Path]) -> tuple[dict[str, str], set[str]]:
                 collections[doc.collection.id] = doc.collection.to_dict()
                 break
     paths: list[str | Path] = list(shipped_authority_paths())
-    shipped = {e["id"] for e in build_authority(paths).entities}
-    resolver = Resolver(build_authority(paths, list(collections.values())).entities)
+    cache = Settings.from_env().authority_cache()  # the files parsed once, as the product does
+    shipped = {e["id"] for e in build_authority(paths, cache_dir=cache).entities}
+    resolver = Resolver(build_authority(paths, list(collections.values()), cache_dir=cache).entities)
     return dict(resolver.by_source), shipped
 
 

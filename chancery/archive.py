@@ -174,7 +174,11 @@ class Archive:
             from chancery.enrich.entities import load_resolver
 
             cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index
-            self._resolver = load_resolver(self.store.iter_entities(), cache_dir=cache_dir)
+            self._resolver = load_resolver(
+                self.store.iter_entities(),
+                cache_dir=cache_dir,
+                shared_dir=self.settings.user_cache("resolver"),
+            )
         return Context(resolver=self._resolver, extra={JUDGMENTS: review.load_judgments(self.store)})
 
     # -- authority -------------------------------------------------------------------------
@@ -232,13 +236,56 @@ class Archive:
             lambda: review.judge_mention(self.store, self.index, viewer, kind, doc_id, mention, target, note)
         )
 
-    def entity_judgments(self, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
-        """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given)."""
-        return review.judgments(self.store, entity_id, doc_id)
+    def undo_judgment(self, viewer: Viewer, judgment_id: int, note: str | None = None) -> Judgment:
+        """Withdraw a judgment: the documents and records it changed become what re-enrichment
+        gives without it; the undo is kept in the history (and the audit log) with who and when.
+        NotFound also for a judgment on a document `viewer` may not see."""
 
-    def entity_mentions(self, entity_id: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Mentions naming `entity_id`, with their documents and a short context (for review)."""
-        return review.mentions_of(self.store, self.index, entity_id, limit)
+        found = [j for j in review.judgments(self.store) if j.id == judgment_id]
+        if found and found[0].doc_id:
+            self.document(found[0].doc_id, viewer)  # NotFound when hidden from the viewer
+
+        def undo() -> Judgment:
+            made, doc_ids, entity_ids = review.undo(self.store, self.index, viewer, judgment_id, note)
+            self._resolver = None  # the records may be back as they were
+            collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
+            review.restore_documents(
+                self.store, self.enrich_context(), collections, doc_ids, entity_ids, found[0]
+            )
+            return made
+
+        made = self._judged(undo)
+        self.store.audit(viewer.name, "judgment_undo", str(judgment_id), detail=found[0].kind)
+        return made
+
+    def entity_judgments(
+        self, entity_id: str | None = None, doc_id: str | None = None, viewer: Viewer | None = None
+    ) -> list[Judgment]:
+        """Stored judgments, oldest first (those naming `entity_id` or `doc_id` when given); those on
+        documents hidden from `viewer` left out."""
+        found = review.judgments(self.store, entity_id, doc_id)
+        hidden = self.hidden(viewer)
+        if not hidden:
+            return found
+        shown = self._shown_documents({j.doc_id for j in found if j.doc_id}, hidden)
+        return [j for j in found if not j.doc_id or j.doc_id in shown]
+
+    def entity_mentions(
+        self, entity_id: str, limit: int = 200, viewer: Viewer | None = None
+    ) -> list[dict[str, Any]]:
+        """Mentions naming `entity_id`, with their documents and a short context (for review); none
+        from documents hidden from `viewer`."""
+        hidden = self.hidden(viewer)
+        found = review.mentions_of(self.store, self._index_for(viewer), entity_id, limit)
+        if not hidden:
+            return found
+        shown = self._shown_documents({m["doc_id"] for m in found}, hidden)
+        return [m for m in found if m["doc_id"] in shown]
+
+    def _shown_documents(self, doc_ids: set[str], hidden: frozenset[str]) -> set[str]:
+        """The stored ones of `doc_ids` outside the `hidden` collections."""
+        docs = self.store.documents(sorted(doc_ids))
+        return {d["id"] for d in docs if _collection_id(d) not in hidden}
 
     def find_entities(
         self, text: str, type: str | None = None, exclude: str | None = None, limit: int = 10
@@ -724,9 +771,10 @@ class Archive:
         self.collection(collection_id)  # NotFound for an unknown id
         access.set_visibility(self.store, actor, collection_id, visibility, group)
 
-    def login(self, name: str, password: str, ip: str) -> tuple[Viewer, str]:
-        """(viewer, new session id); LoginRefused or TooManyAttempts otherwise."""
-        return accounts.login(self.store, name, password, ip)
+    def login(self, name: str, password: str, ip: str, previous: str | None = None) -> tuple[Viewer, str]:
+        """(viewer, new session id); LoginRefused or TooManyAttempts otherwise. `previous` (the
+        session the client held before) is ended: a login never keeps a session id."""
+        return accounts.login(self.store, name, password, ip, previous)
 
     def logout(self, session: str, ip: str | None = None) -> None:
         accounts.logout(self.store, session, ip)

@@ -37,29 +37,73 @@ ARCHIVE_NAMES = {
 }
 
 
-def _date_parts(doc: dict[str, Any]) -> list[int]:
-    """[year, month, day] as far as the document's date precision allows."""
+def _interval(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(not_before, not_after) of a date known only as an interval (no `when`), else None."""
     date = doc.get("date") or {}
-    if isinstance(date, str):
-        date = {"when": date}
-    when = date.get("when") or date.get("not_before") or ""
+    if not isinstance(date, dict) or date.get("when"):
+        return None
+    low, high = date.get("not_before"), date.get("not_after")
+    return (low, high) if low and high and low != high else None
+
+
+def _parts(when: str, precision: str | None = None) -> list[int]:
     match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", when)
     if not match:
         return []
     parts = [int(p) for p in match.groups() if p]
-    keep = {"year": 1, "month": 2}.get(date.get("precision") or "", 3)
-    return parts[:keep]
+    return parts[: {"year": 1, "month": 2}.get(precision or "", 3)]
 
 
-def display_date(doc: dict[str, Any]) -> str | None:
-    """'July 1, 1945', 'July 1945', '1945', or None when undated."""
-    parts = _date_parts(doc)
-    if not parts:
-        return None
+def _date_parts(doc: dict[str, Any]) -> list[int]:
+    """[year, month, day] as far as the document's date precision allows; of an interval, only what
+    both its ends share (April 16 – June 16, 1945 is [1945]: no day is claimed that is not known)."""
+    if span := _interval(doc):
+        low, high = _parts(span[0]), _parts(span[1])
+        shared = []
+        for a, b in zip(low, high, strict=False):
+            if a != b:
+                break
+            shared.append(a)
+        return shared
+    date = doc.get("date") or {}
+    if isinstance(date, str):
+        date = {"when": date}
+    return _parts(date.get("when") or date.get("not_before") or "", date.get("precision"))
+
+
+def _day_text(parts: list[int]) -> str:
     if len(parts) == 1:
         return str(parts[0])
     month = MONTH_NAMES[parts[1] - 1]
     return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
+def display_date(doc: dict[str, Any]) -> str | None:
+    """'July 1, 1945', 'July 1945', '1945', an interval 'April 16 – June 16, 1945', or None when undated."""
+    if span := _interval(doc):
+        low, high = _parts(span[0]), _parts(span[1])
+        if low and high:
+            first, last = _day_text(low), _day_text(high)
+            if low[0] == high[0] and len(low) > 1:
+                first = first.replace(f", {low[0]}", "").replace(f" {low[0]}", "")
+            return f"{first} \u2013 {last}"
+    parts = _date_parts(doc)
+    return _day_text(parts) if parts else None
+
+
+def date_inferred(doc: dict[str, Any]) -> bool:
+    """Whether the document's date was inferred rather than stated."""
+    date = doc.get("date") or {}
+    return isinstance(date, dict) and str(date.get("basis") or "").startswith("inferred")
+
+
+def cited_date(doc: dict[str, Any]) -> str:
+    """The date as a citation gives it: an inferred interval in square brackets (supplied by the
+    editor, as Chicago has it), 'n.d.' when undated."""
+    text = display_date(doc)
+    if text is None:
+        return "n.d."
+    return f"[{text}]" if _interval(doc) and date_inferred(doc) else text
 
 
 def _names(parties: list[dict[str, Any]] | None) -> list[str]:
@@ -93,7 +137,7 @@ def chicago_note(doc: dict[str, Any], permalink: str | None = None) -> str:
     """A Chicago-style first note: correspondents, type, place, date, title, collection, number."""
     senders, recipients = _names(doc.get("senders")), _names(doc.get("recipients"))
     head = [f"{_join(senders)} to {_join(recipients)}"] if senders and recipients else []
-    parts = head + [doc.get("doc_type"), doc.get("place"), display_date(doc) or "n.d."]
+    parts = head + [doc.get("doc_type"), doc.get("place"), cited_date(doc)]
     where = [_collection_title(doc), _number(doc), doc.get("archive_file"), doc.get("citation")]
     where_text = ", ".join(p for p in where if p)
     url = _url(doc, permalink)
@@ -110,7 +154,7 @@ def chicago_bibliography(doc: dict[str, Any], permalink: str | None = None) -> s
     sentences.append(f"\u201c{_title(doc)}.\u201d")
     kind = (doc.get("doc_type") or "document").capitalize()
     described = kind + (f" to {_join(recipients)}" if recipients else "")
-    described += "".join(f", {p}" for p in (doc.get("place"), display_date(doc) or "n.d.") if p)
+    described += "".join(f", {p}" for p in (doc.get("place"), cited_date(doc)) if p)
     sentences.append(described.rstrip(".") + ".")
     where = ", ".join(p for p in (_collection_title(doc), _number(doc)) if p)
     if where:

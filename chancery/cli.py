@@ -832,8 +832,11 @@ def _judgment_line(j: dict[str, Any]) -> str:
         "merge": f"{j['subject']} -> {j['target']}",
         "split": f"{j['subject']} -> {j['target']} ({'; '.join(j['names'])})",
     }.get(j["kind"], f"{j['subject'] or '-'} -> {j['target'] or '-'}")
+    if j["kind"] == "undo":
+        what = f"#{j['undoes']} ({what})"
     note = f"  ({j['note']})" if j["note"] else ""
-    return f"#{j['id']} {j['at']} {j['viewer']} {j['kind']}{where} {what}{note}"
+    undone = f"  [undone by {j['undone']['viewer']} at {j['undone']['at']}]" if j.get("undone") else ""
+    return f"#{j['id']} {j['at']} {j['viewer']} {j['kind']}{where} {what}{note}{undone}"
 
 
 @entity_app.command("merge")
@@ -897,6 +900,18 @@ def entity_set(
 ) -> None:
     """Set by hand the entity a mention names."""
     _judge(db, json, lambda a: a.judge_mention(Viewer.local(), "set", doc_id, mention, entity_id, note))
+
+
+@entity_app.command("undo")
+def entity_undo(
+    judgment_id: int = typer.Argument(..., metavar="JUDGMENT_ID", help="The #id `entity judgments` shows"),
+    note: str | None = NoteOption,
+    db: str | None = DbOption,
+    json: bool = JsonOption,
+) -> None:
+    """Undo a judgment: documents and records become what re-enrichment gives without it (the
+    judgment and its undo stay in the history)."""
+    _judge(db, json, lambda a: a.undo_judgment(Viewer.local(), judgment_id, note))
 
 
 @entity_app.command("judgments")

@@ -5,6 +5,7 @@ routes are read from the app itself, so a new route is walked without editing th
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
@@ -20,16 +21,20 @@ from typing import Any
 
 import fastapi.routing
 import httpx
+import orjson
 import psycopg
 import pytest
 from conftest import free_port
 from playwright.sync_api import Browser, expect
 from private_archive import ENTITY, GROUP, MARKER, PASSWORD, PRIVATE, PRIVATE_TITLE, PUBLIC, build, chancery
 from starlette.routing import Mount
+from test_server_hardening import _cmdline, _parent_of
 from test_store_contract import PG_URL, with_schema
 
 from chancery.archive import Archive
 from chancery.web.app import create_app
+from chancery.workspace.accounts import token_hash
+from chancery.workspace.viewer import Viewer
 
 SECRETS = (MARKER, PRIVATE, PRIVATE_TITLE)  # none of these may reach anonymous or rita
 
@@ -120,6 +125,45 @@ def test_login_sets_a_secure_session_and_is_audited(site: Site) -> None:
     assert login["ip"] == "127.0.0.1" and login["actor"] == "sam"
 
 
+def test_login_issues_a_new_session_and_logout_ends_it_on_the_server(site: Site) -> None:
+    """Session fixation: a session id the client brings (planted, or its own earlier one) is never
+    the one valid after a login, by the API or the form; the CSRF token is new too; logout deletes
+    the server's session, so a copy of the cookie is worthless afterwards."""
+    planted = "planted-by-an-attacker-" + "x" * 20
+
+    def me(session: str) -> str | None:
+        reply = httpx.get(site.base + "/api/me", headers={"cookie": f"chancery_session={session}"})
+        return reply.json()["user"]  # type: ignore[no-any-return]
+
+    with httpx.Client(base_url=site.base) as client:
+        client.get("/")
+        client.cookies.set("chancery_session", planted, domain="127.0.0.1")
+        assert me(planted) is None
+        csrf_before = client.cookies["chancery_csrf"]
+        assert client.post("/api/login", json={"username": "sam", "password": PASSWORD}).status_code == 200
+        first = client.cookies["chancery_session"]
+        assert first != planted and client.cookies["chancery_csrf"] != csrf_before
+        assert me(first) == "sam" and me(planted) is None
+        # logging in again (as someone else) over a live session: a new id, the old one ended
+        assert client.post("/api/login", json={"username": "rita", "password": PASSWORD}).status_code == 200
+        second = client.cookies["chancery_session"]
+        assert second != first and me(second) == "rita" and me(first) is None
+        # the login form rotates too (its CSRF field is the token the page showed)
+        token = client.cookies["chancery_csrf"]
+        form = {"username": "sam", "password": PASSWORD, "next": "/", "csrf_token": token}
+        assert client.post("/login", data=form).status_code == 303
+        third = client.cookies["chancery_session"]
+        assert third != second and me(third) == "sam" and me(second) is None
+        assert client.cookies["chancery_csrf"] != token
+        # logout: the cookie is dropped and the server forgets the session
+        reply = client.post("/api/logout", headers={"x-csrf-token": client.cookies["chancery_csrf"]})
+        assert reply.status_code == 200 and "chancery_session" not in client.cookies
+    assert me(third) is None
+    with Archive.open(site.db) as archive:
+        assert all(archive.store.session_user(token_hash(s), "0") is None for s in (first, second, third))
+    assert [r["target"] for r in site.audit() if r["action"] == "logout"][-1:] == ["sam"]
+
+
 def test_failed_logins_are_limited_per_user_and_address(site: Site) -> None:
     chancery(site.db, "user", "add", "lim", "--role", "reader", stdin=PASSWORD + "\n", env=site.env)
     with httpx.Client(base_url=site.base) as client:
@@ -205,6 +249,7 @@ def _route_values(site: Site) -> dict[str, list[str]]:
         "name": ["1.webp", "1.thumb.webp"],
         "annotation_id": [workspace["annotation_id"], "no-such-annotation"],
         "list_id": [str(workspace["list_id"]), "999999"],
+        "judgment_id": ["999999"],  # none made here: an undo walked must not change the archive
     }
 
 
@@ -371,3 +416,104 @@ def test_totals_and_counts_differ_only_by_the_private_collection(site: Site) -> 
         "entity": 4,
     }
     assert numbers("ada") == numbers("sam")
+
+
+# -- serve --auth --workers 2: a session is the store's, not a worker's ----------------------------
+def _worker_of(port: int, client_port: int, workers: list[int]) -> int | None:
+    """The worker process holding the server side of our connection from `client_port` (found
+    through /proc: the socket's inode in /proc/net/tcp, then the process with that socket open)."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == client_port:
+            inode = fields[9]
+    for pid in workers:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+def _ask_each_worker(port: int, workers: list[int], cookie: str) -> dict[int, list[Any]]:
+    """GET /api/me with `cookie` over fresh connections until every worker answered (at most 200
+    tries); the users each worker answered, by worker."""
+    seen: dict[int, list[Any]] = {}
+    for _ in range(200):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/me", headers={"cookie": cookie})
+        reply = conn.getresponse()
+        user = orjson.loads(reply.read())["user"]
+        worker = _worker_of(port, conn.sock.getsockname()[1], workers)
+        conn.close()
+        if worker is not None:
+            seen.setdefault(worker, []).append(user)
+        if len(seen) == len(workers) and min(len(v) for v in seen.values()) >= 2:
+            break
+    return seen
+
+
+def test_a_session_holds_on_every_worker_and_a_logout_ends_it_on_all(tmp_path: Path) -> None:
+    db = str(tmp_path / "workers.db")
+    with Archive.open(db) as archive:
+        archive.add_user(Viewer.local(), "sam", "researcher", PASSWORD)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    command = [
+        sys.executable,
+        "-m",
+        "chancery",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--auth",
+        "--workers",
+        "2",
+    ]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while len(workers) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "serve.log"
+            ).read_text()
+            time.sleep(0.2)
+            workers = [
+                int(p)
+                for p in os.listdir("/proc")
+                if p.isdigit() and _parent_of(p) == process.pid and "spawn_main" in _cmdline(p)
+            ]  # uvicorn's worker processes
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/me", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (
+                client.post("/api/login", json={"username": "sam", "password": PASSWORD}).status_code == 200
+            )
+            cookie = f"chancery_session={client.cookies['chancery_session']}"
+            seen = _ask_each_worker(port, workers, cookie)
+            assert sorted(seen) == sorted(workers), seen  # both workers answered
+            assert all(users == ["sam"] * len(users) for users in seen.values()), seen
+            reply = client.post("/api/logout", headers={"x-csrf-token": client.cookies["chancery_csrf"]})
+            assert reply.status_code == 200
+        after = _ask_each_worker(port, workers, cookie)
+        assert sorted(after) == sorted(workers), after
+        assert all(users == [None] * len(users) for users in after.values()), after
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()

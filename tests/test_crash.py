@@ -147,7 +147,12 @@ def test_readers_and_a_second_ingest_while_an_ingest_runs(tmp_path: Path) -> Non
     db = tmp_path / "busy.db"
     tars = [
         str(corpus_path("dfat", name))
-        for name in ("volume-1-1937-38.tar.gz", "volume-11-1947-indonesia.tar.gz")
+        for name in (
+            "volume-1-1937-38.tar.gz",
+            "volume-11-1947-indonesia.tar.gz",  # the first ingest must outlast the readers' checks below
+            "volume-12-1947-other-than-indonesia.tar.gz",
+            "volume-13-1948-indonesia.tar.gz",
+        )
     ]
     env = {**os.environ, "CHANCERY_WORKERS": "1"}
     first = subprocess.Popen(

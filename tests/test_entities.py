@@ -173,6 +173,25 @@ def test_load_resolver_caches_by_content(tmp_path):
     assert "place:chongqing" in load_resolver(changed, tmp_path).entities  # a broken pickle: rebuilt
 
 
+def test_a_second_archive_takes_the_resolver_from_the_machine_cache(tmp_path):
+    """Two archives with the same entities: the first builds and leaves a pickle in the shared
+    (machine) cache too, the second reads it from there into its own cache; the shared cache keeps
+    the newest few tables, an archive's own cache one."""
+    shared = tmp_path / "shared"
+    load_resolver(SMALL, tmp_path / "a", shared_dir=shared)
+    [pickled] = shared.glob("resolver-*.pickle")
+    pickled_at = pickled.stat().st_mtime_ns
+    second = load_resolver(SMALL, tmp_path / "b", shared_dir=shared)
+    assert pickled.stat().st_mtime_ns == pickled_at  # read, not rebuilt
+    assert [p.name for p in (tmp_path / "b").glob("resolver-*.pickle")] == [pickled.name]
+    assert set(second.entities) == {"person:t-v-soong", "place:moscow"}
+    for n in range(4):
+        more = [*SMALL, {"id": f"place:p{n}", "type": "place", "name": f"Placename{n}", "variants": []}]
+        assert f"place:p{n}" in load_resolver(more, tmp_path / "c", shared_dir=shared).entities
+    assert len(list(shared.glob("resolver-*.pickle"))) == 3
+    assert len(list((tmp_path / "c").glob("resolver-*.pickle"))) == 1
+
+
 def test_resolver_cache_api(tmp_path):
     cache = ResolverCache(tmp_path / "cache")
     key = cache_key(SMALL)

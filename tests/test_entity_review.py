@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 import pytest
-from test_change_feed import pg_url  # noqa: F401 (fixture)
 from test_store_contract import open_backend, pg_admin, pg_schema  # noqa: F401 (fixtures)
 
 from chancery.enrich.judgments import Judgment, Judgments, apply_judgments, edit_authority, name_keys
@@ -180,11 +179,11 @@ def _sources(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "review.db")
-    return str(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """The CLI path on SQLite (local use, where the CLI is the tool); the same judgments on
+    PostgreSQL are covered at the store level above and through the web in test_entity_review_web."""
+    return str(tmp_path / "review.db")
 
 
 def test_judgments_through_the_cli_hold_across_authority_load_and_reingest(db: str, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Entity review in the browser (issue 14, done when): Chromium against a real `chancery serve`
 on SQLite and on PostgreSQL merges two entities from the entity page and sees the merged page,
-rejects a mention from the entity's mention list; then the JSON API of the judgments."""
+rejects a mention from the entity's mention list, splits names off with the split form; then the
+JSON API of the judgments."""
 
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ def test_merging_two_entities_from_the_entity_page(db: str, tmp_path: Path, chro
         page.locator("li.mention button[data-judge=reject]").first.click()
         page.wait_for_selector("li.judgment[data-kind=reject]")
         assert page.locator("li.mention").count() == count - 1
+        # split Vyshinsky's names off again with the page's form: the new entity's page opens
+        boxes = page.locator("#split-form input[type=checkbox][value*=Vyshinsky]")
+        assert boxes.count() >= 1
+        for i in range(boxes.count()):
+            boxes.nth(i).check()
+        page.click("#split-form button[type=submit]")
+        page.wait_for_url(f"**/entities/{MOLOTOV}:split:*")
+        assert "Vyshinsky" in page.locator("h1").inner_text()
+        assert page.locator("li.judgment[data-kind=split]").count() == 1
         page.close()
         # the JSON API: set a mention by hand, a refused merge, the list of judgments
         doc = "text/vyshinsky"

@@ -92,6 +92,7 @@ def test_loose_text_file_is_dated_from_the_office_holders_it_names(tmp_path: Pat
     assert basis.startswith("inferred from") and is_inferred(basis)
     assert "Harriman as Ambassador in the Soviet Union" in basis and "Truman as President" in basis
     assert "before July 1" in basis and "date-time group 160900" in basis
+    assert not any("date-time group" in w for w in doc.warnings)  # answered by the interval
     # people resolved at that interval: the sender by his office, "President Roosevelt" though
     # out of office by then (not Theodore, dead; not Eleanor, never President)
     assert [p.entity_id for p in doc.senders + doc.recipients] == ["person:harriman", "person:truman"]

@@ -6,9 +6,11 @@ given to the archive. Real files, real ingest processes."""
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import orjson
@@ -85,3 +87,29 @@ def test_follow_symlinks_from_the_archive_settings(tmp_path: Path, linked: Path)
         with Archive.open(db, settings=settings) as archive:
             archive.ingest([linked], workers=1)
         assert ids(db) == ({"text/inside", "text/secret"} if follow else {"text/inside"})
+
+
+def _tar_gz(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_tar_gz_yields_its_members_by_name_whatever_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members stored in reverse order come out in name order, each with its own bytes, and a member
+    over the cap fails by name in its place (read in one pass: no rewinding the gzip stream)."""
+    members = [(f"vol/{n:03d}.md", f"document {n}\n".encode()) for n in range(40, 0, -1)]
+    members.insert(5, ("vol/020b.md", b"x" * 200))
+    tar = _tar_gz(tmp_path / "v.tar.gz", members)
+    monkeypatch.setenv("CHANCERY_MAX_FILE_BYTES", "100")
+    out = list(iter_source_items([tar]))
+    names = [o.name if isinstance(o, SourceItem) else str(o.error) for o in out]
+    assert names[:3] == ["001.md", "002.md", "003.md"] and len(names) == 41
+    assert "020b.md" in names[20] and "100-byte limit" in names[20]
+    texts = {o.name: o.data for o in out if isinstance(o, SourceItem)}
+    assert texts["017.md"] == b"document 17\n" and texts["040.md"] == b"document 40\n"

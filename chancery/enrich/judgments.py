@@ -8,7 +8,8 @@ re-ingest. A mention judgment finds its mention by document id, surface text and
 offset, so small edits of the text do not lose it. A merge leaves a redirect (absorbed id ->
 surviving id, chains followed) and a split moves the mentions written as the moved names.
 `edit_authority` applies merges and splits to authority records, at judgment time and after
-every authority load.
+every authority load. An `undo` row withdraws an earlier judgment (`undoes`: its id): both are
+kept for the history, and neither is applied (`in_force`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from chancery.model import Document, Mention, Party
 if TYPE_CHECKING:
     from chancery.enrich import Context
 
-KINDS = ("merge", "split", "reject", "confirm", "set")
+KINDS = ("merge", "split", "reject", "confirm", "set", "undo")
 MENTION_KINDS = ("reject", "confirm", "set")
 CONTEXT_KEY = "judgments"  # where the loaded judgments wait in `Context.extra`
 
@@ -34,7 +35,9 @@ CONTEXT_KEY = "judgments"  # where the loaded judgments wait in `Context.extra`
 class Judgment:
     """One stored judgment. merge: `subject` is folded into `target`; split: `names` of `subject`
     move to the new entity `target`; reject/confirm/set: the mention of `doc_id` written `text` at
-    `start`..`end` gets `target` (None for reject); `subject` is its entity when judged."""
+    `start`..`end` gets `target` (None for reject); `subject` is its entity when judged. undo:
+    withdraws the judgment `undoes` (its other fields are copied from it, for the history).
+    `undone_by` and `undone_at` are not stored: the history fills them from the undo row."""
 
     kind: str
     subject: str | None = None
@@ -48,6 +51,9 @@ class Judgment:
     at: str = ""
     note: str | None = None
     id: int | None = None
+    undoes: int | None = None
+    undone_by: str | None = None
+    undone_at: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +74,8 @@ class Judgment:
             "viewer": self.viewer,
             "at": self.at,
             "note": self.note,
+            "undoes": self.undoes,
+            "undone": {"viewer": self.undone_by, "at": self.undone_at} if self.undone_at else None,
         }
 
     def row(self) -> dict[str, Any]:
@@ -84,6 +92,7 @@ class Judgment:
             "viewer": self.viewer,
             "at": self.at,
             "note": self.note,
+            "undoes": self.undoes,
         }
 
     @classmethod
@@ -102,7 +111,25 @@ class Judgment:
             at=row.get("at") or "",
             note=row.get("note"),
             id=row.get("id"),
+            undoes=row.get("undoes"),
         )
+
+
+def in_force(judgments: Iterable[Judgment]) -> list[Judgment]:
+    """The judgments that apply: neither undo rows nor the judgments they withdrew."""
+    judgments = list(judgments)
+    undone = {j.undoes for j in judgments if j.kind == "undo" and j.undoes is not None}
+    return [j for j in judgments if j.kind != "undo" and j.id not in undone]
+
+
+def with_undone(judgments: Iterable[Judgment]) -> list[Judgment]:
+    """`judgments` with each withdrawn one marked by who undid it, and when (for the history)."""
+    judgments = list(judgments)
+    undos = {j.undoes: j for j in judgments if j.kind == "undo"}
+    return [
+        replace(j, undone_by=undos[j.id].viewer, undone_at=undos[j.id].at) if j.id in undos else j
+        for j in judgments
+    ]
 
 
 @dataclass
@@ -118,7 +145,7 @@ class Judgments:
     @classmethod
     def of(cls, judgments: Iterable[Judgment], names: Mapping[str, str] | None = None) -> Judgments:
         out = cls(names=dict(names or {}))
-        for j in sorted(judgments, key=lambda j: (j.id is None, j.id or 0)):
+        for j in sorted(in_force(judgments), key=lambda j: (j.id is None, j.id or 0)):
             out.all.append(j)
             if j.kind == "merge" and j.subject and j.target and j.subject != j.target:
                 out.redirects[j.subject] = j.target
@@ -168,7 +195,7 @@ def apply_judgments(document: Document, judgments: Judgments) -> Document:
     something changed; `document` is left as it was)."""
     mentions = [_moved(m, judgments) for m in document.mentions]
     for j in judgments.by_doc.get(document.id, ()):
-        i = _locate(mentions, j)
+        i = locate(mentions, j)
         if i is None:
             continue
         target = judgments.resolve(j.target)
@@ -193,7 +220,7 @@ def _moved_party(p: Party, judgments: Judgments) -> Party:
     return p if new == p.entity_id else replace(p, entity_id=new)
 
 
-def _locate(mentions: list[Mention], j: Judgment) -> int | None:
+def locate(mentions: list[Mention], j: Judgment) -> int | None:
     """The mention `j` judged: same surface text (else same text ignoring case), nearest offset."""
     start = j.start or 0
     for same in (lambda m: m.text == j.text, lambda m: m.text.lower() == (j.text or "").lower()):
@@ -237,11 +264,12 @@ def edit_authority(
     entities: list[dict[str, Any]], names: list[tuple[str, str]], judgments: Iterable[Judgment]
 ) -> AuthorityEdit:
     """Authority records with merges and splits applied in order (records are copied, never
-    changed in place); a judgment naming a record that is not there is passed over."""
+    changed in place); a judgment naming a record that is not there is passed over, and so are
+    withdrawn ones."""
     by_id = {e["id"]: e for e in entities}
     touched: dict[str, None] = {}
     removed: list[str] = []
-    for j in judgments:
+    for j in in_force(judgments):
         subject, target = j.subject or "", j.target or ""
         if j.kind == "merge" and subject in by_id and target in by_id and subject != target:
             by_id[target] = _fold(by_id[target], by_id.pop(subject))

@@ -265,4 +265,14 @@ def standalone_date_step(document: Document, context: Context) -> Document:
     if stated and (stated.when or stated.not_before) and not (stated.basis or "").startswith("inferred from"):
         return document  # stated, or inferred from the archive around it
     found = standalone_interval(document, context.resolver)
-    return replace(document, date=found) if found else document
+    if found is None:
+        return document
+    # The date-time group that had no month or year now has them: its warning is answered.
+    warnings = document.warnings
+    if "date-time group" in (found.basis or ""):
+        warnings = [
+            w
+            for w in warnings
+            if not (w.startswith("dates: leading date-time group") and "no month/year" in w)
+        ]
+    return replace(document, date=found, warnings=warnings)

@@ -182,10 +182,11 @@ def _search(
         relaxer = Compiler(index.schema, searcher, index.cache_key(searcher), variants)
         relaxed = relaxer.relaxed(node)
         if relaxed is not None:
-            compiler = relaxer
             query_ = ranked(restrict(relaxed, index.schema, within, without or []), boosts)
-            result, plan, counted = _execute(searcher, index.schema, query_, True, *options)
-            notices.append(all_words_notice(result_count(first)))
+            more = _execute(searcher, index.schema, query_, True, *options)
+            if result_count(more[0]) > result_count(first):  # else the notice would promise what is not there
+                compiler, (result, plan, counted) = relaxer, more
+                notices.append(all_words_notice(result_count(first)))
     facet_map, histogram, matched = counted or ({}, [], 0)
     page = result.hits[:limit]
     if plan.counted:

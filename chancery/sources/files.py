@@ -136,6 +136,14 @@ def _is_tar_name(name: str) -> bool:
     return name.endswith((".tar.gz", ".tgz", ".tar"))
 
 
+TAR_BUFFER_BYTES = 256 * 1024 * 1024  # members of a tar read in one pass and yielded in name order
+
+
+def _wanted_member(name: str) -> bool:
+    base = os.path.basename(name)
+    return not (base in SKIP_NAMES or base.startswith("._") or Path(base).suffix.lower() in SKIP_SUFFIXES)
+
+
 def _iter_tar(path: Path) -> Iterator[SourceItem | SourceFailure]:
     settings = limits()
     try:
@@ -147,6 +155,7 @@ def _iter_tar(path: Path) -> Iterator[SourceItem | SourceFailure]:
                 else settings.max_file_bytes
             )
             members = []
+            failures: dict[str, SourceFailure] = {}
             for count, member in enumerate(tar, 1):
                 if count > settings.max_archive_members:
                     raise SourceError(
@@ -154,21 +163,36 @@ def _iter_tar(path: Path) -> Iterator[SourceItem | SourceFailure]:
                     )
                 if member.isfile():
                     members.append(member)
-            for member in sorted(members, key=lambda m: m.name):
-                base = os.path.basename(member.name)
-                if base in SKIP_NAMES or base.startswith("._") or Path(base).suffix.lower() in SKIP_SUFFIXES:
-                    continue
+            wanted = [m for m in members if _wanted_member(m.name)]
+            # A compressed tar is one stream: reading members out of order rewinds and decompresses
+            # it again from the start for each (quadratic). So read in archive order and yield by
+            # name when the members fit in TAR_BUFFER_BYTES; a bigger archive yields in archive order.
+            fits = sum(min(m.size, cap + 1) for m in wanted) <= TAR_BUFFER_BYTES
+            read: dict[str, bytes] = {}
+            for member in sorted(wanted, key=lambda m: m.offset):
                 display = f"{path}!{member.name}"
                 if member.size > cap:
-                    yield SourceFailure(
+                    failure = SourceFailure(
                         SourceError(display, f"member is {member.size} bytes, more than the {cap}-byte limit")
                     )
+                    if not fits:
+                        yield failure
+                    else:
+                        failures[member.name] = failure
                     continue
                 handle = tar.extractfile(member)
                 if handle is None:
                     continue
                 data = handle.read(cap + 1)
-                yield from _item(display, base, data)
+                if fits:
+                    read[member.name] = data
+                else:
+                    yield from _item(display, os.path.basename(member.name), data)
+            for name in sorted(read.keys() | failures.keys()):
+                if name in failures:
+                    yield failures[name]
+                else:
+                    yield from _item(f"{path}!{name}", os.path.basename(name), read[name])
     except SourceError as exc:
         yield SourceFailure(exc)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:

@@ -38,8 +38,8 @@ class AccountsStore:
     def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def _sql_write(self, statements: list[Statement]) -> None:
-        """Run `statements` in one transaction."""
+    def _sql_write(self, statements: list[Statement]) -> list[tuple[Any, ...]]:
+        """Run `statements` in one transaction; the rows they return."""
         raise NotImplementedError
 
     # -- users and groups --

@@ -22,11 +22,19 @@ EntityData = dict[str, Any]  # `Entity.to_dict()`
 JudgmentData = dict[str, Any]  # a row of `entity_judgments` (`chancery.enrich.judgments.Judgment.row`)
 JUDGMENT_COLUMNS = (
     "kind", "subject", "target", "doc_id", "start_offset", "end_offset", "surface", "names", "viewer", "at", "note",
+    "undoes",
 )  # fmt: skip
 LinkTriple = tuple[str, str, str | None]  # (dst_id, kind, text) of one outgoing link
 AnnotationData = dict[str, Any]  # `Annotation.to_dict()` (chancery/workspace/annotations.py)
 ListData = dict[str, Any]  # {id, name, owner, shared_group, created_at, count}
 ListItem = dict[str, Any]  # {doc_id, position, added_by, added_at}
+
+
+class EntityBase(TypedDict):
+    """An entity as the authority gave it, before any judgment (chancery/store/workspace.py)."""
+
+    record: dict[str, Any]
+    names: list[str]  # the normalised names of the name index that led to it
 
 
 class Serialized(NamedTuple):
@@ -263,6 +271,11 @@ class Store(Protocol):
     def entity_judgments(self) -> list[JudgmentData]:
         """Every judgment (the `entity_judgments` columns plus `id`), oldest first."""
         ...
+
+    # entity bases (chancery/store/workspace.py, shared by both stores)
+    def entity_bases(self, ids: Iterable[str]) -> dict[str, EntityBase]: ...
+    def keep_entity_bases(self, ids: Iterable[str]) -> None: ...
+    def renew_entity_bases(self, records: Sequence[EntityData], names: Iterable[tuple[str, str]]) -> None: ...
 
     def stats(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

@@ -38,25 +38,20 @@ from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.accounts import AccountsStore, Statement
 from chancery.store.base import (
-    JUDGMENT_COLUMNS,
-    AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
     FileRecord,
-    JudgmentData,
     Link,
     LinkTriple,
-    ListData,
-    ListItem,
     ReplaceResult,
     Serialized,
-    annotation_order,
     as_serialized,
     document_row,
     link_of,
 )
 from chancery.store.pgpool import Pool
+from chancery.store.workspace import WorkspaceStore
 
 # Bodies are fetched this many at a time when iterating, so the connection stays free between
 # chunks (callers may write while they iterate, as they can with SQLite).
@@ -132,7 +127,7 @@ def split_url(url: str) -> tuple[str, str | None, str]:
     return conninfo, schema, urlunsplit(shown)
 
 
-class PostgresStore(AccountsStore):
+class PostgresStore(WorkspaceStore, AccountsStore):
     """Documents, collections, entities and links in PostgreSQL tables (a pool of connections)."""
 
     def __init__(self, url: str, connections: int | None = None, wait: float | None = None) -> None:
@@ -169,6 +164,8 @@ class PostgresStore(AccountsStore):
             ).fetchone()
             dialect = replace(ddl.POSTGRES, compression=" COMPRESSION lz4" if lz4 and lz4[0] else "")
             conn.execute(ddl.drops() + ddl.tables(dialect) + ddl.indexes(dialect))
+            for table, column, type_ in ddl.added_columns(dialect):  # on older archives
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {type_}")
             older = conn.execute("SELECT to_regclass('pending_index') IS NOT NULL").fetchone()
             if older and older[0]:  # an older archive: its index queue joins the change feed
                 conn.execute(ddl.MIGRATE_PENDING_INDEX)
@@ -477,87 +474,7 @@ class PostgresStore(AccountsStore):
     def links_to(self, doc_id: str) -> list[Link]:
         return self._links("SELECT src, dst, kind, text FROM links WHERE dst = %s ORDER BY seq", doc_id)
 
-    # -- workspace: review -- (entity judgments) ---------------------------------------------
-    def rewrite_entities(
-        self, remove: Sequence[str], entities: Sequence[EntityData], names: Sequence[tuple[str, str]]
-    ) -> None:
-        with self._transaction() as cur:
-            self._rewrite_entities(cur, remove, entities, names)
-
-    def add_entity_judgment(
-        self,
-        judgment: JudgmentData,
-        remove: Sequence[str] = (),
-        entities: Sequence[EntityData] = (),
-        names: Sequence[tuple[str, str]] = (),
-    ) -> int:
-        with self._transaction() as cur:
-            self._rewrite_entities(cur, remove, entities, names)
-            cur.execute(
-                f"INSERT INTO entity_judgments ({', '.join(JUDGMENT_COLUMNS)}) "
-                f"VALUES ({', '.join(['%s'] * len(JUDGMENT_COLUMNS))}) RETURNING id",
-                [judgment.get(c) for c in JUDGMENT_COLUMNS],
-            )
-            row = cur.fetchone()
-            return int(row[0]) if row else 0
-
-    def entity_judgments(self) -> list[JudgmentData]:
-        rows = self._all(f"SELECT id, {', '.join(JUDGMENT_COLUMNS)} FROM entity_judgments ORDER BY id")
-        return [dict(zip(("id", *JUDGMENT_COLUMNS), row, strict=True)) for row in rows]
-
-    @staticmethod
-    def _rewrite_entities(
-        cur: psycopg.Cursor,
-        remove: Sequence[str],
-        entities: Sequence[EntityData],
-        names: Sequence[tuple[str, str]],
-    ) -> None:
-        if remove:
-            cur.execute("DELETE FROM entities WHERE id = ANY(%s)", (list(remove),))
-            cur.execute("DELETE FROM entity_names WHERE entity_id = ANY(%s)", (list(remove),))
-        for e in _last_by_id(list(entities)):
-            cur.execute(
-                "INSERT INTO entities (id, type, name, body) VALUES (%s, %s, %s, %s::jsonb) "
-                "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, body = excluded.body",
-                (e["id"], e["type"], e["name"], _dumps(e)),
-            )
-        if names:
-            cur.executemany(
-                "INSERT INTO entity_names (norm, entity_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                [tuple(n) for n in names],
-            )
-
     # -- summary -----------------------------------------------------------------------------
-    # -- workspace: annotations --
-    def put_annotations(self, annotations: list[AnnotationData]) -> None:
-        with self._transaction() as cur:
-            cur.executemany(
-                "INSERT INTO annotations (id, doc_id, creator, shared_with, body) "
-                "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO UPDATE SET doc_id = excluded.doc_id, "
-                "creator = excluded.creator, shared_with = excluded.shared_with, body = excluded.body",
-                [(a["id"], a["doc_id"], a["creator"], a.get("shared_with"), _dumps(a)) for a in annotations],
-            )
-
-    def delete_annotation(self, annotation_id: str) -> bool:
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM annotations WHERE id = %s", (annotation_id,))
-            return cur.rowcount > 0
-
-    def annotations(
-        self,
-        doc_ids: Iterable[str] | None = None,
-        creator: str | None = None,
-        groups: Iterable[str] = (),
-        everyone: bool = False,
-    ) -> list[AnnotationData]:
-        where = "TRUE" if everyone else "(creator = %s OR shared_with = ANY(%s::text[]))"
-        params: list[Any] = [] if everyone else [creator, list(groups)]
-        if doc_ids is not None:
-            where += " AND doc_id = ANY(%s::text[])"
-            params.append(list(dict.fromkeys(doc_ids)))
-        rows = self._all(f"SELECT body FROM annotations WHERE {where}", *params)
-        return sorted((r[0] for r in rows), key=annotation_order)
-
     def stats(self) -> dict[str, Any]:
         by_archive = dict(
             self._all(
@@ -601,70 +518,6 @@ class PostgresStore(AccountsStore):
     def close(self) -> None:
         self.pool.close()
 
-    # -- workspace: lists --
-    def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
-        with self._transaction() as cur:
-            row = cur.execute(
-                "INSERT INTO lists (name, owner, shared_group, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
-                (name, owner, shared_group, _now()),
-            ).fetchone()
-        assert row is not None
-        found = self.get_list(int(row[0]))
-        assert found is not None
-        return found
-
-    def get_list(self, list_id: int) -> ListData | None:
-        rows = self._all(_LIST_SELECT + " WHERE l.id = %s GROUP BY l.id", list_id)
-        return _list_of(rows[0]) if rows else None
-
-    def lists_of(self, owner: str | None, groups: Iterable[str], every: bool = False) -> list[ListData]:
-        order = " GROUP BY l.id ORDER BY l.name, l.owner, l.id"
-        if every:
-            rows = self._all(_LIST_SELECT + order)
-        else:
-            where = " WHERE l.owner = %s OR l.shared_group = ANY(%s::text[])"
-            rows = self._all(_LIST_SELECT + where + order, owner, list(groups))
-        return [_list_of(r) for r in rows]
-
-    def add_list_items(self, list_id: int, doc_ids: Iterable[str], added_by: str | None) -> int:
-        with self._transaction() as cur:
-            cur.execute("SELECT id FROM lists WHERE id = %s FOR UPDATE", (list_id,))  # one adder at a time
-            have = {r[0] for r in cur.execute("SELECT doc_id FROM list_items WHERE list_id = %s", (list_id,))}
-            row = cur.execute(
-                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = %s", (list_id,)
-            ).fetchone()
-            last = int(row[0]) if row else 0
-            new = [d for d in dict.fromkeys(doc_ids) if d not in have]
-            now = _now()
-            cur.executemany(
-                "INSERT INTO list_items (list_id, doc_id, position, added_by, added_at) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [(list_id, d, last + i + 1, added_by, now) for i, d in enumerate(new)],
-            )
-        return len(new)
-
-    def remove_list_items(self, list_id: int, doc_ids: Iterable[str]) -> int:
-        with self._transaction() as cur:
-            cur.execute(
-                "DELETE FROM list_items WHERE list_id = %s AND doc_id = ANY(%s::text[])",
-                (list_id, list(doc_ids)),
-            )
-            return cur.rowcount
-
-    def list_items(self, list_id: int) -> list[ListItem]:
-        rows = self._all(
-            "SELECT doc_id, position, added_by, added_at FROM list_items WHERE list_id = %s ORDER BY position",
-            list_id,
-        )
-        return [dict(zip(_ITEM_KEYS, r, strict=True)) for r in rows]
-
-    def delete_list(self, list_id: int) -> None:
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM list_items WHERE list_id = %s", (list_id,))
-            cur.execute("DELETE FROM lists WHERE id = %s", (list_id,))
-
-    # -- end workspace: lists --
-
     # -- helpers -------------------------------------------------------------------------------
     def _transaction(self, pipeline: bool = False) -> _Transaction:
         return _Transaction(self, pipeline)
@@ -672,10 +525,19 @@ class PostgresStore(AccountsStore):
     def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._all(query.replace("?", "%s"), *params)
 
-    def _sql_write(self, statements: list[Statement]) -> None:
+    def _sql_write(self, statements: list[Statement]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         with self._transaction() as cur:
             for query, params in statements:
                 cur.execute(query.replace("?", "%s"), tuple(params))
+                if cur.description is not None:
+                    rows += cur.fetchall()
+        return rows
+
+    _BODY_PARAM = "CAST(? AS jsonb)"
+
+    def _body_value(self, body: Any) -> Any:
+        return _dumps(body)
 
     def _one(self, query: str, *params: Any) -> tuple[Any, ...] | None:
         with self.pool.connection() as conn:
@@ -738,18 +600,6 @@ class _Rows(list[tuple[Any, ...]]):
 
 
 # -- workspace: lists --
-_LIST_SELECT = (
-    "SELECT l.id, l.name, l.owner, l.shared_group, l.created_at, count(i.doc_id) "
-    "FROM lists l LEFT JOIN list_items i ON i.list_id = l.id"
-)
-_LIST_KEYS = ("id", "name", "owner", "shared_group", "created_at", "count")
-_ITEM_KEYS = ("doc_id", "position", "added_by", "added_at")
-
-
-def _list_of(row: tuple[Any, ...]) -> ListData:
-    return dict(zip(_LIST_KEYS, row, strict=True))
-
-
 class _Transaction:
     """`with store._transaction() as cur:` — one transaction on a pooled connection held until it
     ends, optionally in pipeline mode (statements are sent without waiting; fetching a result syncs)."""

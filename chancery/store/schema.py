@@ -68,9 +68,14 @@ CREATE TABLE IF NOT EXISTS entity_names (
 CREATE TABLE IF NOT EXISTS entity_judgments (
     id {serial}, kind TEXT NOT NULL, subject {key}, target {key},
     doc_id {key}, start_offset INTEGER, end_offset INTEGER, surface TEXT, names TEXT,
-    viewer TEXT, at TEXT NOT NULL, note TEXT
+    viewer TEXT, at TEXT NOT NULL, note TEXT, undoes {bigint}
 );
+-- an entity's authority record and name keys before any judgment touched it (kept when a merge or
+-- split first touches it, renewed by `authority load`): undoing a merge or split rebuilds from here
+CREATE TABLE IF NOT EXISTS entity_bases (id {key} PRIMARY KEY, body TEXT NOT NULL){without_rowid};
 """
+# Columns added after their table shipped: (table, column, type hook) added to older archives.
+ADDED_COLUMNS = (("entity_judgments", "undoes", "bigint"),)
 # -- workspace: annotations --
 # Notes, tags and stars (chancery/workspace/annotations.py): the W3C-shaped annotation as a JSON
 # body; the columns pulled out are what listing and visibility filter by.
@@ -185,6 +190,12 @@ def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""
     hooks = _hooks(dialect)
     return TABLES.format(**hooks) + links_table(dialect) + LISTS.format(**hooks) + ACCOUNTS.format(**hooks)
+
+
+def added_columns(dialect: Dialect) -> list[tuple[str, str, str]]:
+    """(table, column, type) of the columns older archives may lack, in this dialect."""
+    hooks = _hooks(dialect)
+    return [(table, column, hooks[hook]) for table, column, hook in ADDED_COLUMNS]
 
 
 def links_table(dialect: Dialect, name: str = "links") -> str:

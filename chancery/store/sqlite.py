@@ -14,31 +14,26 @@ from chancery.errors import ChanceryError
 from chancery.store import schema as ddl
 from chancery.store.accounts import AccountsStore, Statement
 from chancery.store.base import (
-    JUDGMENT_COLUMNS,
-    AnnotationData,
     CollectionData,
     DocumentData,
     EntityData,
     FileRecord,
-    JudgmentData,
     Link,
     LinkTriple,
-    ListData,
-    ListItem,
     ReplaceResult,
     Serialized,
-    annotation_order,
     as_serialized,
     document_row,
     link_of,
 )
+from chancery.store.workspace import WorkspaceStore
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLiteStore(AccountsStore):
+class SQLiteStore(WorkspaceStore, AccountsStore):
     """Documents, collections, entities and links in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -300,86 +295,7 @@ class SQLiteStore(AccountsStore):
         )
         return [link_of(*r) for r in rows]
 
-    # -- workspace: review -- (entity judgments) ---------------------------------------------
-    def rewrite_entities(
-        self, remove: Sequence[str], entities: Sequence[EntityData], names: Sequence[tuple[str, str]]
-    ) -> None:
-        with self._transaction() as cur:
-            self._rewrite_entities(cur, remove, entities, names)
-
-    def add_entity_judgment(
-        self,
-        judgment: JudgmentData,
-        remove: Sequence[str] = (),
-        entities: Sequence[EntityData] = (),
-        names: Sequence[tuple[str, str]] = (),
-    ) -> int:
-        with self._transaction() as cur:
-            self._rewrite_entities(cur, remove, entities, names)
-            cur.execute(
-                f"INSERT INTO entity_judgments ({', '.join(JUDGMENT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(JUDGMENT_COLUMNS))})",
-                [judgment.get(c) for c in JUDGMENT_COLUMNS],
-            )
-            return int(cur.lastrowid or 0)
-
-    def entity_judgments(self) -> list[JudgmentData]:
-        cur = self.conn.execute(f"SELECT id, {', '.join(JUDGMENT_COLUMNS)} FROM entity_judgments ORDER BY id")
-        return [dict(zip(("id", *JUDGMENT_COLUMNS), row, strict=True)) for row in cur]
-
-    @staticmethod
-    def _rewrite_entities(
-        cur: sqlite3.Cursor,
-        remove: Sequence[str],
-        entities: Sequence[EntityData],
-        names: Sequence[tuple[str, str]],
-    ) -> None:
-        cur.executemany("DELETE FROM entities WHERE id = ?", [(i,) for i in remove])
-        cur.executemany("DELETE FROM entity_names WHERE entity_id = ?", [(i,) for i in remove])
-        cur.executemany(
-            "INSERT OR REPLACE INTO entities (id, type, name, body) VALUES (?, ?, ?, ?)",
-            [(e["id"], e["type"], e["name"], orjson.dumps(e)) for e in entities],
-        )
-        cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
-
     # -- summary -----------------------------------------------------------------------------
-    # -- workspace: annotations --
-    def put_annotations(self, annotations: list[AnnotationData]) -> None:
-        with self._transaction() as cur:
-            cur.executemany(
-                "INSERT OR REPLACE INTO annotations (id, doc_id, creator, shared_with, body) VALUES (?,?,?,?,?)",
-                [
-                    (a["id"], a["doc_id"], a["creator"], a.get("shared_with"), orjson.dumps(a))
-                    for a in annotations
-                ],
-            )
-
-    def delete_annotation(self, annotation_id: str) -> bool:
-        with self._transaction() as cur:
-            return cur.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,)).rowcount > 0
-
-    def annotations(
-        self,
-        doc_ids: Iterable[str] | None = None,
-        creator: str | None = None,
-        groups: Iterable[str] = (),
-        everyone: bool = False,
-    ) -> list[AnnotationData]:
-        shared = list(groups)
-        who = "1" if everyone else f"(creator = ? OR shared_with IN ({','.join('?' * len(shared))}))"
-        params: list[Any] = [] if everyone else [creator, *shared]
-        found: list[AnnotationData] = []
-        ids = None if doc_ids is None else list(dict.fromkeys(doc_ids))
-        for i in range(0, 1 if ids is None else len(ids), 500):
-            where = who
-            chunk: list[str] = []
-            if ids is not None:
-                chunk = ids[i : i + 500]
-                where += f" AND doc_id IN ({','.join('?' * len(chunk))})"
-            rows = self.conn.execute(f"SELECT body FROM annotations WHERE {where}", [*params, *chunk])
-            found += [orjson.loads(r[0]) for r in rows]
-        return sorted(found, key=annotation_order)
-
     def stats(self) -> dict[str, Any]:
         q = self.conn.execute
         by_archive = dict(
@@ -426,67 +342,6 @@ class SQLiteStore(AccountsStore):
     def close(self) -> None:
         self.conn.close()
 
-    # -- workspace: lists --
-    def create_list(self, name: str, owner: str, shared_group: str | None) -> ListData:
-        with self._transaction() as cur:
-            cur.execute(
-                "INSERT INTO lists (name, owner, shared_group, created_at) VALUES (?, ?, ?, ?)",
-                (name, owner, shared_group, _now()),
-            )
-            list_id = cur.lastrowid
-        found = self.get_list(int(list_id or 0))
-        assert found is not None
-        return found
-
-    def get_list(self, list_id: int) -> ListData | None:
-        rows = self.conn.execute(_LIST_SELECT + " WHERE l.id = ? GROUP BY l.id", (list_id,)).fetchall()
-        return _list_of(rows[0]) if rows else None
-
-    def lists_of(self, owner: str | None, groups: Iterable[str], every: bool = False) -> list[ListData]:
-        groups = list(groups)
-        marks = ",".join("?" * len(groups)) or "NULL"
-        where = "1 = 1" if every else f"(l.owner = ? OR l.shared_group IN ({marks}))"
-        params = [] if every else [owner, *groups]
-        rows = self.conn.execute(
-            f"{_LIST_SELECT} WHERE {where} GROUP BY l.id ORDER BY l.name, l.owner, l.id", params
-        )
-        return [_list_of(r) for r in rows]
-
-    def add_list_items(self, list_id: int, doc_ids: Iterable[str], added_by: str | None) -> int:
-        with self._transaction() as cur:
-            have = {r[0] for r in cur.execute("SELECT doc_id FROM list_items WHERE list_id = ?", (list_id,))}
-            last = cur.execute(
-                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = ?", (list_id,)
-            ).fetchone()[0]
-            new = [d for d in dict.fromkeys(doc_ids) if d not in have]
-            now = _now()
-            cur.executemany(
-                "INSERT INTO list_items (list_id, doc_id, position, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-                [(list_id, d, last + i + 1, added_by, now) for i, d in enumerate(new)],
-            )
-        return len(new)
-
-    def remove_list_items(self, list_id: int, doc_ids: Iterable[str]) -> int:
-        with self._transaction() as cur:
-            cur.executemany(
-                "DELETE FROM list_items WHERE list_id = ? AND doc_id = ?", [(list_id, d) for d in doc_ids]
-            )
-            return cur.rowcount
-
-    def list_items(self, list_id: int) -> list[ListItem]:
-        rows = self.conn.execute(
-            "SELECT doc_id, position, added_by, added_at FROM list_items WHERE list_id = ? ORDER BY position",
-            (list_id,),
-        )
-        return [dict(zip(_ITEM_KEYS, r, strict=True)) for r in rows]
-
-    def delete_list(self, list_id: int) -> None:
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM list_items WHERE list_id = ?", (list_id,))
-            cur.execute("DELETE FROM lists WHERE id = ?", (list_id,))
-
-    # -- end workspace: lists --
-
     # -- helpers -------------------------------------------------------------------------------
     def _create_schema(self) -> None:
         """Create the tables and indexes, first bringing an older archive's schema up to date."""
@@ -507,6 +362,10 @@ class SQLiteStore(AccountsStore):
                 )
                 cur.execute("DROP TABLE links")
                 cur.execute("ALTER TABLE links_with_seq RENAME TO links")
+        for table, column, type_ in ddl.added_columns(ddl.SQLITE):
+            known = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if known and column not in known:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {type_}")
         for name, columns in ddl.INDEX_COLUMNS.items():
             have = tuple(r[2] for r in self.conn.execute(f"PRAGMA index_info({name})"))
             if have and have != columns:  # an older definition: rebuilt below
@@ -519,25 +378,15 @@ class SQLiteStore(AccountsStore):
     def _sql_rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(query, tuple(params)).fetchall()
 
-    def _sql_write(self, statements: list[Statement]) -> None:
+    def _sql_write(self, statements: list[Statement]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         with self._transaction() as cur:
             for query, params in statements:
-                cur.execute(query, tuple(params))
+                rows += cur.execute(query, tuple(params)).fetchall()
+        return rows
 
 
 # -- workspace: lists --
-_LIST_SELECT = (
-    "SELECT l.id, l.name, l.owner, l.shared_group, l.created_at, count(i.doc_id) "
-    "FROM lists l LEFT JOIN list_items i ON i.list_id = l.id"
-)
-_LIST_KEYS = ("id", "name", "owner", "shared_group", "created_at", "count")
-_ITEM_KEYS = ("doc_id", "position", "added_by", "added_at")
-
-
-def _list_of(row: tuple[Any, ...]) -> ListData:
-    return dict(zip(_LIST_KEYS, row, strict=True))
-
-
 class _Transaction:
     """`with store._transaction() as cur:` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error."""
 

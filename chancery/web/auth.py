@@ -71,6 +71,12 @@ def csrf_token(request: Request) -> str:
     return str(request.scope.setdefault("state", {}).get("csrf") or "")
 
 
+def rotate_csrf(request: Request) -> None:
+    """Give the client a new CSRF token with this response (at login: a token a page or cookie
+    planted before login is not the one valid after)."""
+    request.scope.setdefault("state", {})["csrf_rotate"] = True
+
+
 def cookie_options(request: Request) -> dict[str, Any]:
     """HttpOnly, SameSite=Lax, and Secure when the server's public URL is https."""
     return {
@@ -117,7 +123,11 @@ class CsrfMiddleware:
                 return
 
         async def send_with_cookie(message: Message) -> None:
-            if fresh and message["type"] == "http.response.start":
+            nonlocal token
+            rotate = scope["state"].get("csrf_rotate", False)
+            if (fresh or rotate) and message["type"] == "http.response.start":
+                if rotate:
+                    token = secrets.token_urlsafe(32)
                 secure = "; Secure" if self.secure else ""
                 cookie = f"{CSRF_COOKIE}={token}; Path=/; SameSite=Lax{secure}"
                 message = {

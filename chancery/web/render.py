@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chancery.archive import Archive
-from chancery.citations import display_date
+from chancery.citations import date_inferred, display_date
 from chancery.web.auth import csrf_token, current_viewer
 from chancery.workspace.viewer import Viewer
 
@@ -39,15 +39,10 @@ def search_url(q: str, **params: Any) -> str:
 def when(doc: dict[str, Any]) -> str:
     """A document's date for display ('July 1, 1945'; an interval without a date as 'April 16 –
     June 16, 1945 (inferred)'), or 'undated'."""
-    date = doc.get("date") or {}
-    low, high = (date.get("not_before"), date.get("not_after")) if isinstance(date, dict) else (None, None)
-    if isinstance(date, dict) and not date.get("when") and low and high and low != high:
-        first, last = display_date({"date": {"when": low}}), display_date({"date": {"when": high}})
-        if first and last and low[:4] == high[:4]:
-            first = first.replace(f", {low[:4]}", "")
-        inferred = " (inferred)" if str(date.get("basis") or "").startswith("inferred") else ""
-        return f"{first} – {last}{inferred}"
-    return display_date(doc) or "undated"
+    text = display_date(doc)
+    if text is None:
+        return "undated"
+    return f"{text} (inferred)" if date_inferred(doc) and "\u2013" in text else text
 
 
 def _environment() -> Environment:

@@ -102,9 +102,12 @@ def session_viewer(store: Store, session: str) -> Viewer:
     return viewer_of(store, store.session_user(token_hash(session), _iso(_now())))
 
 
-def login(store: Store, name: str, password: str, ip: str) -> tuple[Viewer, str]:
+def login(store: Store, name: str, password: str, ip: str, previous: str | None = None) -> tuple[Viewer, str]:
     """Check the password; a new session id (for the cookie) and the viewer, or LoginRefused /
-    TooManyAttempts. Every attempt is audited."""
+    TooManyAttempts. Every attempt is audited.
+
+    The session id is always a fresh random one, never one the client brought (no session
+    fixation); `previous`, the session cookie the client presented, is ended on success."""
     last_ok = store.last_audit_at("login", name, ip) or ""
     since = max(_iso(_now() - FAILURE_WINDOW), last_ok)
     if store.count_audit("login_failed", name, ip, since) >= MAX_FAILURES:
@@ -118,6 +121,8 @@ def login(store: Store, name: str, password: str, ip: str) -> tuple[Viewer, str]
     except (VerificationError, InvalidHashError):
         store.audit(None, "login_failed", name, ip)
         raise LoginRefused("wrong user name or password") from None
+    if previous:
+        store.delete_session(token_hash(previous))
     session = secrets.token_urlsafe(32)
     store.put_session(token_hash(session), name, _iso(_now() + timedelta(days=SESSION_DAYS)))
     store.audit(name, "login", name, ip)

@@ -6,6 +6,12 @@ documents it touches (`apply_judgments`), whose rewrite goes through the change 
 search index catches up. Ingest and re-enrichment apply every judgment again as their last step
 (`load_judgments` fills the enrichment context), and `authority load` re-applies merges and splits
 to the fresh records, so judgments hold across re-enrichment, authority updates and re-ingest.
+
+A judgment is undone by an `undo` row naming it (`undo`): both stay in the history. Undoing a
+mention judgment leaves its document to be re-enriched; undoing a merge or split rebuilds the
+records it touched from the bases kept before any judgment touched them (`entity_bases`, renewed
+by `authority load`) with the judgments still in force, and leaves the documents naming them to be
+re-enriched: what re-enrichment gives as if the judgment had never been made.
 """
 
 from __future__ import annotations
@@ -17,9 +23,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chancery.authority.names import normalize, slug
-from chancery.enrich.judgments import AuthorityEdit, Judgment, Judgments, apply_judgments, edit_authority
+from chancery.enrich import DEEP, Context
+from chancery.enrich import steps as enrich_steps
+from chancery.enrich.judgments import CONTEXT_KEY as JUDGMENTS_KEY
+from chancery.enrich.judgments import (
+    MENTION_KINDS,
+    AuthorityEdit,
+    Judgment,
+    Judgments,
+    apply_judgments,
+    edit_authority,
+    in_force,
+    locate,
+    name_keys,
+    with_undone,
+)
 from chancery.errors import JudgmentError, NotFound
-from chancery.model import Document
+from chancery.model import Collection, Document, Party
 from chancery.search.engine import matching_ids
 from chancery.search.index import SearchIndex
 from chancery.store.base import DocumentData, EntityData, Store
@@ -63,8 +83,8 @@ def parse_names(text: str, record: EntityData | None = None) -> list[str]:
 
 def judgments(store: Store, entity_id: str | None = None, doc_id: str | None = None) -> list[Judgment]:
     """Stored judgments, oldest first: all, or those naming `entity_id` (or an id merged into
-    it) or the document `doc_id`."""
-    found = [Judgment.from_row(r) for r in store.entity_judgments()]
+    it) or the document `doc_id`; undo rows included, and withdrawn judgments marked so."""
+    found = with_undone(Judgment.from_row(r) for r in store.entity_judgments())
     if entity_id:
         compiled = Judgments.of(found)
         found = [
@@ -199,12 +219,155 @@ def _record(
     if edit is None:
         new_id = store.add_entity_judgment(judgment.row())
     else:
+        store.keep_entity_bases(set(edit.touched) - _derived(store))  # as the authority gave them
         touched = {e["id"]: e for e in edit.entities if e["id"] in edit.touched}
         names = [r for r in edit.names if r[1] in touched]
         new_id = store.add_entity_judgment(judgment.row(), edit.touched, list(touched.values()), names)
     doc_ids = [judgment.doc_id] if judgment.doc_id else documents_naming(store, index, ids)
     reapply(store, doc_ids)
     return replace(judgment, id=new_id)
+
+
+def _derived(store: Store) -> set[str]:
+    """Ids of entities a split made (they have no authority record of their own)."""
+    return {j.target for j in judgments(store) if j.kind == "split" and j.target}
+
+
+def undo(
+    store: Store, index: SearchIndex, viewer: Viewer, judgment_id: int, note: str | None = None
+) -> tuple[Judgment, list[str], set[str]]:
+    """Withdraw judgment `judgment_id`: the undo row is stored (who, when) and, for a merge or
+    split, the records it touched are rebuilt without it; returns the undo, the ids of the
+    documents to restore and the entities whose mentions there are resolved again
+    (`restore_documents`)."""
+    _may_write(viewer)
+    every = [Judgment.from_row(r) for r in store.entity_judgments()]
+    judged = next((j for j in every if j.id == judgment_id), None)
+    if judged is None:
+        raise NotFound(f"no judgment #{judgment_id}")
+    if judged.kind == "undo":
+        raise JudgmentError(f"#{judgment_id} is an undo: judge again instead")
+    if judged not in in_force(every):
+        raise JudgmentError(f"judgment #{judgment_id} is undone already")
+    made = _judgment(
+        "undo", viewer, note, subject=judged.subject, target=judged.target, doc_id=judged.doc_id,
+        start=judged.start, end=judged.end, text=judged.text, names=judged.names, undoes=judged.id,
+    )  # fmt: skip
+    if judged.kind in MENTION_KINDS:
+        return replace(made, id=store.add_entity_judgment(made.row())), [judged.doc_id or ""], set()
+    remaining = [j for j in in_force(every) if j.id != judged.id and j.kind in ("merge", "split")]
+    if judged.kind == "split":
+        later = [j for j in in_force(every) if j.id != judged.id and judged.target in (j.subject, j.target)]
+        if later:
+            raise JudgmentError(
+                f"judgment #{later[0].id} names {judged.target}, which this split made: undo it first"
+            )
+    component = {i for i in (judged.subject, judged.target) if i}
+    grown = True
+    while grown:  # every entity the remaining merges and splits connect to these
+        grown = False
+        for j in remaining:
+            ids = {i for i in (j.subject, j.target) if i}
+            if ids & component and not ids <= component:
+                component |= ids
+                grown = True
+    derived = {j.target for j in every if j.kind == "split" and j.target}
+    bases = store.entity_bases(component - derived)
+    records, names = [], []
+    for entity_id in sorted(component - derived):
+        base = bases.get(entity_id)
+        if base is None:
+            raise JudgmentError(
+                f"no record of {entity_id} from before it was judged (judged by an older version): "
+                "run `chancery authority load`, then undo"
+            )
+        records.append(base["record"])
+        names += [(norm, entity_id) for norm in base["names"]]
+    rebuilt = edit_authority(records, names, [j for j in remaining if {j.subject, j.target} & component])
+    doc_ids = documents_naming(store, index, sorted(component))
+    new_id = store.add_entity_judgment(made.row(), sorted(component), rebuilt.entities, rebuilt.names)
+    return replace(made, id=new_id), doc_ids, component
+
+
+def restore_documents(
+    store: Store,
+    context: Context,
+    collections: dict[str, Collection],
+    doc_ids: list[str],
+    entity_ids: set[str],
+    undone: Judgment,
+) -> int:
+    """After an undo: rewrite `doc_ids` as re-enrichment gives them without the withdrawn judgment.
+
+    Re-enrichment keeps the entity a stored mention has, so the mentions a judgment changed are
+    taken back first: for a mention judgment, the mention gets the entity it had before the first
+    judgment on it; for a merge or split, the mentions and parties of `entity_ids` are resolved
+    again by the entity step (a mention it does not find again goes to the one rebuilt record that
+    has its written name, else stays). The judgments in force are then applied again."""
+    steps = enrich_steps(tuple(DEEP))
+    every = [Judgment.from_row(r) for r in store.entity_judgments()]
+    changed = []
+    for data in store.documents(doc_ids):
+        doc = Document.from_dict(data, collections.get((data.get("collection") or {}).get("id") or ""))
+        if undone.kind in MENTION_KINDS:
+            doc = _before_judging(store, doc, undone, every)
+        else:
+            doc = _resolved_again(store, doc, entity_ids, steps, context)
+        judged = apply_judgments(doc, context.extra[JUDGMENTS_KEY])
+        if judged.to_dict() != data:
+            changed.append(judged.to_dict())
+    if changed:
+        store.update_documents(changed)
+    return len(changed)
+
+
+def _before_judging(store: Store, doc: Document, undone: Judgment, every: list[Judgment]) -> Document:
+    """`doc` with the mention `undone` judged given back the entity it had before any judgment."""
+    i = locate(doc.mentions, undone)
+    if i is None:
+        return doc
+    same = [
+        j for j in every if j.doc_id == doc.id and j.kind in MENTION_KINDS and locate(doc.mentions, j) == i
+    ]
+    first = min(same, key=lambda j: j.id or 0) if same else undone
+    record = store.entity(first.subject) if first.subject else None
+    mention = replace(
+        doc.mentions[i], entity_id=first.subject, entity_name=record["name"] if record else None
+    )
+    return replace(doc, mentions=[*doc.mentions[:i], mention, *doc.mentions[i + 1 :]])
+
+
+def _resolved_again(
+    store: Store, doc: Document, entity_ids: set[str], steps: list[Any], context: Context
+) -> Document:
+    taken = [m for m in doc.mentions if m.entity_id in entity_ids]
+    if not taken and not any(p.entity_id in entity_ids for p in doc.senders + doc.recipients):
+        return doc
+
+    def cleared(parties: list[Party]) -> list[Party]:
+        return [replace(p, entity_id=None) if p.entity_id in entity_ids else p for p in parties]
+
+    out = replace(
+        doc,
+        mentions=[m for m in doc.mentions if m.entity_id not in entity_ids],
+        senders=cleared(doc.senders),
+        recipients=cleared(doc.recipients),
+    )
+    for step in steps:
+        out = step(out, context)
+    records = [r for r in (store.entity(i) for i in sorted(entity_ids)) if r]
+    keys = {r["id"]: name_keys([r.get("name") or "", *(r.get("variants") or [])]) for r in records}
+    missed = []
+    for m in taken:  # not found again: to the one record with its written name, else as it was
+        if any(x.start < m.end and m.start < x.end for x in out.mentions):
+            continue
+        owners = [i for i, k in keys.items() if normalize(m.text) in k]
+        if len(owners) == 1 and owners[0] != m.entity_id:
+            m = replace(m, entity_id=owners[0], entity_name=store.entity(owners[0])["name"])  # type: ignore[index]
+        missed.append(m)
+    if missed:
+        out = replace(out, mentions=sorted([*out.mentions, *missed], key=lambda m: m.start))
+    return out
 
 
 def documents_naming(store: Store, index: SearchIndex, entity_ids: Iterable[str]) -> list[str]:
@@ -247,8 +410,12 @@ def authority_with_judgments(
     store: Store, entities: list[EntityData], names: list[tuple[str, str]]
 ) -> AuthorityEdit:
     """Freshly built authority records with the stored merges and splits applied (for `authority
-    load`); `removed` lists the folded ids the store must drop again."""
-    return edit_authority(entities, names, judgments(store))
+    load`); `removed` lists the folded ids the store must drop again. The fresh records of the
+    entities merges and splits name become their kept bases (what an undo rebuilds from)."""
+    stored = judgments(store)
+    named = {i for j in stored if j.kind in ("merge", "split") for i in (j.subject, j.target) if i}
+    store.renew_entity_bases([e for e in entities if e["id"] in named], names)
+    return edit_authority(entities, names, stored)
 
 
 def find_entities(

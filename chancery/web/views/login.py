@@ -1,6 +1,8 @@
 """Logging in and out (only with `chancery serve --auth`): the login page, `POST /api/login` with
 JSON {username, password}, logout, and `/api/me`. A session is a random id in an HttpOnly cookie
-(only its hash is stored); failed logins are limited per user and address (429)."""
+(only its hash is stored); failed logins are limited per user and address (429). Every login
+issues a new session id and CSRF token and ends the session the client presented (no session
+fixation); logout deletes the session on the server, not only the cookie."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from chancery.errors import LoginRefused, TooManyAttempts
-from chancery.web.auth import SESSION_COOKIE, cookie_options, current_viewer
+from chancery.web.auth import SESSION_COOKIE, cookie_options, current_viewer, rotate_csrf
 from chancery.web.render import page
 
 api = APIRouter()
@@ -36,7 +38,8 @@ def _viewer_json(request: Request) -> dict[str, Any]:
 def _login(request: Request, username: str, password: str) -> tuple[int, str, str | None]:
     """(status, message, session id) of one login attempt."""
     try:
-        _, session = request.app.state.archive.login(username, password, _ip(request))
+        previous = request.cookies.get(SESSION_COOKIE)
+        _, session = request.app.state.archive.login(username, password, _ip(request), previous)
     except TooManyAttempts as exc:
         return 429, str(exc), None
     except LoginRefused as exc:
@@ -45,6 +48,8 @@ def _login(request: Request, username: str, password: str) -> tuple[int, str, st
 
 
 def _with_session(request: Request, response: Response, session: str) -> Response:
+    """The new session's cookie, and a new CSRF token with it (rotated at every login)."""
+    rotate_csrf(request)
     response.set_cookie(SESSION_COOKIE, session, max_age=14 * 86400, **cookie_options(request))
     return response
 

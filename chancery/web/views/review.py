@@ -1,12 +1,15 @@
 """Entity review over HTTP: /api/review/... merges and splits entities, rejects, confirms or sets
-the entity of a mention, lists judgments and finds entities to pick. Writes need a viewer who
-may write (`Viewer.can_write`); the entity page's controls call these with fetch (review.js)."""
+the entity of a mention, undoes a judgment, lists judgments and finds entities to pick. Writes
+need a viewer who may write (`Viewer.can_write`); the entity page's merge and mention controls
+call these with fetch (review.js), its split and undo controls are plain forms (POST /review/...,
+with the CSRF field, then to the new entity's page or back)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from chancery.errors import JudgmentError
@@ -72,6 +75,36 @@ def api_mention(request: Request, body: MentionRequest) -> dict[str, Any]:
         request, lambda a, v: a.judge_mention(v, body.kind, body.doc_id, locator, body.entity_id, body.note)
     )
     return {"judgments": [j.to_dict() for j in made]}
+
+
+class UndoRequest(BaseModel):
+    note: str | None = None
+
+
+@api.post("/review/judgments/{judgment_id}/undo", summary="Undo a judgment (it stays in the history)")
+def api_undo(request: Request, judgment_id: int, body: UndoRequest | None = Body(None)) -> dict[str, Any]:
+    note = body.note if body else None
+    made = _judging(request, lambda a, v: a.undo_judgment(v, judgment_id, note))
+    return {"judgment": made.to_dict()}
+
+
+@pages.post("/review/judgments/{judgment_id}/undo", response_model=None)
+def undo_form(
+    request: Request, judgment_id: int, next: str = Form("/"), note: str = Form("")
+) -> RedirectResponse:
+    """The entity page's undo button: undo, then back to the page (`next`, a path on this site)."""
+    _judging(request, lambda a, v: a.undo_judgment(v, judgment_id, note or None))
+    local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+    return RedirectResponse(next if local else "/", status_code=303)
+
+
+@pages.post("/review/split", response_model=None)
+def split_form(
+    request: Request, entity_id: str = Form(...), names: list[str] = Form([]), note: str = Form("")
+) -> RedirectResponse:
+    """The entity page's split form: the checked names leave the entity; then the new entity's page."""
+    made = _judging(request, lambda a, v: a.split_entity(v, entity_id, names, note or None))
+    return RedirectResponse(entity_url(made.target), status_code=303)
 
 
 @api.get("/review/judgments", summary="Entity judgments: who judged what, and when")
