@@ -351,3 +351,30 @@ def test_phrases_count_exactly_and_sample_facets(big_index: SearchIndex) -> None
     assert result.facets_approximate and 0 < result.facets_sample < 1
     years = {b.year: b.count for b in result.histogram}
     assert set(years) <= {1940, 1942} and 250 <= sum(years.values()) <= 550
+
+
+def test_the_snippet_window_starts_where_the_case_blind_regex_finds_the_first_term() -> None:
+    """The window's fast path (find in the lowercased text) lands where re.IGNORECASE does, also
+    for the characters that fold to ASCII letters (Turkish dotted and dotless i, long s, Kelvin)."""
+    from chancery.search.engine import _Window
+
+    filler = "x " * 700
+    texts = [
+        filler + "The Soviet note on Berlin",
+        filler + "\u2018Berlin\u2019 \u2014 Soviet",  # curly quotes and a dash: not ASCII
+        filler + "\u0130stanbul, then Istanbul",  # İ matches i under re.IGNORECASE
+        filler + "\u017foviet, then soviet",  # ſ matches s
+        filler + "\u0131stanbul",  # ı matches i
+        filler + "\u212aabul, Kabul",  # the Kelvin sign matches k, and lowercases to it
+        filler + "caf\u00e9 and cafe",
+        filler + "nothing here",
+    ]
+    for terms in (["soviet", "berlin"], ["istanbul"], ["kabul"], ["café", "cafe"], ["negoti"]):
+        window = _Window(terms)
+        assert window.pattern is not None
+        for text in texts:
+            match = window.pattern.search(text)
+            assert window.first(text) == (match.start() if match else None), (terms, text[-30:])
+    assert _Window(["soviet"]).around(texts[0]).startswith("x x") and "Soviet note" in _Window(
+        ["soviet"]
+    ).around(texts[0])

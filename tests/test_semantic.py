@@ -168,3 +168,56 @@ def test_unfiltered_semantic_facets_are_the_whole_archives_and_follow_changes(ar
     archive.sync_index()
     again = archive.search("a conversation in Moscow", mode="semantic")
     assert (again.facets, again.histogram) == whole_archive() != (first.facets, first.histogram)
+
+
+def test_hybrid_is_bm25_and_vectors_fused_and_caches_change_nothing(archive: Archive) -> None:
+    """Hybrid's page is the weighted RRF of the bm25 ranking (top 100) and the semantic one, every
+    hit with the snippet of the ranking it came from (bm25's when both have it), though hybrid
+    makes snippets for the page only; and a warm archive (variant lookups remembered) returns
+    exactly what a fresh one does, in bm25 and hybrid."""
+    entities = [
+        {
+            "id": "person:molotov",
+            "type": "person",
+            "name": "Molotov, V. M.",
+            "variants": ["Molotow", "Molotof"],
+        }
+    ]
+    archive.store.put_entities(entities, [("v m molotov", "person:molotov")])
+    queries = [
+        "Molotov Harriman Stalin",
+        "Soong Stalin negotiations",
+        "Chinese foreign minister talks with the Soviet leader",
+        "molotov conversation date:1940..1950",
+    ]
+    assert set(archive.search(queries[0], mode="bm25").variants["molotov"]) == {"molotow", "molotof"}
+    for query in queries:
+        lexical = archive.search(query, mode="bm25", limit=100, facets=False)
+        vector = archive.search(query, mode="semantic", limit=100, facets=False)
+        assert lexical.hits and vector.hits, query
+        fused = rrf(
+            [[h.id for h in lexical.hits], [h.id for h in vector.hits]], weights=[1.0, SEMANTIC_WEIGHT]
+        )
+        own = {h.id: h for h in vector.hits} | {h.id: h for h in lexical.hits}
+        for sort, offset in (("relevance", 0), ("relevance", 3), ("date", 0), ("-date", 2)):
+            hybrid = archive.search(query, mode="hybrid", limit=4, offset=offset, sort=sort, facets=False)
+            expected = [(d, s, own[d].snippet) for d, s in fused]
+            if sort != "relevance":
+                by_date = sorted(
+                    expected, key=lambda e: own[e[0]].date.not_before or "9999", reverse=sort == "-date"
+                )
+                expected = by_date
+            assert [(h.id, h.score, h.snippet) for h in hybrid.hits] == expected[offset : offset + 4], (
+                query,
+                sort,
+            )
+            assert hybrid.total == len(fused) and hybrid.variants == lexical.variants
+            assert hybrid.variant_counts == lexical.variant_counts
+    warm = {
+        (q, m): archive.search(q, mode=m, limit=10).to_dict() for q in queries for m in ("bm25", "hybrid")
+    }
+    with Archive.open(archive.store.url) as fresh:  # nothing looked up, nothing remembered yet
+        cold = {
+            (q, m): fresh.search(q, mode=m, limit=10).to_dict() for q in queries for m in ("bm25", "hybrid")
+        }
+    assert warm == cold

@@ -174,3 +174,27 @@ def test_the_page_lists_the_variants_with_counts_and_a_switch(archive: Archive) 
             assert f"{spelling} ({n})" in section
             assert "?q=" + quote("vyshinski -~" + spelling) in section
     assert "for <q>vyshinski</q>" in section
+
+
+def test_remembered_lookups_follow_the_authority_and_stay_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Variant lookups are remembered per process, but loading records forgets them: a running
+    archive finds a spelling a new record attests, as a fresh one does; at most MEMO_SIZE kept."""
+    from chancery.search import variants as variants_module
+
+    with Archive.open(tmp_path / "memo.db") as archive:
+        archive.store.replace_file("f.xml", "sha", "frus-tei", [{"id": "frus1945v07"}], DOCS)
+        put_records(archive, RECORDS)
+        archive.sync_index()
+        assert archive.search("molotov").variants == {}
+        put_records(archive, [("person:molotov", "Molotov, Vyacheslav", ["Molotow", "Molotof"])])
+        assert set(archive.search("molotov").variants["molotov"]) == {"molotow", "molotof"}
+        with Archive.open(tmp_path / "memo.db") as fresh:
+            assert fresh.search("molotov").variants == archive.search("molotov").variants
+        monkeypatch.setattr(variants_module, "MEMO_SIZE", 3)
+        finder = archive.variants()
+        for word in ("vishinsky", "vyshinski", "molotov", "chiang", "smyth", "soong"):
+            finder.authority(word)
+        assert list(finder._memos["memo"].found) == ["chiang", "smyth", "soong"]
+        assert finder.authority("vyshinski") == archive.search("vyshinski").variants["vyshinski"]

@@ -4,7 +4,8 @@ The query language still applies. Unfielded positive words and phrases are the t
 embedded; everything else (fields, dates, flags, exclusions) is the filter. Vector hits are
 post-filtered through the tantivy index (filter AND id in the candidates), widening the vector
 candidate pool until a page is full. Hybrid fuses the BM25 ranking of the whole query (top 100)
-with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's. `auto` (the
+with the filtered vector ranking (top 100) by weighted RRF (RRF_K, SEMANTIC_WEIGHT); its facets are BM25's, and
+the snippets of the page's bm25 hits are made for those hits only (engine.search_deferred). `auto` (the
 default) is hybrid when there are vectors and words to compare, relevance-ranked; bm25 otherwise.
 Only the documents of the page shown are read from the store; the facets of an unfiltered
 semantic query (the whole index's) are kept per index state.
@@ -12,18 +13,19 @@ semantic query (the whole index's) are kept per index state.
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from html import escape
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import tantivy
 
 from chancery.errors import QueryError
 from chancery.search.compile import Compiler
 from chancery.search.engine import SNIPPET_CHARS, check_options, result_count
-from chancery.search.engine import search as bm25_search
+from chancery.search.engine import search_deferred as bm25_search
 from chancery.search.facets import facets as compute_facets
 from chancery.search.index import SearchIndex
 from chancery.search.query import And, Node, Or, Phrase, Term, parse_typed
@@ -41,6 +43,7 @@ MODES = ("semantic", "hybrid")
 _ALL_FACETS: weakref.WeakKeyDictionary[SearchIndex, tuple[Any, Any, Any]] = weakref.WeakKeyDictionary()
 AUTO = "auto"
 ALL_MODES = (AUTO, "bm25", *MODES)
+T = TypeVar("T")
 
 
 def choose_mode(mode: str, query: str, sort: str, has_vectors: bool) -> str:
@@ -231,9 +234,15 @@ class SemanticSearch:
         sort: str,
         facets: bool,
     ) -> SearchResult:
-        lexical = bm25_search(self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants)
         searcher = self.index.searcher()
-        vector = self.vector_hits(text, self._compile(searcher, filter_node), searcher, FUSE_DEPTH)
+        filter_q = self._compile(searcher, filter_node)
+        # the two rankings are independent: the vector one (embedding and scan, which release the
+        # GIL) runs in a thread while this one runs the bm25 query
+        vector_half = _Background(lambda: self.vector_hits(text, filter_q, searcher, FUSE_DEPTH))
+        lexical, snippets = bm25_search(
+            self.index, query, limit=FUSE_DEPTH, facets=facets, variants=self.variants
+        )
+        vector = vector_half.result()
         fused = rrf(
             [[h.id for h in lexical.hits], [h.doc_id for h in vector]], weights=[1.0, SEMANTIC_WEIGHT]
         )
@@ -243,12 +252,12 @@ class SemanticSearch:
         wanted = {doc_id for doc_id, _ in shown}
         missing = [h for h in vector if h.doc_id not in by_id and h.doc_id in wanted]
         by_id.update({h.id: h for h in self._hits(missing)})
-        hits = [replace(by_id[doc_id], score=score) for doc_id, score in fused if doc_id in by_id]
         if sort == "relevance":  # keep the page where it is in the fused list
-            hits = [h for h in hits if h.id in wanted]
-            page = hits
+            page = [replace(by_id[doc_id], score=score) for doc_id, score in shown if doc_id in by_id]
         else:
+            hits = [replace(by_id[doc_id], score=score) for doc_id, score in fused if doc_id in by_id]
             page = self._page(hits, sort, limit, offset)
+        page = snippets.fill(page)  # bm25's snippets, made for the page's bm25 hits only
         # `total` is the fused list's length (counted); the facets are the bm25 result's, estimated or not
         return SearchResult(
             query=query,
@@ -272,6 +281,29 @@ class SemanticSearch:
         if sort != "relevance":
             hits = sorted(hits, key=lambda h: h.date.not_before or "9999", reverse=sort == "-date")
         return hits[offset : offset + limit]
+
+
+class _Background(Generic[T]):
+    """`fn()` run in a thread of its own; `result()` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 (raised again in the caller's thread)
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._value)
 
 
 def hit_from_document(doc: Mapping[str, Any], score: float, span: tuple[int, int] | None = None) -> Hit:

@@ -434,7 +434,7 @@ class VectorStore:
         starts, lengths = self._starts[rows], self._ends[rows] - self._starts[rows]
         offsets = np.cumsum(lengths) - lengths
         passages = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
-        sims = self.vectors[passages] @ query
+        sims = _dot(self.vectors[passages], query)
         top = np.maximum.reduceat(sims, offsets)
         at_top = np.where(sims == np.repeat(top, lengths), np.arange(len(sims)), len(sims))
         return top, passages[np.minimum.reduceat(at_top, offsets)]  # the first best, as argmax
@@ -442,7 +442,7 @@ class VectorStore:
     def _hit(self, row: int, score: float, query: np.ndarray, best: int | None = None) -> VectorHit:
         start, end = int(self._starts[row]), int(self._ends[row])
         if best is None:
-            best = start + int(np.argmax(self.vectors[start:end] @ query)) if end - start > 1 else start
+            best = start + int(np.argmax(_dot(self.vectors[start:end], query))) if end - start > 1 else start
         return VectorHit(self.ids[row], score, (int(self.spans[best][0]), int(self.spans[best][1])))
 
     def passages_of(self, doc_id: str) -> np.ndarray | None:
@@ -460,6 +460,13 @@ class VectorStore:
 
 
 Added = tuple[str, str, "np.ndarray", list[tuple[int, int]]]  # (doc id, text sha, vectors, spans)
+
+
+def _dot(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """`matrix @ query` for the few hundred rescored passages, without BLAS: OpenBLAS splits even
+    this small product over every core and then waits for the busiest one (11 ms on a loaded
+    2-core machine against 0.04 ms; benchmarks/search-latency.md). Same scores to float32 rounding."""
+    return np.einsum("ij,j->i", matrix, query)
 
 
 def _best(scores: np.ndarray, k: int) -> np.ndarray:
