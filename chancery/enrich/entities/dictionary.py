@@ -237,7 +237,14 @@ class Resolver:
                         self._draft[toks]["person"].add(ent_id)
                 if surname:
                     toks = tuple(normalize(surname).split())
-                    if toks and len(toks[-1]) > 2 and " ".join(toks) not in COMMON_WORDS:
+                    # "Brown", "White": a surname that is also a common word is a key too; it names
+                    # someone only after a title ("Ambassador Brown", `resolve.find_mentions`)
+                    name = " ".join(toks)
+                    if (
+                        toks
+                        and len(toks[-1]) > 2
+                        and (name not in COMMON_WORDS or (len(name) > 3 and name not in TITLES))
+                    ):
                         self._draft[toks]["surname"].add(ent_id)
             return
         plain = {normalize(n) for n in names if not n.isupper()}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from chancery.authority.names import TITLES, normalize, split_inverted
+from chancery.authority.names import COMMON_WORDS, TITLES, normalize, split_inverted
 from chancery.enrich.entities.cables import (
     CABLE_TITLES,
     SPEECH,
@@ -23,7 +24,13 @@ from chancery.enrich.entities.dictionary import (
     Token,
     _volume_years,
 )
-from chancery.enrich.entities.offices import fitting_roles, holders_terms, office_terms
+from chancery.enrich.entities.offices import (
+    candidates,
+    fitting_roles,
+    holders_terms,
+    office_terms,
+    signing_office,
+)
 from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
 
 AMBASSADOR = (
@@ -289,6 +296,16 @@ class DocumentResolver:
 
 
 PROMINENT, RATIO = 8, 10  # see DocumentResolver.prominent
+# Military ranks before a surname, and what an officer's description says.
+RANKS = frozenset(
+    "general gen admiral adm colonel col major captain capt commander commodore brigadier lieutenant"
+    " lt marshal sergeant".split()
+)
+MILITARY = re.compile(
+    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Major|Captain|Commander|Commanding|Lieutenant|"
+    r"Brigadier|Marshal|military|Army|Navy|Naval|Air Force|Marines?|Marine Corps|Armed Forces|"
+    r"Chief of Staff|Chiefs of Staff|USA|USAF|USN|USMC|U\.\s?S\.\s?A\.|U\.\s?S\.\s?N\.)(?!\w)"
+)
 MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
     ("acting", "secretary"),
@@ -398,8 +415,15 @@ def find_mentions(
             continue  # "President Truman": the name decides, among those who held the office
         kind = m.kind
         single = m.end - m.start == 1 and toks[m.start].norm
-        if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
-            continue  # "Cable", "Bridges": an ordinary word in this document
+        titled = (
+            follows(text, toks, m.start, PERSON_TITLES)
+            if caps
+            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        )
+        if kind == "surname" and not titled and single in COMMON_WORDS:
+            continue  # "Brown", "White": a common word unless a title says it is a name
+        if kind == "surname" and single and lowered and single in lowered and not titled:
+            continue  # "Cable", "Bridges": an ordinary word in this document ("Admiral Felt" is not)
         if kind in ("place", "organization") and (
             (m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES)
             or (m.end - m.start == 1 and toks[m.start].norm in titled_words)
@@ -424,6 +448,12 @@ def find_mentions(
                 out.append(_mention(resolver, text, toks, m.start - 1, m.end, "person", None))
                 covered.update(range(m.start - 1, m.end))
                 continue
+        if m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in RANKS:
+            # "General Burns", "Admiral Felt": among several of the name, the officers
+            serving = [
+                c for c in m.candidates if MILITARY.search(resolver.entities[c].get("description") or "")
+            ]
+            m = Match(m.start, m.end, m.kind, serving) if serving else m
         title = title_at.get(m.start) or _title_before(text, toks, m.start)
         monarch = m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in MONARCHS
         ent = (
@@ -431,11 +461,6 @@ def find_mentions(
             if monarch
             else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
             or doc.resolve(m, toks)
-        )
-        titled = (
-            follows(text, toks, m.start, PERSON_TITLES)
-            if caps
-            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
         if (
             m.kind in ("surname", "person")
@@ -538,3 +563,71 @@ def resolve_party(
         if m["type"] == "person" and m["entity_id"]
     }
     return next(iter(found)) if len(found) == 1 else None
+
+
+# The last line of a message: a signature ("Ball", "Dillon Anderson", "[Porter]").
+SIGNED = re.compile(r"\[?(?P<name>(?:[A-Z][\w.]*\.?\s+){0,2}[A-Z][a-z’']+(?:-[A-Z][a-z]+)?)\.?\]?")
+# "Consulate General at Jerusalem", "Embassy in Korea": the post a message comes from.
+POST = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?(?P<place>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2})\s*$")
+
+
+def signer(
+    resolver: Resolver, text: str, doc: DocumentResolver, senders: Iterable[tuple[str, str | None]]
+) -> tuple[int, int, str] | None:
+    """(start, end, person id) of the signature under a message, when it names one person.
+
+    `senders` are (role or name, entity id) of the document's senders. A signature is the text's
+    last line, a name alone ("Ball", under a telegram from the Department). The signer is, in turn:
+    the sender himself; the one of the name who held the office that signs for the sender at the
+    date (the Secretary or Acting Secretary for the Department, the Ambassador for an Embassy);
+    for a message from an office, the one of the name in office at the date, or whose record
+    names the sender's post ("Cole" from the Consulate General at Jerusalem), or the one who fits
+    the date (`DocumentResolver.one_fitting`, `prominent`).
+    """
+    body = text.rstrip()
+    start = body.rfind("\n") + 1
+    line = body[start:]
+    m = SIGNED.fullmatch(line.strip())
+    if not start or not m:
+        return None
+    name = m["name"]
+    cands = candidates(resolver, name)
+    if not cands:
+        return None
+    begin = start + len(line) - len(line.lstrip()) + m.start("name")
+    senders = list(senders)
+    sent = [c for c in cands if c in {ent for _, ent in senders}]
+    if len(sent) == 1:
+        return begin, begin + len(name), sent[0]
+    offices = [role for role, ent in senders if not ent]
+    if not offices:
+        return None  # a person's message: his own signature, or someone's the name cannot tell
+    low, high = doc.date or "", doc.until or doc.date or "9999"
+    for role in offices:
+        office = signing_office(role)
+        held = holders_terms(resolver, cands, office) if office else {}
+        held = {e: t for e, t in held.items() if any(s <= high and low <= end for s, end in t)}
+        if len(held) == 1:
+            return begin, begin + len(name), next(iter(held))
+    posts = [p["place"] for role in offices if (p := POST.search(role))]
+    where = {normalize(p) for p in posts}
+    serving = [  # in an office at the date, at home or in the post's country
+        c
+        for c in cands
+        if doc.alive(c)
+        and any(
+            s <= high and low <= end and (not country or any(w in normalize(country) for w in where))
+            for _, s, end, country in resolver.person_offices.get(c, ())
+        )
+    ]
+    if len(serving) == 1:
+        return begin, begin + len(name), serving[0]
+    posted = [
+        c
+        for c in cands
+        if doc.alive(c) and any(p in (resolver.entities[c].get("description") or "") for p in posts)
+    ]
+    if len(posted) == 1:
+        return begin, begin + len(name), posted[0]
+    ent = doc.one_fitting(cands) or doc.prominent(cands)
+    return (begin, begin + len(name), ent) if ent else None

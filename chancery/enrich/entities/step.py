@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chancery.enrich.entities.dictionary import Resolver
-from chancery.enrich.entities.resolve import DocumentResolver, find_mentions, resolve_party
+from chancery.enrich.entities.resolve import DocumentResolver, find_mentions, resolve_party, signer
 from chancery.model import Document, Mention, Party
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ def entity_step(document: Document, context: Context) -> Document:
     found = find_mentions(
         resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
     )
+    senders = [(p.role or p.name or "", p.entity_id) for p in parties[0]]
+    if senders and (signed := signer(resolver, document.text or "", doc, senders)):
+        found = _signed(resolver, document.text or "", found, *signed)
     spans = [(m.start, m.end) for m in marked]
     for f in found:
         if not any(s < f["end"] and f["start"] < e for s, e in spans):
@@ -77,6 +80,25 @@ def entity_step(document: Document, context: Context) -> Document:
     ):
         return document  # nothing found or linked: no copy
     return replace(document, mentions=mentions, senders=parties[0], recipients=parties[1])
+
+
+def _signed(
+    resolver: Resolver, text: str, found: list[dict[str, Any]], start: int, end: int, ent: str
+) -> list[dict[str, Any]]:
+    """`found` with the signature at start..end linked to `ent` (a mention there that names
+    nobody, or nothing, replaced)."""
+    over = [f for f in found if f["start"] < end and start < f["end"]]
+    if any(f["entity_id"] for f in over):
+        return found
+    mention = {
+        "type": "person",
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "entity_id": ent,
+        "entity_name": resolver.entities[ent]["name"],
+    }
+    return sorted([f for f in found if f not in over] + [mention], key=lambda f: f["start"])
 
 
 def _named_in_full(resolver: Resolver, title: str) -> list[str]:

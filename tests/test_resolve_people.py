@@ -1,0 +1,203 @@
+"""People in FRUS text (issue 10): common-word surnames after a title, military ranks, a title
+over an ordinary word, signatures under messages from an office. The texts are sentences of the
+shared corpus's FRUS volumes (named at each test); the records are those of the shipped
+authority, trimmed to the fields the rules read (names in the inverted form of its sources)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chancery.enrich import Context
+from chancery.enrich.entities import Resolver, entity_step, find_mentions
+from chancery.model import Collection, Document, Party, Source
+
+
+def person(pid: str, name: str, description: str = "", **more: Any) -> dict[str, Any]:
+    return {
+        "id": f"person:{pid}",
+        "type": "person",
+        "name": name,
+        "description": description,
+        "variants": [],
+        "sources": [],
+        **more,
+    }
+
+
+def office(role: str, start: str, end: str, country: str | None = None) -> dict[str, Any]:
+    return {"role": role, "start": start, "end": end, "country": country}
+
+
+def vols(*names: str) -> list[str]:
+    return [f"https://history.state.gov/historicaldocuments/{v}/persons#p_X" for v in names]
+
+
+ENTITIES = [
+    person(
+        "brown-winthrop-gilman",
+        "Brown, Winthrop G.",
+        "Director, Office of International Materials Policy, Department of State",
+        birth="1907",
+        death="1987",
+        offices=[
+            office("ambassador-e-p", "1960-07-25", "1962-06-28", "Laos"),
+            office("ambassador-e-p", "1964-08-14", "1967-06-10", "Korea"),
+        ],
+    ),
+    person(
+        "harold-brown",
+        "Brown, Harold",
+        "Secretary of Defense",
+        birth="1927",
+        sources=vols("frus1964-68v29p1"),
+    ),
+    person(
+        "eedson-l-m-burns",
+        "Burns, Eedson L.M.",
+        "Canadian military officer; Director, United Nations Truce Supervision Organization in Palestine",
+        sources=vols("frus1955-57v14", "frus1955-57v15"),
+    ),
+    person(
+        "burns-arthur-frank",
+        "Burns, Arthur F.",
+        "Chairman, Council of Economic Advisers, 1953–1954.",
+        birth="1904",
+        death="1987",
+        sources=vols("frus1952-54v02p1", "frus1955-57v09"),
+    ),
+    person(
+        "robert-w-burns",
+        "Burns, Robert W.",
+        "Commander of United States Forces in Japan, 1958–1961",
+        sources=vols("frus1958-60v18"),
+    ),
+    person(
+        "harry-d-felt",
+        "Felt, Harry D.",
+        "Vice Chief of Naval Operations after August 1956",
+        sources=vols("frus1955-57v12", "frus1958-60v18"),
+    ),
+    person(
+        "ball-george-wildman",
+        "Ball, George W.",
+        "Under Secretary of State",
+        birth="1909",
+        death="1994",
+        offices=[office("under-secretary", "1961-12-04", "1966-09-30")],
+    ),
+    person("joseph-h-ball", "Ball, Joseph H.", "Senator from Minnesota", sources=vols("frus1961-63v03")),
+    person(
+        "rusk-david-dean",
+        "Rusk, Dean",
+        "Secretary of State",
+        offices=[office("secretary", "1961-01-21", "1969-01-20")],
+    ),
+    person(
+        "william-edward-cole",
+        "Cole, William Edward, Jr.",
+        "Consul at Accra until February 5, 1954; thereafter Consul General at Jerusalem.",
+        sources=vols("frus1955-57v14"),
+    ),
+    person(
+        "w-sterling-cole",
+        "Cole, W. Sterling",
+        "(R–New York), Chairman of the Joint Committee on Atomic Energy",
+        sources=vols("frus1955-57v14"),
+    ),
+    person(
+        "cole-charles-woolsey",
+        "Cole, Charles W.",
+        "Ambassador to Chile until September 27, 1964",
+        offices=[office("ambassador-e-p", "1961-10-21", "1964-09-27", "Chile")],
+    ),
+]
+
+
+def linked(text: str, date: str) -> dict[str, str | None]:
+    return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
+
+
+def test_a_common_word_surname_names_someone_after_a_title():
+    # frus1964-68v29p1 d20 (tagged Brown, Winthrop G. by the editors)
+    text = (
+        "On August 31, 1964, Korean Foreign Minister Yi Tong-won presented to Ambassador Brown an "
+        "aide-memoire proposing a Foreign Ministers' conference."
+    )
+    assert linked(text, "1964-12-31")["Brown"] == "person:brown-winthrop-gilman"
+    # without a title it stays an ordinary word, not a mention
+    assert "Brown" not in linked("Brown paper covered the files of 1964.", "1964-12-31")
+
+
+def test_a_military_rank_keeps_the_officers_of_the_name():
+    # frus1955-57v14 d72: the UNTSO chief, not the economist (both identified in 1955 volumes)
+    text = "277. Reference: mytel 270. Met with General Burns today."
+    assert linked(text, "1955-04-11")["Burns"] == "person:eedson-l-m-burns"
+    assert linked("Met with Burns today.", "1955-04-11")["Burns"] is None  # no rank: two fit
+
+
+def test_a_title_makes_a_surname_a_name_where_the_word_is_also_used():
+    # frus1958-60v18 d110: "Admiral Felt" beside "he felt that" in the same document
+    text = (
+        "CINCPAC exclusive for Admiral Felt. Viewing the duration of treaty itself but after "
+        "reflection he felt that a more generalized statement would do."
+    )
+    assert linked(text, "1958-10-04")["Felt"] == "person:harry-d-felt"
+
+
+def telegram(title: str, sender: str, text: str, when: str) -> Document:
+    doc = Document(
+        id="d1",
+        collection=Collection(id="text"),
+        source=Source(format="text", path="x"),
+        title=title,
+        text=text,
+        senders=[Party(sender, role=sender)],
+    )
+    doc.date.when = when
+    return doc
+
+
+def signature(doc: Document) -> tuple[str, str | None]:
+    last = max(doc.mentions, key=lambda m: m.start)
+    return last.text, last.entity_id
+
+
+def test_the_signature_under_a_department_telegram_is_the_acting_secretary():
+    # frus1961-63v03 d84: "Ball" signing for the Department while Rusk is Secretary
+    doc = telegram(
+        "84. Telegram From the Department of State to the Embassy in Vietnam",
+        "Department of State",
+        "Request reply Tuesday COB Washington time.\n\nBall",
+        "1963-04-08",
+    )
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    assert signature(out) == ("Ball", "person:ball-george-wildman")
+
+
+def test_the_signature_under_an_embassy_telegram_is_its_ambassador():
+    # frus1964-68v29p1 d29: "Brown", a common word, under a telegram from the Embassy in Korea
+    doc = telegram(
+        "29. Telegram From the Embassy in Korea to the Department of State",
+        "Embassy in Korea",
+        "But this battle is by no means yet won. I therefore renew recommendation para 2 Embtel 553.\n\nBrown",
+        "1964-12-21",
+    )
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    assert signature(out) == ("Brown", "person:brown-winthrop-gilman")
+
+
+def test_the_signature_under_a_consulate_telegram_is_the_one_posted_there():
+    # frus1955-57v14 d72: "Cole" from the Consulate General at Jerusalem
+    text = "Burns expects to see Dayan later today about possibility establishing joint patrols Gaza area.\n\nCole"
+    doc = telegram(
+        "72. Telegram From the Consulate General at Jerusalem to the Department of State",
+        "Consulate General at Jerusalem",
+        text,
+        "1955-04-11",
+    )
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    assert signature(out) == ("Cole", "person:william-edward-cole")
+    # from a person (not an office) the signature is not guessed
+    doc.senders = [Party("Brown, Harold", role="Brown, Harold", entity_id="person:harold-brown")]
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    assert all(m.entity_id != "person:william-edward-cole" for m in out.mentions)
