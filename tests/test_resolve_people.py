@@ -113,6 +113,33 @@ ENTITIES = [
 ]
 
 
+ENTITIES += [
+    person(
+        "alexander-frederick-douglas-home",
+        "Alexander Frederick Douglas-Home",
+        "British Secretary of State for Commonwealth Relations after April 1955",
+        variants=["Douglas-Home, Alexander Frederick", "Home, Lord", "Home, Sir Alec Douglas"],
+        sources=vols(*[f"frus1958-60v{n:02d}" for n in range(1, 21)]),  # named in 20 volumes
+    ),
+    person(
+        "tran-le-quang",
+        "Tran Le Quang",
+        "Vietnamese Minister of Rural Affairs until November 4, 1963",
+        sources=vols("frus1961-63v02", "frus1961-63v03"),
+    ),
+]
+
+
+ENTITIES += [
+    person(
+        "hirohito",
+        "Hirohito",
+        "Emperor, Japan. Visited U.S. 2 times, 1971–1975",
+        variants=["Emperor Hirohito", "Japan, The Emperor of"],
+    ),
+]
+
+
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
 
@@ -126,6 +153,36 @@ def test_a_common_word_surname_names_someone_after_a_title():
     assert linked(text, "1964-12-31")["Brown"] == "person:brown-winthrop-gilman"
     # without a title it stays an ordinary word, not a mention
     assert "Brown" not in linked("Brown paper covered the files of 1964.", "1964-12-31")
+
+
+def test_an_english_word_names_a_person_only_after_a_title_or_his_full_name():
+    # frus1958-60v18 d249: "Home" is Douglas-Home's surname, and a word
+    text = (
+        "DP also called for public hearings on measure, repeated demand rejected earlier by Assembly "
+        "that bill be considered by National Defense and Home Affairs Committees as well as "
+        "Legislation-Justice Committee."
+    )
+    assert linked(text, "1960-01-05").get("Home") is None
+    found = linked("Alexander Douglas-Home arrived, and the talks with Home went well.", "1960-01-05")
+    assert found["Home"] == "person:alexander-frederick-douglas-home"
+
+
+def test_a_surname_followed_by_an_unlisted_name_is_part_of_it():
+    # frus1961-63v03 d53: a province, not Tran Le Quang
+    text = (
+        "In addition two pilot projects (in Binh Duong and Quang Ngai) using existing military and "
+        "paramilitary forces especially trained this work by National Police and USOM PSD are "
+        "expected provide essential practical experience."
+    )
+    assert "Quang" not in linked(text, "1962-05-01")
+    assert linked("Quang said the Army was ready.", "1962-05-01")["Quang"] == "person:tran-le-quang"
+
+
+def test_no_name_begins_with_the():
+    # frus1958-60v18 d113: "the Japan area" is not "Japan, The Emperor of"
+    text = "building up forces to be deployed in the defense of the Japan area"
+    assert not any(v for v in linked(text, "1959-01-01").values())
+    assert linked("Emperor Hirohito received him.", "1959-01-01")["Hirohito"] == "person:hirohito"
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():

@@ -233,6 +233,8 @@ class Resolver:
                 for variant in full:
                     toks = tuple(normalize(variant).split())
                     one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
+                    if toks[:1] == ("the",):
+                        continue  # "Japan, The Emperor of" gives "the japan", no one's name
                     if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone
                         self._draft[toks]["person"].add(ent_id)
                 if surname:

@@ -236,11 +236,13 @@ class DocumentResolver:
         if m.kind == "person":
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
-            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
             titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
-            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm) and not titled):
-                return chosen  # "House", "Officer": a word before a name; "Admiral Felt" is a name
-            return self.one_fitting(m.candidates) or self.prominent(m.candidates)
+            if m.end - m.start == 1 and english(toks[m.start].norm) and not titled:
+                # "House", "Home Affairs": a word, unless its person is named in the document
+                named = [c for c in m.candidates if c in self.in_doc and self.alive(c)]
+                return named[0] if len(named) == 1 else None
+            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+            return chosen or self.one_fitting(m.candidates) or self.prominent(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
@@ -335,6 +337,15 @@ def _names_next(text: str, toks: list[Token], j: int) -> bool:
     return text[toks[j - 1].end : toks[j].start] == " " and not english(toks[j].norm)
 
 
+def _unknown_next(resolver: Resolver, text: str, toks: list[Token], j: int) -> bool:
+    """Token j, right after a name on the same line, is a capitalised word that could be a name
+    nobody listed ("Quang Ngai", "Kim Hyong-uk"): the two are one unknown name."""
+    if j >= len(toks) or not toks[j].text[:1].isupper() or toks[j].text.isupper():
+        return False
+    gap = text[toks[j - 1].end : toks[j].start]
+    return gap in (" ", "-") and toks[j].norm not in TITLES and resolver.unlisted(toks[j].norm)
+
+
 def _given_before(text: str, toks: list[Token], i: int) -> str | None:
     """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
     if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
@@ -420,9 +431,10 @@ def find_mentions(
             if caps
             else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
-        if kind == "surname" and not titled and single in COMMON_WORDS:
+        named = titled and toks[m.start].text[:1].isupper()  # "President the substance" is no name
+        if kind == "surname" and not named and single in COMMON_WORDS:
             continue  # "Brown", "White": a common word unless a title says it is a name
-        if kind == "surname" and single and lowered and single in lowered and not titled:
+        if kind == "surname" and single and lowered and single in lowered and not named:
             continue  # "Cable", "Bridges": an ordinary word in this document ("Admiral Felt" is not)
         if kind in ("place", "organization") and (
             (m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES)
@@ -438,6 +450,14 @@ def find_mentions(
             )
             covered.update(range(m.start, m.end))
             continue
+        if (
+            m.kind == "surname"
+            and single
+            and not caps
+            and not titled
+            and _unknown_next(resolver, text, toks, m.end)
+        ):
+            continue  # "Quang Ngai", "Kim Hyong-uk": part of a longer name nobody listed
         if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
             continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
         if m.kind == "surname" and (initial := _given_before(text, toks, m.start)):
