@@ -139,6 +139,54 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "taylor-maxwell-davenport",
+        "Maxwell D. Taylor",
+        "Non-career appointee. Ambassador Extraordinary and Plenipotentiary (vietnam-south-1975).",
+        variants=["Taylor, Maxwell Davenport", "Taylor, General Maxwell D."],
+        sources=vols("frus1958-60v18"),
+    ),
+    person(
+        "fred-e-taylor",
+        "Fred E. Taylor",
+        "Office of the Special Assistant for Fisheries and Wildlife to the Under Secretary of State.",
+        variants=["Taylor, Fred E."],
+        sources=vols("frus1951v05", "frus1958-60v02"),
+    ),
+    person(
+        "nguyen-ngoc-tho",
+        "Nguyen Ngoc Tho",
+        "Minister of National Economy to December 1956; thereafter Vice President of the Republic of Vietnam",
+        variants=["Tho"],
+        sources=vols("frus1961-63v03"),
+    ),
+    person(
+        "tran-van-tho",
+        "Tran Van Tho",
+        "Director General of Information, Republic of Vietnam",
+        sources=vols("frus1961-63v01"),
+    ),
+    person(
+        "ngo-dinh-nhu",
+        "Ngo Dinh Nhu",
+        "Secretary-General of the Personalist Labor Revolutionary Party of Vietnam; brother and adviser to Ngo Dinh Diem",
+        variants=["Nhu"],
+        sources=vols("frus1961-63v03"),
+    ),
+    person(
+        "tran-le-xuan",
+        "Tran Le Xuan",
+        "see Tran Le Xuan",
+        variants=[
+            "Ngo Dinh Nhu, Madame",
+            "Nhu, Madame",
+            "Tran Le Xuan (Madame Ngo Dinh Nhu)",
+            "Ngo Dinh Nhu",
+        ],
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -183,6 +231,37 @@ def test_no_name_begins_with_the():
     text = "building up forces to be deployed in the defense of the Japan area"
     assert not any(v for v in linked(text, "1959-01-01").values())
     assert linked("Emperor Hirohito received him.", "1959-01-01")["Hirohito"] == "person:hirohito"
+
+
+def test_a_rank_in_a_recorded_name_makes_an_officer():
+    # frus1958-60v18 d216: Maxwell D. Taylor's description is his later embassy, one of his names
+    # is "Taylor, General Maxwell D."
+    text = (
+        "General Taylor said that this is a difficult problem, that he believed we must maintain "
+        "our present position until the political situation is clarified."
+    )
+    assert linked(text, "1958-06-01")["Taylor"] == "person:taylor-maxwell-davenport"
+
+
+def test_a_post_before_a_surname_is_read_in_the_descriptions():
+    # frus1961-63v03 d43: two of the name fit 1963; one is recorded as Vice President
+    text = (
+        "the Embassy reported that important Vietnamese officials, including Vice President Tho, "
+        "feared that the report was based upon the premise"
+    )
+    assert linked(text, "1963-03-08")["Tho"] == "person:nguyen-ngoc-tho"
+    assert linked("officials, including Tho, feared", "1963-03-08")["Tho"] is None
+
+
+def test_a_wife_is_named_by_her_husbands_name():
+    # frus1961-63v03 d19
+    text = (
+        "especially Brother Nhu and his wife. We should weigh the political consequences of the "
+        "activities of Madame Nhu and the other members of the family; Ngo Dinh Nhu agreed."
+    )
+    found = linked(text, "1962-01-01")
+    assert found["Madame Nhu"] == "person:tran-le-xuan"
+    assert found["Ngo Dinh Nhu"] == "person:ngo-dinh-nhu" and found["Nhu"] == "person:ngo-dinh-nhu"
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():

@@ -51,6 +51,19 @@ HISPANIC = re.compile(
     r"\b(Argentin|Bolivi|Chile|Colombi|Costa Ric|Cuba|Dominican|Ecuador|El Salvador|Salvador|"
     r"Guatemal|Hondur|Mexic|Nicaragu|Panam|Paragu|Peru|Spain|Spanish|Urugu|Venezuel)"
 )
+# What a military officer's description says, and the ranks his recorded names carry.
+MILITARY = re.compile(
+    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Major|Captain|Commander|Commanding|Lieutenant|"
+    r"Brigadier|Marshal|military|Army|Navy|Naval|Air Force|Marines?|Marine Corps|Armed Forces|"
+    r"Chief of Staff|Chiefs of Staff|USA|USAF|USN|USMC|U\.\s?S\.\s?A\.|U\.\s?S\.\s?N\.)(?!\w)"
+)
+RANKED = re.compile(
+    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Brigadier|Commander|Marshal|Captain|"
+    r"USA|USAF|USN|USMC)(?!\w)"
+)
+WIFE = re.compile(
+    r"^(?P<husband>[^,(]+),\s*(?:Madame|Mme\.?|Mrs\.?)\s*(?:\(|$)|\((?:Madame|Mme\.?|Mrs\.?)\s+(?P<h2>[^)]+)\)"
+)
 REGNAL = re.compile(r"^(\w+) (?:[IVX]+)$")  # "Hassan II": a monarch named by his regnal name
 # Who "the Generalissimo" is, by the country the document is about.
 GENERALISSIMO = {"china": "chiang kai shek", "spain": "francisco franco"}
@@ -135,6 +148,7 @@ class Resolver:
         self.person_offices: dict[str, list[tuple[str, str, str, str | None]]] = defaultdict(list)
         self.demonyms: dict[str, set[str]] = {}  # "soviet" -> place ids: nationality words
         self.given: set[str] = set()  # first given names of listed people ("lucien", "moshe")
+        self.officers: set[str] = set()  # people recorded with a military rank or service
         for ent in entities:
             self._add(ent)
         for role in ROLES:
@@ -206,6 +220,16 @@ class Resolver:
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
+            if MILITARY.search(ent.get("description") or "") or any(RANKED.search(n) for n in names):
+                self.officers.add(ent_id)  # "Taylor, General Maxwell D.", "USAF, Director of Plans"
+            # "Ngo Dinh Nhu, Madame": a wife named by her husband's name ("Madame Nhu", "Mrs. Nhu"),
+            # which alone is his, not hers
+            husbands = {normalize(w["husband"] or w["h2"]) for n in names if (w := WIFE.search(n))}
+            for husband in husbands:
+                words = husband.split()
+                for last in {tuple(words), *((w,) for w in (words[0], words[-1]) if len(w) > 2)}:
+                    for style in ("madame", "mme", "mrs"):
+                        self._draft[(style, *last)]["person"].add(ent_id)
             hispanic = bool(HISPANIC.search(ent.get("description") or ""))
             vietnamese = "Viet" in (ent.get("description") or "")
             for name in names:
@@ -233,7 +257,7 @@ class Resolver:
                 for variant in full:
                     toks = tuple(normalize(variant).split())
                     one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
-                    if toks[:1] == ("the",):
+                    if toks[:1] == ("the",) or " ".join(toks) in husbands:
                         continue  # "Japan, The Emperor of" gives "the japan", no one's name
                     if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone
                         self._draft[toks]["person"].add(ent_id)

@@ -175,6 +175,18 @@ class DocumentResolver:
             return None
         return counts[0][2]
 
+    def described(self, style: str, candidates: list[str]) -> str | None:
+        """ "Vice President Tho": the one candidate alive at the date whose description names that
+        post (or, of several, the one who fits the date)."""
+        if not self.year:
+            return None
+        found = [
+            c
+            for c in candidates
+            if f" {style} " in f" {normalize(self.r.entities[c].get('description') or '')} " and self.alive(c)
+        ]
+        return found[0] if len(found) == 1 else self.one_fitting(found)
+
     def titled(self, title: str, candidates: list[str]) -> str | None:
         """ "President Roosevelt": the one candidate who held that office by the document's date
         and was alive then (in office or not: "President Roosevelt" in June 1945)."""
@@ -298,15 +310,10 @@ class DocumentResolver:
 
 
 PROMINENT, RATIO = 8, 10  # see DocumentResolver.prominent
-# Military ranks before a surname, and what an officer's description says.
+# Military ranks before a surname ("General Burns": among those of the name, the officers).
 RANKS = frozenset(
     "general gen admiral adm colonel col major captain capt commander commodore brigadier lieutenant"
     " lt marshal sergeant".split()
-)
-MILITARY = re.compile(
-    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Major|Captain|Commander|Commanding|Lieutenant|"
-    r"Brigadier|Marshal|military|Army|Navy|Naval|Air Force|Marines?|Marine Corps|Armed Forces|"
-    r"Chief of Staff|Chiefs of Staff|USA|USAF|USN|USMC|U\.\s?S\.\s?A\.|U\.\s?S\.\s?N\.)(?!\w)"
 )
 MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
@@ -344,6 +351,24 @@ def _unknown_next(resolver: Resolver, text: str, toks: list[Token], j: int) -> b
         return False
     gap = text[toks[j - 1].end : toks[j].start]
     return gap in (" ", "-") and toks[j].norm not in TITLES and resolver.unlisted(toks[j].norm)
+
+
+# Titles that say nothing of a post ("Mr. Smith"): no description is searched for them.
+COURTESY = frozenset(
+    "mr mrs miss ms dr sir lord lady madame madam mme mlle monsieur senor senora herr frau his her"
+    " excellency highness majesty hon honorable jr sr father".split()
+)
+
+
+def _style_before(toks: list[Token], i: int) -> str | None:
+    """The title words just before token i that name a post ("vice president", "foreign minister")."""
+    j = i
+    while j > 0 and i - j < 3 and toks[j - 1].norm in TITLES:
+        j -= 1
+    words = [t.norm for t in toks[j:i]]
+    if not words or COURTESY.intersection(words) or set(words) <= RANKS | {"secretary", "ambassador"}:
+        return None  # ranks and American offices have their own rules (officers, `titled`)
+    return " ".join(words)
 
 
 def _given_before(text: str, toks: list[Token], i: int) -> str | None:
@@ -470,9 +495,7 @@ def find_mentions(
                 continue
         if m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in RANKS:
             # "General Burns", "Admiral Felt": among several of the name, the officers
-            serving = [
-                c for c in m.candidates if MILITARY.search(resolver.entities[c].get("description") or "")
-            ]
+            serving = [c for c in m.candidates if c in resolver.officers]
             m = Match(m.start, m.end, m.kind, serving) if serving else m
         title = title_at.get(m.start) or _title_before(text, toks, m.start)
         monarch = m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in MONARCHS
@@ -482,6 +505,8 @@ def find_mentions(
             else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
             or doc.resolve(m, toks)
         )
+        if ent is None and m.kind == "surname" and not caps and (style := _style_before(toks, m.start)):
+            ent = doc.described(style, m.candidates)  # "Vice President Tho"
         if (
             m.kind in ("surname", "person")
             and caps
