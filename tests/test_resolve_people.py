@@ -187,6 +187,16 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "donald-f-hornig",
+        "Donald F. Hornig",
+        "Member, Ad Hoc Committee on Space; Chairman, Ad Hoc Mercury Panel, 1961",
+        variants=["Hornig, Donald F."],
+        sources=vols("frus1961-63v25", "frus1964-68v34"),
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -262,6 +272,13 @@ def test_a_wife_is_named_by_her_husbands_name():
     found = linked(text, "1962-01-01")
     assert found["Madame Nhu"] == "person:tran-le-xuan"
     assert found["Ngo Dinh Nhu"] == "person:ngo-dinh-nhu" and found["Nhu"] == "person:ngo-dinh-nhu"
+
+
+def test_a_footnote_number_glued_to_a_name_is_not_part_of_it():
+    # frus1964-68v34 d14: the signature of a memorandum, with its footnote number
+    found = linked("Donald F. Hornig4", "1964-09-01")
+    assert found == {"Donald F. Hornig": "person:donald-f-hornig"}
+    assert "SECTO" not in str(linked("SECTO12 and Paris1", "1964-09-01"))  # codes stay whole
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():

@@ -25,6 +25,7 @@ from chancery.enrich.entities.words import (
 )
 
 WORD = re.compile(r"[^\W_]+")
+GLUED = re.compile(r"([^\W\d_]{3,})\d{1,2}$")  # a word and a footnote number ("Hornig4")
 JOIN = re.compile(r"[ \t.\-'’\[\]]*\n?[ \t.\-'’\[\]]*")  # what may stand between tokens of one name
 MAX_TOKENS = 8
 END = ""  # trie key of a complete name (no token is empty)
@@ -93,12 +94,16 @@ def tokenize(text: str) -> list[Token]:
     out = []
     for m in WORD.finditer(text):
         word = m.group()
+        glued = GLUED.match(word) if word[-1].isdigit() else None
+        if glued and word[0].isupper() and not glued.group(1).isupper():
+            word = glued.group(1)  # "Hornig4": a footnote number after a name is not part of it
         norm = normalize(word)
         if " " not in norm:
-            out.append(Token(word, norm, m.start(), m.end()))
+            out.append(Token(word, norm, m.start(), m.start() + len(word)))
             continue
         for i, part in enumerate(norm.split()):  # accents folded; one text word rarely splits
-            out.append(Token(word, part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end()))
+            end = m.start() + len(word)
+            out.append(Token(word, part, m.start(), end) if i == 0 else Token("", part, end, end))
     return out
 
 
