@@ -197,6 +197,30 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "rostow-walt-whitman",
+        "Walt Whitman Rostow",
+        "Deputy Special Assistant to the President for National Security Affairs until December 4, 1961",
+        variants=["Rostow, Walt Whitman", "Rostow, Walt W."],
+        offices=[office("counselor", "1961-12-04", "1966-03-31")],
+    ),
+    person(
+        "rostow-eugene-victor-debs",
+        "Eugene Victor Rostow",
+        "Non-career appointee. Under Secretary of State for Political Affairs",
+        variants=["Rostow, Eugene Victor Debs", "Eugene V. Rostow"],
+        offices=[office("under-secretary-for-political-affairs", "1966-10-14", "1969-01-20")],
+    ),
+    person(
+        "lewis-w-walt",
+        "Lewis W. Walt",
+        "Commander of the U.S. III Marine Amphibious Force and I Corps Senior Adviser",
+        variants=["Walt, Lewis W.", "Walt, Lieutenant General Lewis W."],
+        sources=vols("frus1964-68v04", "frus1964-68v05"),
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -354,3 +378,19 @@ def test_the_signature_under_a_consulate_telegram_is_the_one_posted_there():
     doc.senders = [Party("Brown, Harold", role="Brown, Harold", entity_id="person:harold-brown")]
     out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
     assert all(m.entity_id != "person:william-edward-cole" for m in out.mentions)
+
+
+def test_a_forename_signature_names_the_sender():
+    # frus1964-68v29p1 d114: "Memorandum From the President's Special Assistant (Rostow) to
+    # President Johnson", signed "Walt": Walt W. Rostow, not Eugene (Under Secretary then) nor
+    # General Walt
+    doc = telegram(
+        "114. Memorandum From the President's Special Assistant (Rostow) to President Johnson",
+        "Rostow",
+        "Embassy prediction that Pak will be re-elected by a majority stands unchanged.\n\nWalt",
+        "1967-04-21",
+    )
+    doc.senders = [Party("Rostow", role="President's Special Assistant")]
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    assert out.senders[0].entity_id == "person:rostow-walt-whitman"
+    assert signature(out) == ("Walt", "person:rostow-walt-whitman")

@@ -676,3 +676,27 @@ def signer(
         return begin, begin + len(name), posted[0]
     ent = doc.one_fitting(cands) or doc.prominent(cands)
     return (begin, begin + len(name), ent) if ent else None
+
+
+def forename_signer(resolver: Resolver, text: str, sender: str) -> tuple[int, int, str] | None:
+    """(start, end, person id) of a signature by a forename alone ("Walt" under a memorandum
+    from "Rostow"), when exactly one person of the sender's name has that forename."""
+    body = text.rstrip()
+    start = body.rfind("\n") + 1
+    word = body[start:].strip()
+    if not start or not word.isalpha() or not word[:1].isupper() or word.isupper():
+        return None
+    found = [
+        c for c in candidates(resolver, sender) if _forename(resolver.entities[c]["name"]) == normalize(word)
+    ]
+    if len(found) != 1:
+        return None
+    begin = body.index(word, start)
+    return begin, begin + len(word), found[0]
+
+
+def _forename(name: str) -> str:
+    """The first forename of a name, normalised ("Walt Whitman Rostow", "Rostow, Walt W." -> "walt")."""
+    surname, forenames = split_inverted(name)
+    words = normalize(forenames).split() if surname else normalize(name).split()[:-1]
+    return words[0] if words else ""
