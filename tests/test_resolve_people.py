@@ -221,6 +221,16 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "trinh-minh-the",
+        "Trinh Minh The",
+        "Cao Dai General in Vietnamese National Army from February 1955; killed in Saigon fighting, May 1955",
+        variants=["The"],
+        sources=vols("frus1955-57v01"),
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -303,6 +313,15 @@ def test_a_footnote_number_glued_to_a_name_is_not_part_of_it():
     found = linked("Donald F. Hornig4", "1964-09-01")
     assert found == {"Donald F. Hornig": "person:donald-f-hornig"}
     assert "SECTO" not in str(linked("SECTO12 and Paris1", "1964-09-01"))  # codes stay whole
+
+
+def test_a_title_ending_a_sentence_makes_no_name_of_the_next_word():
+    # frus1955-57v14: "The" is Trinh Minh The's name too
+    text = (
+        "the letter of May 4, sent by Prime Minister Sharett to the Secretary. The letter could be summarized"
+    )
+    assert "The" not in linked(text, "1955-05-10")
+    assert linked("a talk with General The in Tay Ninh", "1955-03-01")["The"] == "person:trinh-minh-the"
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():
@@ -394,3 +413,8 @@ def test_a_forename_signature_names_the_sender():
     out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
     assert out.senders[0].entity_id == "person:rostow-walt-whitman"
     assert signature(out) == ("Walt", "person:rostow-walt-whitman")
+    # d202: an attachment after the signature
+    doc.text = "This item is on the lunch agenda today.\n\nWalt\n\nAttachment\n\nDepartment of Defense Paper"
+    out = entity_step(doc, Context(resolver=Resolver(ENTITIES)))
+    walt = [m.entity_id for m in out.mentions if m.text == "Walt"]
+    assert walt == ["person:rostow-walt-whitman"] and out.senders[0].entity_id == "person:rostow-walt-whitman"

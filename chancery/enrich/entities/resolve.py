@@ -371,6 +371,13 @@ def _style_before(toks: list[Token], i: int) -> str | None:
     return " ".join(words)
 
 
+def _adjacent(text: str, toks: list[Token], i: int) -> bool:
+    """Token i follows the word before it as a name follows its title: a space, or the full stop
+    of an abbreviation ("Gen. Burns", not "the Secretary. The")."""
+    gap = text[toks[i - 1].end : toks[i].start]
+    return gap == " " or (gap.strip() == "." and "\n" not in gap and len(toks[i - 1].text) <= 4)
+
+
 def _given_before(text: str, toks: list[Token], i: int) -> str | None:
     """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
     if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
@@ -456,7 +463,8 @@ def find_mentions(
             if caps
             else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
         )
-        named = titled and toks[m.start].text[:1].isupper()  # "President the substance" is no name
+        # "Ambassador Brown", "Gen. Burns"; not "President the substance", "the Secretary. The"
+        named = titled and toks[m.start].text[:1].isupper() and _adjacent(text, toks, m.start)
         if kind == "surname" and not named and single in COMMON_WORDS:
             continue  # "Brown", "White": a common word unless a title says it is a name
         if kind == "surname" and single and lowered and single in lowered and not named:
@@ -680,19 +688,17 @@ def signer(
 
 def forename_signer(resolver: Resolver, text: str, sender: str) -> tuple[int, int, str] | None:
     """(start, end, person id) of a signature by a forename alone ("Walt" under a memorandum
-    from "Rostow"), when exactly one person of the sender's name has that forename."""
-    body = text.rstrip()
-    start = body.rfind("\n") + 1
-    word = body[start:].strip()
-    if not start or not word.isalpha() or not word[:1].isupper() or word.isupper():
-        return None
-    found = [
-        c for c in candidates(resolver, sender) if _forename(resolver.entities[c]["name"]) == normalize(word)
-    ]
-    if len(found) != 1:
-        return None
-    begin = body.index(word, start)
-    return begin, begin + len(word), found[0]
+    from "Rostow"), when exactly one person of the sender's name has that forename: the last
+    line that is that forename alone (an attachment may follow)."""
+    forenames: dict[str, list[str]] = {}
+    for c in candidates(resolver, sender):
+        forenames.setdefault(_forename(resolver.entities[c]["name"]), []).append(c)
+    # the last line that is such a forename alone (an attachment may follow the signature)
+    for m in reversed(list(re.finditer(r"(?m)^[ \t]*([A-Z][a-z]+)[ \t]*$", text))):
+        found = forenames.get(normalize(m.group(1)), [])
+        if m.start() > 0 and len(found) == 1:
+            return m.start(1), m.end(1), found[0]
+    return None
 
 
 def _forename(name: str) -> str:
