@@ -231,6 +231,33 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "macarthur-douglas",
+        "Douglas MacArthur 2d",
+        "Foreign Service Officer. Counselor; Career Ambassador",
+        birth="1909",
+        death="1997",
+        variants=["MacArthur, Douglas, II"],
+        sources=vols(*[f"frus1964-68v{n:02d}" for n in range(1, 21)]),
+    ),
+    person(
+        "conrad-charles-magill",
+        "Charles M. Conrad",
+        "Non-career appointee. Secretary of State ad interim.",
+        birth="1804",
+        death="1878",
+        variants=["Conrad, Charles Magill"],
+    ),
+    person(
+        "vu-van-thai",
+        "Vu Van Thai",
+        "Director General of the Budget and Foreign Aid, Republic of Vietnam",
+        variants=["Thai"],
+        sources=vols("frus1958-60v01", "frus1961-63v03"),
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -322,6 +349,22 @@ def test_a_title_ending_a_sentence_makes_no_name_of_the_next_word():
     )
     assert "The" not in linked(text, "1955-05-10")
     assert linked("a talk with General The in Tay Ninh", "1955-03-01")["The"] == "person:trinh-minh-the"
+
+
+def test_given_names_and_initials_before_a_surname_must_fit():
+    # frus1964-68v34 d9: a list of members, "Donald M. MacArthur, Defense" (not Douglas)
+    text = "Robert R. Bowie, State\nDonald M. MacArthur, Defense\nSamuel M. Nabrit, AEC"
+    assert linked(text, "1964-03-01")["Donald M. MacArthur"] is None
+    assert linked("talks with Ambassador MacArthur", "1964-03-01")["MacArthur"] == "person:macarthur-douglas"
+    # d35: "C. Conrad" the astronaut, not the Secretary ad interim of 1852
+    text = "to congratulate you, the Cosmonauts G. Cooper and C. Conrad and also the scientists"
+    assert linked(text, "1965-08-30")["C. Conrad"] is None
+
+
+def test_a_nationality_word_is_not_a_vietnamese_given_name():
+    # frus1961-63v03 d231
+    text = "At the same time persuade the Vietnamese or Thai Governments to provide modest support."
+    assert linked(text, "1963-01-01").get("Thai") is None
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():

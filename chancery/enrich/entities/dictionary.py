@@ -249,6 +249,7 @@ class Resolver:
                     and len(words) == 3
                     and len(words[-1]) > 2
                     and words[-1] != "nam"
+                    and words[-1] not in DEMONYMS  # "Thai Governments": not Vu Van Thai
                 ):
                     # "Diem", "Nhu": a Vietnamese is named by the last given name ("Nam" is Viet-Nam)
                     self._draft[(words[-1],)]["surname"].add(ent_id)
@@ -261,7 +262,12 @@ class Resolver:
                     self.given.add(first)
                 for variant in full:
                     toks = tuple(normalize(variant).split())
-                    one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
+                    one = (
+                        len(toks) == 1
+                        and len(toks[0]) > 3
+                        and toks[0] not in COMMON_WORDS
+                        and toks[0] not in DEMONYMS  # "Thai" is Vu Van Thai's name and a nationality
+                    )
                     if toks[:1] == ("the",) or " ".join(toks) in husbands:
                         continue  # "Japan, The Emperor of" gives "the japan", no one's name
                     if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone

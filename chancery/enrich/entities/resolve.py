@@ -246,6 +246,9 @@ class DocumentResolver:
         if m.kind == "role":
             return self.resolve_role(m, toks)
         if m.kind == "person":
+            if len(toks[m.start].text) == 1 and self.year:  # "C. Conrad": someone living then
+                living = [c for c in m.candidates if self.alive(c)]
+                return self.choose(living, 0) if living else None
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
             titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
@@ -378,16 +381,47 @@ def _adjacent(text: str, toks: list[Token], i: int) -> bool:
     return gap == " " or (gap.strip() == "." and "\n" not in gap and len(toks[i - 1].text) <= 4)
 
 
-def _given_before(text: str, toks: list[Token], i: int) -> str | None:
-    """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
-    if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
-        return None
-    word = toks[i - 1]
-    if len(word.text) < 2 or not word.text[0].isupper() or word.text.isupper():
-        return None
-    if english(word.norm) or word.norm in TITLES or word.norm in MONARCHS:
-        return None
-    return word.norm[0]
+def _given_before(text: str, toks: list[Token], i: int) -> tuple[str, int] | None:
+    """The first given name (or initial) written just before token i, and the index where the
+    name begins: "Mac Bundy" -> ("mac", i - 1), "Donald M. MacArthur" -> ("donald", i - 2), "C. D.
+    Jackson" -> ("c", i - 2). A lone initial says nothing ("M. Pinay" is Monsieur Pinay)."""
+    j = i  # toks[j:i] are initials ("M.", "C. D.")
+    while j > 0 and i - j < 3:
+        prev = toks[j - 1]
+        if (
+            len(prev.text) != 1
+            or not prev.text.isupper()
+            or text[prev.end : toks[j].start] not in (". ", ".")
+        ):
+            break
+        j -= 1
+    initials = i - j
+    if j > 0 and text[toks[j - 1].end : toks[j].start] == " ":
+        word = toks[j - 1]
+        if (
+            len(word.text) >= 2
+            and word.text[0].isupper()
+            and not word.text.isupper()
+            and not english(word.norm)
+            and word.norm not in TITLES
+            and word.norm not in MONARCHS
+        ):
+            return word.norm, j - 1
+    if initials >= 2:
+        return toks[j].norm, j
+    return None
+
+
+def _other_given(word: str, name: str, given: set[str]) -> bool:
+    """`word`, a known given name, is not the first forename of `name` ("Donald" is not Douglas
+    MacArthur; "Don" may be Donald, "Mac" McGeorge: not known given names, or a prefix)."""
+    first = _forename(name)
+    return (
+        word in given
+        and len(word) > 3
+        and len(first) > 3
+        and not (first.startswith(word) or word.startswith(first))
+    )
 
 
 def _initials(name: str) -> set[str]:
@@ -493,13 +527,19 @@ def find_mentions(
             continue  # "Quang Ngai", "Kim Hyong-uk": part of a longer name nobody listed
         if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
             continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
-        if m.kind == "surname" and (initial := _given_before(text, toks, m.start)):
-            # "Mac Bundy", "Don Hornig": only those whose forenames include that initial
-            kept = [c for c in m.candidates if initial in _initials(resolver.entities[c]["name"])]
+        if m.kind == "surname" and (given := _given_before(text, toks, m.start)):
+            # "Mac Bundy", "Donald M. MacArthur": only those whose forenames include that initial
+            first, begin = given
+            kept = [
+                c
+                for c in m.candidates
+                if first[0] in _initials(resolver.entities[c]["name"])
+                and not _other_given(first, resolver.entities[c]["name"], resolver.given)
+            ]
             m = Match(m.start, m.end, m.kind, kept) if kept else m
             if not kept:
-                out.append(_mention(resolver, text, toks, m.start - 1, m.end, "person", None))
-                covered.update(range(m.start - 1, m.end))
+                out.append(_mention(resolver, text, toks, begin, m.end, "person", None))
+                covered.update(range(begin, m.end))
                 continue
         if m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in RANKS:
             # "General Burns", "Admiral Felt": among several of the name, the officers
