@@ -258,6 +258,44 @@ ENTITIES += [
     ),
 ]
 
+ENTITIES += [
+    person(
+        "murtala-mohammed",
+        "Murtala Mohammed",
+        "Nigerian Commander of 2nd Division, adviser and rival to Yakubu Gowon",
+        variants=["Mohammed, Murtala", "Mohammed, General Murtala"],
+        sources=vols("frus1969-76ve05p1", "frus1969-76ve05p2"),
+    ),
+    person(
+        "ivor-richard",
+        "Ivor Richard",
+        "British Permanent Representative to the United Nations from 1974",
+        variants=["Richard, Ivor"],
+        sources=vols("frus1969-76v28", "frus1969-76ve05p2"),
+    ),
+    person(
+        "mohamed-masmoudi",
+        "Mohamed Masmoudi",
+        "Mohamed, Foreign Minister of Tunisia",
+        variants=["Masmoudi, Mohamed", "Masmoudi"],
+        sources=vols("frus1969-76v05"),
+    ),
+    person(
+        "pedersen-richard-foote",
+        "Richard F. Pedersen",
+        "Senior Adviser, Political Affairs Section, U.S. Mission to the United Nations",
+        variants=["Pedersen, Richard Foote", "Pedersen, Richard F."],
+        sources=vols("frus1961-63v25", "frus1969-76ve05p2"),
+    ),
+    person(
+        "service-robert-edward",
+        "Robert Edward Service",
+        "Foreign Service Officer. Ambassador Extraordinary and Plenipotentiary (Paraguay).",
+        birth="1937",
+        variants=["Service, Robert Edward"],
+    ),
+]
+
 
 def linked(text: str, date: str) -> dict[str, str | None]:
     return {m["text"]: m["entity_id"] for m in find_mentions(Resolver(ENTITIES), text, date)}
@@ -365,6 +403,25 @@ def test_a_nationality_word_is_not_a_vietnamese_given_name():
     # frus1961-63v03 d231
     text = "At the same time persuade the Vietnamese or Thai Governments to provide modest support."
     assert linked(text, "1963-01-01").get("Thai") is None
+
+
+def test_a_word_before_another_name_is_a_given_name():
+    # frus1969-76ve05p2 d148 and d17: lists of participants
+    text = (
+        "PARTICIPANTS:\n\nTunisian Foreign Minister Mohammed Masmoudi\n\nAmbassador Abdelaziz Lasrarm, "
+        "Director of International Cooperation in the Tunisian\n\nForeign Ministry\n\n"
+        "Mr. Alec G. Toumayan, Interpreter, State Department\n\nRichard C. Pedersen, Counselor"
+    )
+    found = linked(text, "1973-10-01")
+    assert "Mohammed" not in found and "Richard" not in found
+    assert found["Masmoudi"] == "person:mohamed-masmoudi"
+    assert found["Pedersen"] == "person:pedersen-richard-foote"
+
+
+def test_a_post_is_read_only_after_a_title_of_a_person():
+    # frus1955-57v14 d120: "Foreign" is a title word, "Service" an English word
+    text = "Mr. Raymond A. Hare, Director-General of the Foreign Service\n\nMr. Francis H. Russell"
+    assert linked(text, "1955-06-01").get("Service") is None
 
 
 def test_a_military_rank_keeps_the_officers_of_the_name():

@@ -347,6 +347,20 @@ def _names_next(text: str, toks: list[Token], j: int) -> bool:
     return text[toks[j - 1].end : toks[j].start] == " " and not english(toks[j].norm)
 
 
+def _before_name(text: str, toks: list[Token], j: int, nxt: Match | None) -> bool:
+    """The next name match starts at token j, after a space and any initials ("Mohammed
+    Masmoudi", "Richard C. Pedersen"): the word before it is a given name."""
+    if nxt is None or TYPES[nxt.kind] != "person" or nxt.kind == "role" or j >= len(toks):
+        return False
+    k = j
+    while k < nxt.start and len(toks[k].text) == 1 and toks[k].text.isupper():
+        k += 1  # initials
+    if k != nxt.start:
+        return False
+    gaps = [text[toks[x - 1].end : toks[x].start] for x in range(j, nxt.start + 1)]
+    return gaps[0] == " " and all(g in (". ", ".") for g in gaps[1:])
+
+
 def _unknown_next(resolver: Resolver, text: str, toks: list[Token], j: int) -> bool:
     """Token j, right after a name on the same line, is a capitalised word that could be a name
     nobody listed ("Quang Ngai", "Kim Hyong-uk"): the two are one unknown name."""
@@ -369,7 +383,12 @@ def _style_before(toks: list[Token], i: int) -> str | None:
     while j > 0 and i - j < 3 and toks[j - 1].norm in TITLES:
         j -= 1
     words = [t.norm for t in toks[j:i]]
-    if not words or COURTESY.intersection(words) or set(words) <= RANKS | {"secretary", "ambassador"}:
+    if (
+        not words
+        or words[-1] not in PERSON_TITLES
+        or COURTESY.intersection(words)
+        or set(words) <= RANKS | {"secretary", "ambassador"}
+    ):
         return None  # ranks and American offices have their own rules (officers, `titled`)
     return " ".join(words)
 
@@ -525,6 +544,8 @@ def find_mentions(
             and _unknown_next(resolver, text, toks, m.end)
         ):
             continue  # "Quang Ngai", "Kim Hyong-uk": part of a longer name nobody listed
+        if m.kind == "surname" and single and not caps and _before_name(text, toks, m.end, nxt):
+            continue  # "Mohammed Masmoudi", "Richard C. Pedersen": a given name, not Murtala Mohammed
         if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
             continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
         if m.kind == "surname" and (given := _given_before(text, toks, m.start)):
@@ -553,7 +574,13 @@ def find_mentions(
             else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
             or doc.resolve(m, toks)
         )
-        if ent is None and m.kind == "surname" and not caps and (style := _style_before(toks, m.start)):
+        if (
+            ent is None
+            and m.kind == "surname"
+            and not caps
+            and not english(toks[m.start].norm)
+            and (style := _style_before(toks, m.start))
+        ):
             ent = doc.described(style, m.candidates)  # "Vice President Tho"
         if (
             m.kind in ("surname", "person")
