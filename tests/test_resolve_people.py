@@ -310,6 +310,13 @@ def test_a_common_word_surname_names_someone_after_a_title():
     assert linked(text, "1964-12-31")["Brown"] == "person:brown-winthrop-gilman"
     # without a title it stays an ordinary word, not a mention
     assert "Brown" not in linked("Brown paper covered the files of 1964.", "1964-12-31")
+    # ... unless the document names him with a title too (frus1964-68v29p1)
+    text = (
+        "Ambassador Brown suggested that the Republic of Korea would support efforts. In telegram 585 "
+        "from Seoul, December 30, Brown reported that Kim Tong-cho believed it."
+    )
+    found = find_mentions(Resolver(ENTITIES), text, "1964-12-31")
+    assert [m["entity_id"] for m in found if m["text"] == "Brown"] == ["person:brown-winthrop-gilman"] * 2
 
 
 def test_an_english_word_names_a_person_only_after_a_title_or_his_full_name():

@@ -489,6 +489,7 @@ def find_mentions(
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
     title_at: dict[int, str] = {}  # token index of a name -> the office title just before it
+    common: list[Match] = []  # common-word surnames without a title, for people named otherwise
     for i in range(len(toks)):
         amb = (
             doc.ambassador(toks, i)
@@ -519,7 +520,8 @@ def find_mentions(
         # "Ambassador Brown", "Gen. Burns"; not "President the substance", "the Secretary. The"
         named = titled and toks[m.start].text[:1].isupper() and _adjacent(text, toks, m.start)
         if kind == "surname" and not named and single in COMMON_WORDS:
-            continue  # "Brown", "White": a common word unless a title says it is a name
+            common.append(m)  # "Brown", "White": a common word unless a title says it is a name
+            continue
         if kind == "surname" and single and lowered and single in lowered and not named:
             continue  # "Cable", "Bridges": an ordinary word in this document ("Admiral Felt" is not)
         if kind in ("place", "organization") and (
@@ -609,6 +611,11 @@ def find_mentions(
             kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
+    resolved = {o["entity_id"] for o in out if o["type"] == "person" and o["entity_id"]}
+    for m in common:  # "Brown said" after "Ambassador Brown": the person the title named
+        named_here = resolved.intersection(m.candidates)
+        if len(named_here) == 1 and not covered.intersection(range(m.start, m.end)):
+            out.append(_mention(resolver, text, toks, m.start, m.end, "person", named_here.pop()))
     _corefer(resolver, out)
     if caps:
         starts = [t.start for t in toks]
