@@ -34,6 +34,7 @@ from chancery.enrich.entities.offices import (
     fitting_roles,
     holders_terms,
     office_terms,
+    signing_office,
 )
 from chancery.enrich.inference import DTG, LOOSE, ORDERED, resolve_dtg
 from chancery.model import DocDate, Document, Party
@@ -74,9 +75,6 @@ HEAD_PREFIX = re.compile(
 )
 # "Vice President Nixon", "former Ambassador Kennan", "Deputy Assistant Secretary Jones".
 NOT_THE_OFFICE = frozenset({"vice", "former", "ex", "deputy"})
-# A message from the Department (or from "the Secretary of State") is signed by the Secretary or,
-# in his absence, by the Acting Secretary.
-BARE_OFFICES = ("department of state", "secretary of state", "acting secretary of state")
 # Office-holders named with their office in the body may be named after leaving it ("President
 # Roosevelt" in June 1945): their term, stretched this long after its end.
 BODY_GRACE = timedelta(days=730)
@@ -157,16 +155,6 @@ def dtg_trim(text: str, pieces: list[Piece]) -> tuple[list[Piece], str] | None:
     return [(days[0], days[-1])], f"date-time group {m['day']}{m['hour']}{m['minute']}"
 
 
-def _bare_office(role: str) -> Office | None:
-    norm = " ".join(role.lower().split())
-    norm = norm[4:] if norm.startswith("the ") else norm
-    if norm in BARE_OFFICES:
-        return Office(frozenset({"secretary"}) | ACTING)
-    if norm.startswith("embassy ") or norm.startswith("american embassy "):
-        return fitting_roles("ambassador " + norm.split("embassy ", 1)[1])
-    return None
-
-
 def _terms_pieces(held: dict[str, list[tuple[str, str]]]) -> list[Piece]:
     return sorted(p for terms in held.values() for p in _pieces(terms))
 
@@ -208,7 +196,11 @@ def evidence(document: Document, resolver: Resolver) -> list[tuple[str, list[Pie
     text = document.text or ""
     sig = SIGNATURE.search(text[-200:])
     bare = [p for p in senders if p.role and (not p.name or p.name == p.role)]
-    if sig and len(bare) == 1 and (office := _bare_office(HEAD_PREFIX.sub("", bare[0].role or "", count=1))):
+    if (
+        sig
+        and len(bare) == 1
+        and (office := signing_office(HEAD_PREFIX.sub("", bare[0].role or "", count=1)))
+    ):
         held = holders_terms(resolver, candidates(resolver, sig["name"]), office)
         if pieces := _terms_pieces(held):
             items.append((f"{sig['name']} signing for the {bare[0].role} {_span(pieces)}", pieces, True))

@@ -25,6 +25,7 @@ from chancery.enrich.entities.words import (
 )
 
 WORD = re.compile(r"[^\W_]+")
+GLUED = re.compile(r"([^\W\d_]{3,})\d{1,2}$")  # a word and a footnote number ("Hornig4")
 JOIN = re.compile(r"[ \t.\-'’\[\]]*\n?[ \t.\-'’\[\]]*")  # what may stand between tokens of one name
 MAX_TOKENS = 8
 END = ""  # trie key of a complete name (no token is empty)
@@ -50,6 +51,19 @@ PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bi
 HISPANIC = re.compile(
     r"\b(Argentin|Bolivi|Chile|Colombi|Costa Ric|Cuba|Dominican|Ecuador|El Salvador|Salvador|"
     r"Guatemal|Hondur|Mexic|Nicaragu|Panam|Paragu|Peru|Spain|Spanish|Urugu|Venezuel)"
+)
+# What a military officer's description says, and the ranks his recorded names carry.
+MILITARY = re.compile(
+    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Major|Captain|Commander|Commanding|Lieutenant|"
+    r"Brigadier|Marshal|military|Army|Navy|Naval|Air Force|Marines?|Marine Corps|Armed Forces|"
+    r"Chief of Staff|Chiefs of Staff|USA|USAF|USN|USMC|U\.\s?S\.\s?A\.|U\.\s?S\.\s?N\.)(?!\w)"
+)
+RANKED = re.compile(
+    r"\b(?:General|Gen\.|Admiral|Adm\.|Colonel|Col\.|Brigadier|Commander|Marshal|Captain|"
+    r"USA|USAF|USN|USMC)(?!\w)"
+)
+WIFE = re.compile(
+    r"^(?P<husband>[^,(]+),\s*(?:Madame|Mme\.?|Mrs\.?)\s*(?:\(|$)|\((?:Madame|Mme\.?|Mrs\.?)\s+(?P<h2>[^)]+)\)"
 )
 REGNAL = re.compile(r"^(\w+) (?:[IVX]+)$")  # "Hassan II": a monarch named by his regnal name
 # Who "the Generalissimo" is, by the country the document is about.
@@ -80,12 +94,16 @@ def tokenize(text: str) -> list[Token]:
     out = []
     for m in WORD.finditer(text):
         word = m.group()
+        glued = GLUED.match(word) if word[-1].isdigit() else None
+        if glued and word[0].isupper() and not glued.group(1).isupper():
+            word = glued.group(1)  # "Hornig4": a footnote number after a name is not part of it
         norm = normalize(word)
         if " " not in norm:
-            out.append(Token(word, norm, m.start(), m.end()))
+            out.append(Token(word, norm, m.start(), m.start() + len(word)))
             continue
         for i, part in enumerate(norm.split()):  # accents folded; one text word rarely splits
-            out.append(Token(word, part, m.start(), m.end()) if i == 0 else Token("", part, m.end(), m.end()))
+            end = m.start() + len(word)
+            out.append(Token(word, part, m.start(), end) if i == 0 else Token("", part, end, end))
     return out
 
 
@@ -135,6 +153,7 @@ class Resolver:
         self.person_offices: dict[str, list[tuple[str, str, str, str | None]]] = defaultdict(list)
         self.demonyms: dict[str, set[str]] = {}  # "soviet" -> place ids: nationality words
         self.given: set[str] = set()  # first given names of listed people ("lucien", "moshe")
+        self.officers: set[str] = set()  # people recorded with a military rank or service
         for ent in entities:
             self._add(ent)
         for role in ROLES:
@@ -206,6 +225,16 @@ class Resolver:
                 self.offices[office.get("role") or ""].append(
                     (office.get("start") or "", office.get("end") or "9999", office.get("country"), ent_id)
                 )
+            if MILITARY.search(ent.get("description") or "") or any(RANKED.search(n) for n in names):
+                self.officers.add(ent_id)  # "Taylor, General Maxwell D.", "USAF, Director of Plans"
+            # "Ngo Dinh Nhu, Madame": a wife named by her husband's name ("Madame Nhu", "Mrs. Nhu"),
+            # which alone is his, not hers
+            husbands = {normalize(w["husband"] or w["h2"]) for n in names if (w := WIFE.search(n))}
+            for husband in husbands:
+                words = husband.split()
+                for last in {tuple(words), *((w,) for w in (words[0], words[-1]) if len(w) > 2)}:
+                    for style in ("madame", "mme", "mrs"):
+                        self._draft[(style, *last)]["person"].add(ent_id)
             hispanic = bool(HISPANIC.search(ent.get("description") or ""))
             vietnamese = "Viet" in (ent.get("description") or "")
             for name in names:
@@ -220,6 +249,7 @@ class Resolver:
                     and len(words) == 3
                     and len(words[-1]) > 2
                     and words[-1] != "nam"
+                    and words[-1] not in DEMONYMS  # "Thai Governments": not Vu Van Thai
                 ):
                     # "Diem", "Nhu": a Vietnamese is named by the last given name ("Nam" is Viet-Nam)
                     self._draft[(words[-1],)]["surname"].add(ent_id)
@@ -232,12 +262,26 @@ class Resolver:
                     self.given.add(first)
                 for variant in full:
                     toks = tuple(normalize(variant).split())
-                    one = len(toks) == 1 and len(toks[0]) > 3 and toks[0] not in COMMON_WORDS
+                    one = (
+                        len(toks) == 1
+                        and len(toks[0]) > 3
+                        and toks[0] not in COMMON_WORDS
+                        and toks[0] not in DEMONYMS  # "Thai" is Vu Van Thai's name and a nationality
+                    )
+                    if toks[:1] == ("the",) or " ".join(toks) in husbands:
+                        continue  # "Japan, The Emperor of" gives "the japan", no one's name
                     if len(toks) > 1 or (one and not english(toks[0])):  # not "Pacific" alone
                         self._draft[toks]["person"].add(ent_id)
                 if surname:
                     toks = tuple(normalize(surname).split())
-                    if toks and len(toks[-1]) > 2 and " ".join(toks) not in COMMON_WORDS:
+                    # "Brown", "White": a surname that is also a common word is a key too; it names
+                    # someone only after a title ("Ambassador Brown", `resolve.find_mentions`)
+                    name = " ".join(toks)
+                    if (
+                        toks
+                        and len(toks[-1]) > 2
+                        and (name not in COMMON_WORDS or (len(name) > 3 and name not in TITLES))
+                    ):
                         self._draft[toks]["surname"].add(ent_id)
             return
         plain = {normalize(n) for n in names if not n.isupper()}

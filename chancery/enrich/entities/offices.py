@@ -120,6 +120,23 @@ def fitting_roles(role_text: str) -> Office | None:
     return None
 
 
+# A message from the Department (or from "the Secretary of State") is signed by the Secretary or,
+# in his absence, by the Acting Secretary.
+BARE_OFFICES = ("department of state", "secretary of state", "acting secretary of state")
+
+
+def signing_office(role: str) -> Office | None:
+    """Who signs a message from this office: "Department of State" -> the Secretary or the Acting
+    Secretary; "Embassy in France" -> the Ambassador in France. None for any other sender."""
+    norm = " ".join(role.lower().split())
+    norm = norm[4:] if norm.startswith("the ") else norm
+    if norm in BARE_OFFICES:
+        return Office(frozenset({"secretary"}) | ACTING)
+    if norm.startswith("embassy ") or norm.startswith("american embassy "):
+        return fitting_roles("ambassador " + norm.split("embassy ", 1)[1])
+    return None
+
+
 def candidates(resolver: Resolver, name: str) -> tuple[str, ...]:
     """Person ids a name may stand for: its full spellings and surnames ("Douglas" is both), or
     those of its last word ("Foster Dulles")."""

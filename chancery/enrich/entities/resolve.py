@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from chancery.authority.names import TITLES, normalize, split_inverted
+from chancery.authority.names import COMMON_WORDS, TITLES, normalize, split_inverted
 from chancery.enrich.entities.cables import (
     CABLE_TITLES,
     SPEECH,
@@ -23,7 +24,13 @@ from chancery.enrich.entities.dictionary import (
     Token,
     _volume_years,
 )
-from chancery.enrich.entities.offices import fitting_roles, holders_terms, office_terms
+from chancery.enrich.entities.offices import (
+    candidates,
+    fitting_roles,
+    holders_terms,
+    office_terms,
+    signing_office,
+)
 from chancery.enrich.entities.words import CABLE_WORDS, ENGLISH, GOVERNMENTS, PERSON_TITLES, english
 
 AMBASSADOR = (
@@ -168,6 +175,18 @@ class DocumentResolver:
             return None
         return counts[0][2]
 
+    def described(self, style: str, candidates: list[str]) -> str | None:
+        """ "Vice President Tho": the one candidate alive at the date whose description names that
+        post (or, of several, the one who fits the date)."""
+        if not self.year:
+            return None
+        found = [
+            c
+            for c in candidates
+            if f" {style} " in f" {normalize(self.r.entities[c].get('description') or '')} " and self.alive(c)
+        ]
+        return found[0] if len(found) == 1 else self.one_fitting(found)
+
     def titled(self, title: str, candidates: list[str]) -> str | None:
         """ "President Roosevelt": the one candidate who held that office by the document's date
         and was alive then (in office or not: "President Roosevelt" in June 1945)."""
@@ -227,13 +246,18 @@ class DocumentResolver:
         if m.kind == "role":
             return self.resolve_role(m, toks)
         if m.kind == "person":
+            if len(toks[m.start].text) == 1 and self.year:  # "C. Conrad": someone living then
+                living = [c for c in m.candidates if self.alive(c)]
+                return self.choose(living, 0) if living else None
             return self.choose(m.candidates, 0)
         if m.kind == "surname":
-            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
             titled = m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
-            if chosen or (m.end - m.start == 1 and english(toks[m.start].norm) and not titled):
-                return chosen  # "House", "Officer": a word before a name; "Admiral Felt" is a name
-            return self.one_fitting(m.candidates) or self.prominent(m.candidates)
+            if m.end - m.start == 1 and english(toks[m.start].norm) and not titled:
+                # "House", "Home Affairs": a word, unless its person is named in the document
+                named = [c for c in m.candidates if c in self.in_doc and self.alive(c)]
+                return named[0] if len(named) == 1 else None
+            chosen = self.choose(m.candidates, 2 if len(m.candidates) > 1 else 1.5)
+            return chosen or self.one_fitting(m.candidates) or self.prominent(m.candidates)
         return m.candidates[0] if len(m.candidates) == 1 else self.choose(m.candidates, 0)
 
     def resolve_role(self, m: Match, toks: list[Token]) -> str | None:
@@ -289,6 +313,11 @@ class DocumentResolver:
 
 
 PROMINENT, RATIO = 8, 10  # see DocumentResolver.prominent
+# Military ranks before a surname ("General Burns": among those of the name, the officers).
+RANKS = frozenset(
+    "general gen admiral adm colonel col major captain capt commander commodore brigadier lieutenant"
+    " lt marshal sergeant".split()
+)
 MONARCHS = ("king", "queen", "shah", "emperor", "sultan", "emir")
 OFFICE_TITLES = (
     ("acting", "secretary"),
@@ -318,16 +347,100 @@ def _names_next(text: str, toks: list[Token], j: int) -> bool:
     return text[toks[j - 1].end : toks[j].start] == " " and not english(toks[j].norm)
 
 
-def _given_before(text: str, toks: list[Token], i: int) -> str | None:
-    """The initial of a given name written just before token i ("Mac Bundy" -> "m"), if any."""
-    if i == 0 or text[toks[i - 1].end : toks[i].start] != " ":
-        return None
-    word = toks[i - 1]
-    if len(word.text) < 2 or not word.text[0].isupper() or word.text.isupper():
-        return None
-    if english(word.norm) or word.norm in TITLES or word.norm in MONARCHS:
-        return None
-    return word.norm[0]
+def _before_name(text: str, toks: list[Token], j: int, nxt: Match | None) -> bool:
+    """The next name match starts at token j, after a space and any initials ("Mohammed
+    Masmoudi", "Richard C. Pedersen"): the word before it is a given name."""
+    if nxt is None or TYPES[nxt.kind] != "person" or nxt.kind == "role" or j >= len(toks):
+        return False
+    k = j
+    while k < nxt.start and len(toks[k].text) == 1 and toks[k].text.isupper():
+        k += 1  # initials
+    if k != nxt.start:
+        return False
+    gaps = [text[toks[x - 1].end : toks[x].start] for x in range(j, nxt.start + 1)]
+    return gaps[0] == " " and all(g in (". ", ".") for g in gaps[1:])
+
+
+def _unknown_next(resolver: Resolver, text: str, toks: list[Token], j: int) -> bool:
+    """Token j, right after a name on the same line, is a capitalised word that could be a name
+    nobody listed ("Quang Ngai", "Kim Hyong-uk"): the two are one unknown name."""
+    if j >= len(toks) or not toks[j].text[:1].isupper() or toks[j].text.isupper():
+        return False
+    gap = text[toks[j - 1].end : toks[j].start]
+    return gap in (" ", "-") and toks[j].norm not in TITLES and resolver.unlisted(toks[j].norm)
+
+
+# Titles that say nothing of a post ("Mr. Smith"): no description is searched for them.
+COURTESY = frozenset(
+    "mr mrs miss ms dr sir lord lady madame madam mme mlle monsieur senor senora herr frau his her"
+    " excellency highness majesty hon honorable jr sr father".split()
+)
+
+
+def _style_before(toks: list[Token], i: int) -> str | None:
+    """The title words just before token i that name a post ("vice president", "foreign minister")."""
+    j = i
+    while j > 0 and i - j < 3 and toks[j - 1].norm in TITLES:
+        j -= 1
+    words = [t.norm for t in toks[j:i]]
+    if (
+        not words
+        or words[-1] not in PERSON_TITLES
+        or COURTESY.intersection(words)
+        or set(words) <= RANKS | {"secretary", "ambassador"}
+    ):
+        return None  # ranks and American offices have their own rules (officers, `titled`)
+    return " ".join(words)
+
+
+def _adjacent(text: str, toks: list[Token], i: int) -> bool:
+    """Token i follows the word before it as a name follows its title: a space, or the full stop
+    of an abbreviation ("Gen. Burns", not "the Secretary. The")."""
+    gap = text[toks[i - 1].end : toks[i].start]
+    return gap == " " or (gap.strip() == "." and "\n" not in gap and len(toks[i - 1].text) <= 4)
+
+
+def _given_before(text: str, toks: list[Token], i: int) -> tuple[str, int] | None:
+    """The first given name (or initial) written just before token i, and the index where the
+    name begins: "Mac Bundy" -> ("mac", i - 1), "Donald M. MacArthur" -> ("donald", i - 2), "C. D.
+    Jackson" -> ("c", i - 2). A lone initial says nothing ("M. Pinay" is Monsieur Pinay)."""
+    j = i  # toks[j:i] are initials ("M.", "C. D.")
+    while j > 0 and i - j < 3:
+        prev = toks[j - 1]
+        if (
+            len(prev.text) != 1
+            or not prev.text.isupper()
+            or text[prev.end : toks[j].start] not in (". ", ".")
+        ):
+            break
+        j -= 1
+    initials = i - j
+    if j > 0 and text[toks[j - 1].end : toks[j].start] == " ":
+        word = toks[j - 1]
+        if (
+            len(word.text) >= 2
+            and word.text[0].isupper()
+            and not word.text.isupper()
+            and not english(word.norm)
+            and word.norm not in TITLES
+            and word.norm not in MONARCHS
+        ):
+            return word.norm, j - 1
+    if initials >= 2:
+        return toks[j].norm, j
+    return None
+
+
+def _other_given(word: str, name: str, given: set[str]) -> bool:
+    """`word`, a known given name, is not the first forename of `name` ("Donald" is not Douglas
+    MacArthur; "Don" may be Donald, "Mac" McGeorge: not known given names, or a prefix)."""
+    first = _forename(name)
+    return (
+        word in given
+        and len(word) > 3
+        and len(first) > 3
+        and not (first.startswith(word) or word.startswith(first))
+    )
 
 
 def _initials(name: str) -> set[str]:
@@ -376,6 +489,7 @@ def find_mentions(
     out: list[dict[str, Any]] = []
     covered: set[int] = set()
     title_at: dict[int, str] = {}  # token index of a name -> the office title just before it
+    common: list[Match] = []  # common-word surnames without a title, for people named otherwise
     for i in range(len(toks)):
         amb = (
             doc.ambassador(toks, i)
@@ -398,8 +512,18 @@ def find_mentions(
             continue  # "President Truman": the name decides, among those who held the office
         kind = m.kind
         single = m.end - m.start == 1 and toks[m.start].norm
-        if kind == "surname" and m.end - m.start == 1 and lowered and toks[m.start].norm in lowered:
-            continue  # "Cable", "Bridges": an ordinary word in this document
+        titled = (
+            follows(text, toks, m.start, PERSON_TITLES)
+            if caps
+            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
+        )
+        # "Ambassador Brown", "Gen. Burns"; not "President the substance", "the Secretary. The"
+        named = titled and toks[m.start].text[:1].isupper() and _adjacent(text, toks, m.start)
+        if kind == "surname" and not named and single in COMMON_WORDS:
+            common.append(m)  # "Brown", "White": a common word unless a title says it is a name
+            continue
+        if kind == "surname" and single and lowered and single in lowered and not named:
+            continue  # "Cable", "Bridges": an ordinary word in this document ("Admiral Felt" is not)
         if kind in ("place", "organization") and (
             (m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES)
             or (m.end - m.start == 1 and toks[m.start].norm in titled_words)
@@ -414,16 +538,36 @@ def find_mentions(
             )
             covered.update(range(m.start, m.end))
             continue
+        if (
+            m.kind == "surname"
+            and single
+            and not caps
+            and not titled
+            and _unknown_next(resolver, text, toks, m.end)
+        ):
+            continue  # "Quang Ngai", "Kim Hyong-uk": part of a longer name nobody listed
+        if m.kind == "surname" and single and not caps and _before_name(text, toks, m.end, nxt):
+            continue  # "Mohammed Masmoudi", "Richard C. Pedersen": a given name, not Murtala Mohammed
         if m.kind == "surname" and single and not caps and _cryptonym(text, toks, m.start):
             continue  # "LINCOLN's officers": a CIA cryptonym in mixed-case text, not a name
-        if m.kind == "surname" and (initial := _given_before(text, toks, m.start)):
-            # "Mac Bundy", "Don Hornig": only those whose forenames include that initial
-            kept = [c for c in m.candidates if initial in _initials(resolver.entities[c]["name"])]
+        if m.kind == "surname" and (given := _given_before(text, toks, m.start)):
+            # "Mac Bundy", "Donald M. MacArthur": only those whose forenames include that initial
+            first, begin = given
+            kept = [
+                c
+                for c in m.candidates
+                if first[0] in _initials(resolver.entities[c]["name"])
+                and not _other_given(first, resolver.entities[c]["name"], resolver.given)
+            ]
             m = Match(m.start, m.end, m.kind, kept) if kept else m
             if not kept:
-                out.append(_mention(resolver, text, toks, m.start - 1, m.end, "person", None))
-                covered.update(range(m.start - 1, m.end))
+                out.append(_mention(resolver, text, toks, begin, m.end, "person", None))
+                covered.update(range(begin, m.end))
                 continue
+        if m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in RANKS:
+            # "General Burns", "Admiral Felt": among several of the name, the officers
+            serving = [c for c in m.candidates if c in resolver.officers]
+            m = Match(m.start, m.end, m.kind, serving) if serving else m
         title = title_at.get(m.start) or _title_before(text, toks, m.start)
         monarch = m.kind == "surname" and m.start > 0 and toks[m.start - 1].norm in MONARCHS
         ent = (
@@ -432,11 +576,14 @@ def find_mentions(
             else (doc.titled(title, m.candidates) if title and m.kind == "surname" else None)
             or doc.resolve(m, toks)
         )
-        titled = (
-            follows(text, toks, m.start, PERSON_TITLES)
-            if caps
-            else m.start > 0 and toks[m.start - 1].norm in PERSON_TITLES
-        )
+        if (
+            ent is None
+            and m.kind == "surname"
+            and not caps
+            and not english(toks[m.start].norm)
+            and (style := _style_before(toks, m.start))
+        ):
+            ent = doc.described(style, m.candidates)  # "Vice President Tho"
         if (
             m.kind in ("surname", "person")
             and caps
@@ -464,6 +611,11 @@ def find_mentions(
             kind, ent = "place", None  # History Lab takes "GOI" (Government of India/Israel) as the country
         out.append(_mention(resolver, text, toks, start, m.end, kind, ent))
         covered.update(range(m.start, m.end))
+    resolved = {o["entity_id"] for o in out if o["type"] == "person" and o["entity_id"]}
+    for m in common:  # "Brown said" after "Ambassador Brown": the person the title named
+        named_here = resolved.intersection(m.candidates)
+        if len(named_here) == 1 and not covered.intersection(range(m.start, m.end)):
+            out.append(_mention(resolver, text, toks, m.start, m.end, "person", named_here.pop()))
     _corefer(resolver, out)
     if caps:
         starts = [t.start for t in toks]
@@ -538,3 +690,93 @@ def resolve_party(
         if m["type"] == "person" and m["entity_id"]
     }
     return next(iter(found)) if len(found) == 1 else None
+
+
+# The last line of a message: a signature ("Ball", "Dillon Anderson", "[Porter]").
+SIGNED = re.compile(r"\[?(?P<name>(?:[A-Z][\w.]*\.?\s+){0,2}[A-Z][a-z’']+(?:-[A-Z][a-z]+)?)\.?\]?")
+# "Consulate General at Jerusalem", "Embassy in Korea": the post a message comes from.
+POST = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?(?P<place>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2})\s*$")
+
+
+def signer(
+    resolver: Resolver, text: str, doc: DocumentResolver, senders: Iterable[tuple[str, str | None]]
+) -> tuple[int, int, str] | None:
+    """(start, end, person id) of the signature under a message, when it names one person.
+
+    `senders` are (role or name, entity id) of the document's senders. A signature is the text's
+    last line, a name alone ("Ball", under a telegram from the Department). The signer is, in turn:
+    the sender himself; the one of the name who held the office that signs for the sender at the
+    date (the Secretary or Acting Secretary for the Department, the Ambassador for an Embassy);
+    for a message from an office, the one of the name in office at the date, or whose record
+    names the sender's post ("Cole" from the Consulate General at Jerusalem), or the one who fits
+    the date (`DocumentResolver.one_fitting`, `prominent`).
+    """
+    body = text.rstrip()
+    start = body.rfind("\n") + 1
+    line = body[start:]
+    m = SIGNED.fullmatch(line.strip())
+    if not start or not m:
+        return None
+    name = m["name"]
+    cands = candidates(resolver, name)
+    if not cands:
+        return None
+    begin = start + len(line) - len(line.lstrip()) + m.start("name")
+    senders = list(senders)
+    sent = [c for c in cands if c in {ent for _, ent in senders}]
+    if len(sent) == 1:
+        return begin, begin + len(name), sent[0]
+    offices = [role for role, ent in senders if not ent]
+    if not offices:
+        return None  # a person's message: his own signature, or someone's the name cannot tell
+    low, high = doc.date or "", doc.until or doc.date or "9999"
+    for role in offices:
+        office = signing_office(role)
+        held = holders_terms(resolver, cands, office) if office else {}
+        held = {e: t for e, t in held.items() if any(s <= high and low <= end for s, end in t)}
+        if len(held) == 1:
+            return begin, begin + len(name), next(iter(held))
+    posts = [p["place"] for role in offices if (p := POST.search(role))]
+    where = {normalize(p) for p in posts}
+    serving = [  # in an office at the date, at home or in the post's country
+        c
+        for c in cands
+        if doc.alive(c)
+        and any(
+            s <= high and low <= end and (not country or any(w in normalize(country) for w in where))
+            for _, s, end, country in resolver.person_offices.get(c, ())
+        )
+    ]
+    if len(serving) == 1:
+        return begin, begin + len(name), serving[0]
+    posted = [
+        c
+        for c in cands
+        if doc.alive(c) and any(p in (resolver.entities[c].get("description") or "") for p in posts)
+    ]
+    if len(posted) == 1:
+        return begin, begin + len(name), posted[0]
+    ent = doc.one_fitting(cands) or doc.prominent(cands)
+    return (begin, begin + len(name), ent) if ent else None
+
+
+def forename_signer(resolver: Resolver, text: str, sender: str) -> tuple[int, int, str] | None:
+    """(start, end, person id) of a signature by a forename alone ("Walt" under a memorandum
+    from "Rostow"), when exactly one person of the sender's name has that forename: the last
+    line that is that forename alone (an attachment may follow)."""
+    forenames: dict[str, list[str]] = {}
+    for c in candidates(resolver, sender):
+        forenames.setdefault(_forename(resolver.entities[c]["name"]), []).append(c)
+    # the last line that is such a forename alone (an attachment may follow the signature)
+    for m in reversed(list(re.finditer(r"(?m)^[ \t]*([A-Z][a-z]+)[ \t]*$", text))):
+        found = forenames.get(normalize(m.group(1)), [])
+        if m.start() > 0 and len(found) == 1:
+            return m.start(1), m.end(1), found[0]
+    return None
+
+
+def _forename(name: str) -> str:
+    """The first forename of a name, normalised ("Walt Whitman Rostow", "Rostow, Walt W." -> "walt")."""
+    surname, forenames = split_inverted(name)
+    words = normalize(forenames).split() if surname else normalize(name).split()[:-1]
+    return words[0] if words else ""

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chancery.enrich.entities.dictionary import Resolver
-from chancery.enrich.entities.resolve import DocumentResolver, find_mentions, resolve_party
+from chancery.enrich.entities.resolve import (
+    DocumentResolver,
+    find_mentions,
+    forename_signer,
+    resolve_party,
+    signer,
+)
 from chancery.model import Document, Mention, Party
 
 if TYPE_CHECKING:
@@ -54,6 +60,12 @@ def entity_step(document: Document, context: Context) -> Document:
                     party = replace(party, entity_id=ent)
             linked.append(party)
         parties.append(linked)
+    text = document.text or ""
+    by_forename = None  # "Walt" under a memorandum from "Rostow": Walt W. Rostow, sender and signer
+    for i, party in enumerate(parties[0]):
+        if party.name and (by_forename := forename_signer(resolver, text, party.name)):
+            parties[0][i] = replace(party, entity_id=by_forename[2])
+            break
     known += [p.entity_id for group in parties for p in group if p.entity_id in resolver.entities]
     known += _named_in_full(resolver, document.title or "")
     from chancery.enrich.statistical import default_detector
@@ -62,6 +74,11 @@ def entity_step(document: Document, context: Context) -> Document:
     found = find_mentions(
         resolver, document.text or "", doc.date, coll, known, context=doc, detector=detector
     )
+    senders = [(p.role or p.name or "", p.entity_id) for p in parties[0]]
+    if by_forename:
+        found = _signed(resolver, text, found, *by_forename, force=True)
+    elif senders and (signed := signer(resolver, text, doc, senders)):
+        found = _signed(resolver, text, found, *signed)
     spans = [(m.start, m.end) for m in marked]
     for f in found:
         if not any(s < f["end"] and f["start"] < e for s, e in spans):
@@ -77,6 +94,31 @@ def entity_step(document: Document, context: Context) -> Document:
     ):
         return document  # nothing found or linked: no copy
     return replace(document, mentions=mentions, senders=parties[0], recipients=parties[1])
+
+
+def _signed(
+    resolver: Resolver,
+    text: str,
+    found: list[dict[str, Any]],
+    start: int,
+    end: int,
+    ent: str,
+    force: bool = False,
+) -> list[dict[str, Any]]:
+    """`found` with the signature at start..end linked to `ent` (a mention there that names
+    nobody, or nothing, replaced; with `force`, any mention there)."""
+    over = [f for f in found if f["start"] < end and start < f["end"]]
+    if not force and any(f["entity_id"] for f in over):
+        return found
+    mention = {
+        "type": "person",
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "entity_id": ent,
+        "entity_name": resolver.entities[ent]["name"],
+    }
+    return sorted([f for f in found if f not in over] + [mention], key=lambda f: f["start"])
 
 
 def _named_in_full(resolver: Resolver, title: str) -> list[str]:
