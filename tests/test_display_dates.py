@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chancery.citations import bibtex, chicago_bibliography, chicago_note, csl_json, display_date, ris
 from chancery.web.render import when
+from chancery.web.views.entity import by_year
 
 
 def test_a_day_a_month_and_undated() -> None:
@@ -45,3 +46,13 @@ def test_a_citation_claims_no_day_an_interval_does_not_give() -> None:
     stated = {**doc, "date": {**doc["date"], "basis": "neighbours"}}
     assert "April 16 – June 16, 1945," in chicago_note(stated)  # not inferred: no brackets
     assert "n.d." in chicago_note({"id": "x", "date": None})
+
+
+def test_an_entity_page_counts_an_interval_within_one_year_in_that_year() -> None:
+    docs = [
+        {"date": {"when": "1945-07-01"}},
+        {"date": {"when": None, "not_before": "1945-04-16", "not_after": "1945-06-16"}},  # seed 000
+        {"date": {"when": None, "not_before": "1944-12-16", "not_after": "1945-01-16"}},  # no one year
+        {"date": None},
+    ]
+    assert [(b["year"], b["count"]) for b in by_year(docs)] == [(1945, 2)]
