@@ -366,6 +366,76 @@ def test_entities_and_name_lookup(store: Any) -> None:
     assert store.stats()["entities"] == 3
 
 
+def test_the_entities_version_grows_with_every_entity_write(
+    store: Any, open_backend: Callable[[str], Any]
+) -> None:
+    """Each kind of write to records or their names raises it, also one keeping their number;
+    writes to anything else leave it; it survives reopening."""
+    person = {"id": "p:a", "type": "person", "name": "A One"}
+    seen = [store.entities_version()]
+
+    def grew() -> bool:
+        seen.append(store.entities_version())
+        return seen[-1] > seen[-2]
+
+    assert seen == [0]
+    store.put_entities([person, {"id": "p:b", "type": "person", "name": "B Two"}], [("a one", "p:a")])
+    assert grew()
+    store.put_entities([{**person, "name": "A. One"}], [])  # renamed in place: the same count
+    assert grew() and store.count_entities() == 2
+    store.put_entities([], [("one", "p:a")])  # a name row alone
+    assert grew()
+    store.rewrite_entities(["p:b"], [{**person, "variants": ["B Two"]}], [("b two", "p:a")])  # a merge
+    assert grew()
+    judgment = {"kind": "merge", "subject": "p:a", "target": "p:b", "at": "2026-01-01T00:00:00"}
+    store.add_entity_judgment(judgment, ["p:a"], [person, {"id": "p:b", "type": "person", "name": "B"}])
+    assert grew()  # an undo: the records rebuilt with the judgment
+    store.add_entity_judgment({**judgment, "kind": "confirm"})  # a judgment changing no record
+    store.put_entities([], [])
+    store.rewrite_entities([], [], [])
+    store.replace_file("f1", "s", "test", [coll("c1")], [doc("a")])
+    store.put_links("a", [("b", "reply", None)])
+    assert not grew()
+    version = seen[-1]
+    store.close()
+    assert open_backend("postgres" if "://" in store.url else "sqlite").entities_version() == version
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_running_archive_sees_records_rewritten_in_place_elsewhere(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A record renamed by another process (an `authority load` of an edited file) or another
+    archive (an entity edit) keeps the number of records; a running archive's next search uses
+    the new names all the same (its variant table and remembered lookups follow the version)."""
+    import subprocess
+    import sys
+
+    url = (
+        str(tmp_path / "a.db")
+        if kind == "sqlite"
+        else with_schema(PG_URL, request.getfixturevalue("pg_schema"))
+    )
+    molotov = {"id": "person:molotov", "type": "person", "name": "Molotov, Vyacheslav", "variants": []}
+    with Archive.open(url, index_path=tmp_path / "ix") as archive:
+        archive.store.put_entities([molotov], [("vyacheslav molotov", "person:molotov")])
+        assert archive.search("molotov").variants == {}  # one spelling: none (table and memo built)
+        edited = {**molotov, "variants": ["Molotow", "Molotof"]}
+        script = (
+            "import sys; from chancery.store import open_store\n"
+            "store = open_store(sys.argv[1])\n"
+            f"store.put_entities([{edited!r}], [])\n"
+            "store.close()\n"
+        )
+        subprocess.run([sys.executable, "-c", script, url], check=True, timeout=120)
+        assert archive.store.count_entities() == 1
+        assert set(archive.search("molotov").variants["molotov"]) == {"molotow", "molotof"}
+        with Archive.open(url, index_path=tmp_path / "ix-other") as other:
+            other.store.rewrite_entities([], [{**molotov, "variants": ["Molotof"]}], [])
+        assert archive.store.count_entities() == 1
+        assert archive.search("molotov").variants == {"molotov": ["molotof"]}
+
+
 # -- links ---------------------------------------------------------------------------------------
 def test_links_replace_from_and_to(store: Any) -> None:
     store.put_links("a", [("b", "reply", "your 12"), ("c", "message", "my 7"), ("b", "document", None)])
@@ -568,6 +638,9 @@ def test_older_sqlite_archive_is_brought_up_to_date(tmp_path: Path) -> None:
         assert store.links_to("a") == [{"src": "b", "dst": "a", "kind": "reference", "text": None}]
         store.put_links("c", [("a", "reply", "new")])
         assert [link["src"] for link in store.links_to("a")] == ["b", "c"]
+        assert store.entities_version() == 0  # no version row yet: written with the first records
+        store.put_entities([{"id": "p:a", "type": "person", "name": "A"}], [])
+        assert store.entities_version() == 1
     finally:
         store.close()
     again = SQLiteStore(path)  # opening an up-to-date archive changes nothing

@@ -85,7 +85,7 @@ def split_switches(query: str) -> tuple[str, frozenset[str]]:
 class _Table:
     """Every person record's names as word sets: word -> records holding it; record -> its names."""
 
-    key: int
+    key: int  # the store's entities_version it was built at
     words: dict[str, set[int]] = field(default_factory=dict)
     records: list[list[frozenset[str]]] = field(default_factory=list)
     names: list[list[str]] = field(default_factory=list)  # record -> its recorded names
@@ -165,12 +165,13 @@ class Variants:
 
     def _memo(self, norm: str) -> tuple[str, ...]:
         """`word` or `full_name` of `norm`, remembered per process (the MEMO_SIZE latest) for as
-        long as the authority is what it was: the same key as the word table's, so loading
-        records forgets every lookup (the fuzzy match of one word is ~1-10 ms, and a search
+        long as the authority is what it was: the same key as the word table's (the store's
+        entities version), so any write to the records, here or in another process, forgets
+        every lookup (the fuzzy match of one word is ~1-10 ms, and a search
         looks its words up again for the relaxed ranking)."""
         store = self.store
         assert store is not None
-        key = store.count_entities()
+        key = store.entities_version()
         with self._remember:
             memo = self._memos.get("memo")
             if memo is None or memo.key != key:
@@ -258,7 +259,7 @@ class Variants:
     def _table(self) -> _Table:
         store = self.store
         assert store is not None
-        key = store.count_entities()
+        key = store.entities_version()
         table = self._shared.get("table")
         if table is not None and table.key == key:
             return table

@@ -20,8 +20,6 @@ behind one connection; a dropped connection is replaced.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -57,7 +55,6 @@ from chancery.store.workspace import WorkspaceStore
 # chunks (callers may write while they iterate, as they can with SQLite).
 FETCH_CHUNK = 1000
 CONNECTIONS = 4  # per store (process), unless $CHANCERY_PG_CONNECTIONS says otherwise
-ENTITY_COUNT_SECONDS = 2.0  # how long count_entities may answer from its last count (see there)
 WAIT = 30.0  # seconds a thread waits for a connection, unless $CHANCERY_PG_WAIT says otherwise
 
 _DOC_COLUMNS = "id, collection_id, file_path, title, doc_type, date_when, not_before, not_after, ord, body"
@@ -136,9 +133,6 @@ class PostgresStore(WorkspaceStore, AccountsStore):
         wait = wait if wait is not None else float(os.environ.get("CHANCERY_PG_WAIT") or WAIT)
         conn = self._connect(create_schema=True)
         self.pool = Pool(lambda: self._connect(), size, wait, self.url, first=conn)
-        self._entity_count: tuple[int, float] | None = None  # (count, time.monotonic() of it)
-        self._entity_writes = 0  # put_entities calls so far: a count taken across one is not kept
-        self._counting = threading.Lock()
 
     def _connect(self, create_schema: bool = False) -> psycopg.Connection:
         """A new connection in autocommit mode, bodies decoded by orjson, on the archive's schema
@@ -384,7 +378,8 @@ class PostgresStore(WorkspaceStore, AccountsStore):
     # -- entities --------------------------------------------------------------------------
     def put_entities(self, entities: list[EntityData], names: list[tuple[str, str]]) -> None:
         rows = [(e["id"], e["type"], e["name"], _dumps(e)) for e in _last_by_id(entities)]
-        self._entities_written()  # a count running meanwhile is not kept (before and after)
+        if not rows and not names:
+            return
         with self._transaction() as cur:
             if rows:
                 cur.execute(
@@ -400,12 +395,7 @@ class PostgresStore(WorkspaceStore, AccountsStore):
                     "ON CONFLICT DO NOTHING",
                     _columns([tuple(n) for n in names], 2),
                 )
-        self._entities_written()
-
-    def _entities_written(self) -> None:
-        with self._counting:
-            self._entity_count = None
-            self._entity_writes += 1
+            cur.execute(ddl.BUMP_ENTITIES_VERSION)
 
     def entity(self, entity_id: str) -> EntityData | None:
         row = self._one("SELECT body FROM entities WHERE id = %s", entity_id)
@@ -426,19 +416,8 @@ class PostgresStore(WorkspaceStore, AccountsStore):
         yield from self._iter_bodies("entities", ids)
 
     def count_entities(self) -> int:
-        """The number of entities, counted again after this store writes entities and otherwise at
-        most every ENTITY_COUNT_SECONDS (another process's new records show within that time).
-        Searching asks for it once per name word (the variant table's key) and a count(*) scans
-        the table: 15 ms for 18,000 records on a busy machine, most of a search's database time."""
-        with self._counting:
-            cached, writes = self._entity_count, self._entity_writes
-        if cached is not None and time.monotonic() - cached[1] < ENTITY_COUNT_SECONDS:
-            return cached[0]
-        counted = (self._count("entities"), time.monotonic())
-        with self._counting:
-            if writes == self._entity_writes:
-                self._entity_count = counted
-        return counted[0]
+        """The number of entities (a count(*): what changed is told by `entities_version`)."""
+        return self._count("entities")
 
     # -- links -------------------------------------------------------------------------------
     def put_links(self, src_id: str, links: list[LinkTriple]) -> None:

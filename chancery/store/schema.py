@@ -185,6 +185,16 @@ DELETE FROM changes WHERE seq < {h} AND (op = 'delete' OR EXISTS (
 """
 HORIZON = "horizon"  # the feed_state row: changes before it may have been compacted away
 
+# The entities' version: a `feed_state` row raised by one in the transaction of every write to
+# `entities` or `entity_names` (authority loads, merges, splits, undoes), so a process holding
+# something built from the records (the name-variant table) sees any change, also one that keeps
+# their number (a record renamed in place). No row yet (an older archive, none written): 0.
+ENTITIES_VERSION = "entities_version"
+BUMP_ENTITIES_VERSION = (
+    f"INSERT INTO feed_state (name, value) VALUES ('{ENTITIES_VERSION}', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = feed_state.value + 1"
+)
+
 
 def tables(dialect: Dialect) -> str:
     """The CREATE TABLE statements in this dialect."""

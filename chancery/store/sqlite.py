@@ -242,6 +242,8 @@ class SQLiteStore(WorkspaceStore, AccountsStore):
                 [(e["id"], e["type"], e["name"], orjson.dumps(e)) for e in entities],
             )
             cur.executemany("INSERT OR IGNORE INTO entity_names (norm, entity_id) VALUES (?, ?)", names)
+            if entities or names:
+                cur.execute(ddl.BUMP_ENTITIES_VERSION)
 
     def entity(self, entity_id: str) -> EntityData | None:
         row = self.conn.execute("SELECT body FROM entities WHERE id = ?", (entity_id,)).fetchone()

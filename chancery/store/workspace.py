@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from chancery.store import schema as ddl
 from chancery.store.accounts import Statement
 from chancery.store.base import (
     JUDGMENT_COLUMNS,
@@ -68,9 +69,6 @@ class WorkspaceStore:
 
     def _body_value(self, body: Any) -> Any:
         return orjson.dumps(body)
-
-    def _entities_written(self) -> None:
-        """Called after entity records change (a store caching their count forgets it)."""
 
     # -- workspace: annotations --
     def put_annotations(self, annotations: list[AnnotationData]) -> None:
@@ -179,7 +177,6 @@ class WorkspaceStore:
     ) -> None:
         """In one transaction: drop the records and name rows of `remove`, then store these."""
         self._sql_write(self._rewrite_statements(remove, entities, names))
-        self._entities_written()
 
     def add_entity_judgment(
         self,
@@ -195,8 +192,6 @@ class WorkspaceStore:
         )
         statements = self._rewrite_statements(remove, entities, names)
         rows = self._sql_write([*statements, (insert, [judgment.get(c) for c in JUDGMENT_COLUMNS])])
-        if len(statements):
-            self._entities_written()
         return int(rows[-1][0])
 
     def entity_judgments(self) -> list[JudgmentData]:
@@ -223,7 +218,14 @@ class WorkspaceStore:
             ("INSERT INTO entity_names (norm, entity_id) VALUES (?, ?) ON CONFLICT DO NOTHING", tuple(n))
             for n in dict.fromkeys(tuple(n) for n in names)
         ]
+        if statements:  # in the same transaction: no reader sees the change without the new version
+            statements.append((ddl.BUMP_ENTITIES_VERSION, ()))
         return statements
+
+    def entities_version(self) -> int:
+        """A number raised by every committed write to entity records or their names (0 before any)."""
+        rows = self._sql_rows("SELECT value FROM feed_state WHERE name = ?", (ddl.ENTITIES_VERSION,))
+        return int(rows[0][0]) if rows else 0
 
     # -- workspace: review -- (entity bases)
     def entity_bases(self, ids: Iterable[str]) -> dict[str, EntityBase]:
