@@ -87,6 +87,7 @@ class Archive:
         self.settings = settings or Settings.from_env()
         self.pages = pages  # page images and originals of PDFs and scans (None: not kept)
         self._resolver: Resolver | None = None
+        self._resolver_version = -1  # the store's entities_version the resolver was built at
         self._vectors: VectorStore | None = None
         self._variants: Variants | None = None
         self.annotations = Annotations(self)  # stars, tags and notes (workspace)
@@ -170,7 +171,11 @@ class Archive:
 
     def enrich_context(self) -> Context:
         """The enrichment context for this archive (authority resolver when loaded)."""
+        version = self.store.entities_version()
+        if self._resolver is not None and version != self._resolver_version:
+            self._resolver = None  # another process (or Archive) wrote entities since: load again
         if self._resolver is None and self.store.count_entities():
+            self._resolver_version = version
             from chancery.enrich.entities import load_resolver
 
             cache_dir = Path(str(self.index.path) + ".resolver")  # pickled resolver beside the index

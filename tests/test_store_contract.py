@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from chancery.archive import Archive
+from chancery.enrich.entities import find_mentions
 from chancery.store.base import ReplaceResult, serialize
 from chancery.store.postgres import PostgresStore
 from chancery.store.sqlite import SQLiteStore
@@ -434,6 +435,14 @@ def test_a_running_archive_sees_records_rewritten_in_place_elsewhere(
             other.store.rewrite_entities([], [{**molotov, "variants": ["Molotof"]}], [])
         assert archive.store.count_entities() == 1
         assert archive.search("molotov").variants == {"molotov": ["molotof"]}
+        # the enrichment resolver follows the version too: the record's new spelling resolves
+        resolver = archive.enrich_context().resolver
+        assert resolver is not None and resolver is archive.enrich_context().resolver  # kept while unchanged
+        with Archive.open(url, index_path=tmp_path / "ix-third") as third:
+            third.store.rewrite_entities([], [{**molotov, "variants": ["Molotoff"]}], [])
+        renewed = archive.enrich_context().resolver
+        assert renewed is not None and renewed is not resolver
+        assert find_mentions(renewed, "Molotoff spoke.", "1945-06-01")[0]["entity_id"] == "person:molotov"
 
 
 # -- links ---------------------------------------------------------------------------------------
