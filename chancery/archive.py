@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import orjson
+
 from chancery import citations
 from chancery.crashpoint import crash_point
 from chancery.enrich import Context
@@ -149,6 +151,8 @@ class Archive:
             self.pages,
             self.settings,
         )
+        if context is None:  # a custom context: the caller chose its resolver
+            report.persons_lists = self.merge_persons_lists()
         keep = self.settings.feed_keep
         if self.store.last_change() - self.store.feed_horizon() > 2 * keep:  # now and then, not each time
             self.compact(keep)
@@ -210,6 +214,59 @@ class Archive:
             "documents_updated": updated,
             "warnings": data.warnings,
         }
+
+    def merge_persons_lists(self) -> list[str]:
+        """Merge the stored FRUS persons lists that the person records do not hold yet (a volume
+        just ingested) as `load_authority` does, stored judgments kept, and re-enrich only those
+        collections' documents; returns their ids (none: nothing to do, the usual case).
+
+        Crash-safe by order: the documents are rewritten before the records, so a run stopped in
+        between finds the lists still unheld and does it all again. Only records that carry one of
+        these lists' entries are written (rebuilt from the shipped files and the persons lists, as
+        `authority load` without files would): the others keep what the archive loaded.
+        """
+        from chancery.authority import build_authority
+        from chancery.authority.frus_persons import PERSONS_URL, unheld_volumes
+        from chancery.authority.shipped import with_shipped
+        from chancery.enrich.entities import load_resolver
+
+        collections = self.store.collections()
+        if not any(c.get("persons") for c in collections) or not self.store.count_entities():
+            return []
+        stored = {e["id"]: e for e in self.store.iter_entities()}
+        volumes = unheld_volumes(collections, [e for e in stored.values() if e.get("type") == "person"])
+        if not volumes:
+            return []
+        data = build_authority(with_shipped([]), collections, cache_dir=self.settings.authority_cache())
+        judged = review.authority_with_judgments(self.store, data.entities, data.names)
+        marks = tuple(PERSONS_URL.format(volume=v, pid="") for v in sorted(volumes))
+
+        def carries(entity: dict[str, Any]) -> bool:
+            return any(str(s).startswith(marks) for s in entity.get("sources") or [])
+
+        changed = [
+            e for e in judged.entities if carries(e) and stored.get(e["id"]) != orjson.loads(orjson.dumps(e))
+        ]
+        ids = {e["id"] for e in changed}
+        removed = [i for i in judged.removed if i in stored]
+        records = {**stored, **{e["id"]: e for e in changed}}
+        for gone in removed:
+            records.pop(gone, None)
+        resolver = load_resolver(
+            [records[i] for i in sorted(records)],
+            cache_dir=Path(str(self.index.path) + ".resolver"),
+            shared_dir=self.settings.user_cache("resolver"),
+        )
+        context = Context(resolver=resolver, extra={JUDGMENTS: review.load_judgments(self.store)})
+        doc_ids = [i for i, cid in self.store.document_order() if cid in volumes]
+        self.reenrich(doc_ids=doc_ids, context=context, sync=False)
+        crash_point("persons-documents")
+        self.store.put_entities(changed, [(n, i) for n, i in judged.names if i in ids])
+        if removed:
+            self.store.rewrite_entities(removed, [], [])
+        self._resolver, self._variants = resolver, None
+        self.sync_index()
+        return sorted(volumes)
 
     def entity(self, entity_id: str, viewer: Viewer | None = None) -> Entity:
         """The entity `entity_id`, or the one it was merged into; NotFound when there is none. What
@@ -305,16 +362,25 @@ class Archive:
         self.catch_up()
         return made
 
-    def reenrich(self, on_progress: Callable[[str, int, int], None] | None = None, batch: int = 500) -> int:
-        """Re-run the DEEP enrichment steps over stored documents; returns how many were rewritten."""
+    def reenrich(
+        self,
+        on_progress: Callable[[str, int, int], None] | None = None,
+        batch: int = 500,
+        doc_ids: list[str] | None = None,
+        context: Context | None = None,
+        sync: bool = True,
+    ) -> int:
+        """Re-run the DEEP enrichment steps over stored documents (those of `doc_ids` when given),
+        with `context` (default: the archive's); returns how many were rewritten. `sync=False`
+        leaves the index to the caller."""
         from chancery.enrich import DEEP
         from chancery.enrich import steps as enrich_steps
 
-        context = self.enrich_context()
+        context = context or self.enrich_context()
         if context.resolver is None:
             return 0
         steps = enrich_steps(tuple(DEEP))
-        ids = self.store.document_ids()
+        ids = self.store.document_ids() if doc_ids is None else doc_ids
         if on_progress:
             on_progress("", 0, len(ids))  # the total, before the first batch is done
         collections = {c["id"]: Collection.from_dict(c) for c in self.store.collections()}
@@ -328,7 +394,8 @@ class Archive:
                 if on_progress:
                     on_progress(data["id"], first + len(rewritten), len(ids))
             self.store.update_documents(rewritten)
-        self.sync_index()
+        if sync:
+            self.sync_index()
         return len(ids)
 
     def catch_up(self) -> int:

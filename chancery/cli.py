@@ -126,6 +126,10 @@ def ingest(
         )
         for failure in report.failures:
             console.print(f"[red]failed:[/red] {failure}", highlight=False, soft_wrap=True)
+        if report.persons_lists:
+            console.print(
+                f"persons lists merged into the authority: {', '.join(report.persons_lists)}", highlight=False
+            )
         if ocr_pages["ocr"] or ocr_pages["cached"]:
             console.print(
                 f"OCR: {plural(ocr_pages['ocr'], 'page')} read by tesseract, {ocr_pages['cached']} from the cache",

@@ -59,6 +59,7 @@ class IngestReport:
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # ids stored by this run
+    persons_lists: list[str] = field(default_factory=list)  # collections whose persons lists were merged
 
     @property
     def ok(self) -> bool:

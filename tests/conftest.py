@@ -99,6 +99,7 @@ SLOW_MODULES = {
     "test_shipped_authority.py",  # the shipped authority built from its files on a fresh machine
     "test_web_phone.py",  # chromium at phone width over a served archive
     "test_crash.py",  # ingests killed with SIGKILL and re-run, servers through a reindex
+    "test_persons_on_ingest.py",  # the shipped authority loaded and rebuilt, both stores
     "test_change_feed.py",  # several nodes, real serve processes on PostgreSQL
     "test_hostile_input.py",  # a real ingest subprocess per hostile file, peak memory measured
     "test_web_newuser.py",  # the demo archive with the authority files, piped CLI runs

@@ -54,3 +54,16 @@ def frus_persons(collections: list[dict[str, Any]], warnings: list[str]) -> list
             seen.add(pid)
             out.append(FrusPerson(coll["id"], pid, name, entry.get("description")))
     return out
+
+
+def unheld_volumes(collections: list[dict[str, Any]], people: list[dict[str, Any]]) -> set[str]:
+    """Ids of the collections with a persons-list entry that no person record holds yet: none
+    lists the entry's URL as a source of its spelling (what merging the list, `add_frus`, records)."""
+    held = {
+        (url, name)
+        for person in people
+        for name, urls in (person.get("name_sources") or {}).items()
+        for url in urls
+        if "/persons#" in url
+    }
+    return {p.volume for p in frus_persons(collections, []) if (p.url, p.name) not in held}
