@@ -207,3 +207,22 @@ def test_a_page_that_takes_too_long_is_left_empty_and_not_cached(telegram, ocr_c
     with pytest.raises(SourceError, match="no text found"):
         read_item(SourceItem(path="slow.png", data=buf.getvalue(), name="slow.png"))
     ocr.configure(timeout=300.0)
+
+
+def test_a_page_declared_huge_is_rendered_within_the_pixel_cap():
+    """A 200 x 200 inch page (the PDF maximum) would be 3.6 billion pixels at 300 dpi: it is rendered
+    at the resolution that keeps it within ocr.MAX_PIXELS; an ordinary page keeps 300 dpi."""
+    import pypdfium2 as pdfium
+
+    from chancery.sources import pdf as pdf_source
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(14400, 14400)
+    document.new_page(612, 792)
+    buf = io.BytesIO()
+    document.save(buf)
+    reopened = pdfium.PdfDocument(buf.getvalue())
+    huge, letter = pdf_source.render(reopened, 0), pdf_source.render(reopened, 1)
+    assert huge.width * huge.height <= ocr.MAX_PIXELS and huge.info["dpi"][0] < ocr.DPI
+    assert huge.width > 5000  # still as sharp as the cap allows (about 54 dpi here)
+    assert letter.info["dpi"] == (ocr.DPI, ocr.DPI) and letter.width == 2550  # 8.5 in at 300 dpi

@@ -31,7 +31,6 @@ FORMAT = "image"
 COLLECTION = Collection(id="images", title="Page images", archive="image")
 SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
-MAX_PIXELS = 120_000_000  # a page larger than this is refused, not decoded
 
 
 def sniff(item: SourceItem) -> int:
@@ -55,7 +54,7 @@ def _frames(data: bytes, path: str, mode: str, width: int | None = None) -> Iter
     for one in _files(data, path):
         try:
             image = Image.open(io.BytesIO(one))
-            if image.width * image.height > MAX_PIXELS:
+            if image.width * image.height > ocr.MAX_PIXELS:
                 raise SourceError(path, f"image of {image.width}x{image.height} pixels is too large")
             if width and image.format == "JPEG":
                 image.draft("RGB", (width, width))

@@ -29,6 +29,7 @@ from chancery.settings import Settings
 
 MODES = ("auto", "force", "never")
 DPI = 300  # PDF pages are rendered at this resolution for OCR
+MAX_PIXELS = 120_000_000  # no page image bigger than this is decoded or rendered (about 120 MB in grey)
 CACHE_VERSION = 1  # bump when the way a page is OCR'd changes its text
 
 

@@ -108,6 +108,11 @@ def render(pdf: pdfium.PdfDocument, index: int, dpi: int = ocr.DPI) -> Image.Ima
         scan = _page_scan(page)
         if scan is not None:
             return scan
+        width, height = page.get_size()
+        # A page declared huge (a poster, or a hostile file: 200 x 200 inches is 3.6 billion pixels
+        # at 300 dpi) is rendered at the resolution that keeps it within ocr.MAX_PIXELS.
+        fit = (ocr.MAX_PIXELS / max(width * height / 72 / 72, 1e-6)) ** 0.5
+        dpi = max(1, min(dpi, int(fit)))
         bitmap = page.render(scale=dpi / 72, grayscale=True)
         image = bitmap.to_pil().convert("L")
         image.info["dpi"] = (dpi, dpi)
@@ -124,6 +129,9 @@ def _page_scan(page: pdfium.PdfPage) -> Image.Image | None:
     left, bottom, right, top = images[0].get_bounds()
     if (right - left) < 0.9 * width or (top - bottom) < 0.9 * height:
         return None
+    px_width, px_height = images[0].get_px_size()
+    if px_width * px_height > ocr.MAX_PIXELS:
+        return None  # not decoded: the page is rendered instead, within the cap
     matrix = images[0].get_matrix()
     if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
         return None  # rotated or mirrored: let pdfium render it upright
