@@ -38,7 +38,7 @@ from chancery.search.variants import Variants, split_switches
 from chancery.settings import Settings
 from chancery.store import Store, open_store
 from chancery.store.base import DocumentData
-from chancery.store.pages import PageStore
+from chancery.store.pages import SWEEP_AGE, PageStore
 from chancery.workspace import access, accounts, review
 from chancery.workspace import annotations as annotating
 from chancery.workspace.annotations import Annotation
@@ -444,14 +444,20 @@ class Archive:
         thread.start()
         return thread
 
-    def compact(self, keep: int | None = None) -> dict[str, int]:
+    def compact(self, keep: int | None = None, page_age: float = SWEEP_AGE) -> dict[str, int]:
         """Compact the store's change feed: keep the last `keep` changes (default $CHANCERY_FEED_KEEP)
         whole and, before them, only each document's latest change and no deletions. An index
         positioned before the new horizon (a node long stopped) is rebuilt from the store when it
-        next catches up. Returns the changes removed, the horizon and the changes left."""
+        next catches up. Also removes the page images and originals of files no longer stored
+        (changed or removed), once untouched for `page_age` seconds. Returns the changes removed,
+        the horizon, the changes left and the page folders removed."""
         keep = self.settings.feed_keep if keep is None else max(0, keep)
         removed = self.store.compact_changes(self.store.last_change() - keep)
+        folders = (
+            self.pages.sweep(lambda sha: bool(self.store.files_with_sha(sha)), page_age) if self.pages else 0
+        )
         return {
+            "page_folders_removed": folders,
             "removed": removed,
             "horizon": self.store.feed_horizon(),
             "last_change": self.store.last_change(),

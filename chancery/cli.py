@@ -310,7 +310,8 @@ def compact(
     ),
     json: bool = JsonOption,
 ) -> None:
-    """Compact the change feed: before the last KEEP changes, only each document's latest one."""
+    """Compact the change feed: before the last KEEP changes, only each document's latest one.
+    Also removes page images of files changed or removed since (untouched for an hour)."""
     with Archive.open(db) as archive:
         data = archive.compact(keep)
     if json:
@@ -318,7 +319,8 @@ def compact(
         return
     console.print(
         f"removed {plural(data['removed'], 'change')}; horizon {data['horizon']}, "
-        f"{plural(data['changes'], 'change')} left (latest {data['last_change']})"
+        f"{plural(data['changes'], 'change')} left (latest {data['last_change']}); "
+        f"{plural(data['page_folders_removed'], 'page-image folder')} of files no longer stored removed"
     )
 
 

@@ -264,3 +264,29 @@ def test_a_file_whose_pages_cannot_be_stored_keeps_its_text_with_a_warning(tmp_p
         doc = archive.document("pdf/seed")
         assert doc.text and all(p.image is None for p in doc.pages)
         assert "image" not in orjson.dumps(doc.to_dict()["pages"]).decode()
+
+
+def test_compact_removes_the_pages_of_a_file_changed_since(tmp_path: Path):
+    """A PDF ingested, then changed and ingested again: its first version's page folder has no file
+    any more; `compact` leaves it while young (an ingest may be writing one) and removes it after."""
+    import hashlib
+
+    import pagemaker as pm
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pdf = folder / "memo.pdf"
+    pdf.write_bytes(pm.text_pdf([["MEMORANDUM", "Washington, June 1, 1950", "First version."]]))
+    first = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    settings = Settings(shipped_authority=False, ocr_mode="never")
+    pages = tmp_path / "a.db.pages"
+    with Archive.open(tmp_path / "a.db", settings=settings) as archive:
+        archive.ingest([folder])
+        assert (pages / first / "done.json").is_file()
+        pdf.write_bytes(pm.text_pdf([["MEMORANDUM", "Washington, June 2, 1950", "Second version."]]))
+        second = hashlib.sha256(pdf.read_bytes()).hexdigest()
+        archive.ingest([folder])
+        assert archive.compact()["page_folders_removed"] == 0  # young: kept
+        assert archive.compact(page_age=0)["page_folders_removed"] == 1
+        assert not (pages / first).exists() and (pages / second / "done.json").is_file()
+        assert archive.compact(page_age=0)["page_folders_removed"] == 0  # the stored file's stay

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import orjson
@@ -24,6 +26,7 @@ from PIL import Image
 from chancery.sources.pages import DISPLAY_WIDTH as PAGE_WIDTH  # a page image is shrunk to this
 
 THUMB_WIDTH = 160
+SWEEP_AGE = 3600.0  # seconds a folder no file uses is kept (an ingest may be writing it)
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[1-9][0-9]{0,4}(?:\.thumb)?\.webp$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
@@ -78,6 +81,28 @@ class PageStore:
             _write(folder / f"{count}.thumb.webp", _webp(_shrunk(page, THUMB_WIDTH), 60))
         _write(folder / "done.json", orjson.dumps({"pages": count, "original": f"original{suffix}"}))
         return self.names(sha)
+
+    def sweep(self, in_use: Callable[[str], bool], older_than: float = SWEEP_AGE) -> int:
+        """Remove the folders of files no stored file record has any more (a file changed or
+        removed since), if untouched for `older_than` seconds: an ingest writes a file's pages
+        before it commits the file, so a young folder may be one in progress. Returns how many."""
+        removed = 0
+        horizon = time.time() - older_than
+        try:
+            entries = list(self.root.iterdir())
+        except OSError:
+            return 0
+        for entry in entries:
+            if not _SHA.match(entry.name) or not entry.is_dir() or in_use(entry.name):
+                continue
+            try:
+                newest = max([entry.stat().st_mtime, *(p.stat().st_mtime for p in entry.iterdir())])
+            except OSError:
+                continue
+            if newest <= horizon:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+        return removed
 
     def image(self, sha: str, name: str) -> Path | None:
         """The stored file for a page image `name` ("3.webp", "3.thumb.webp"), or None."""
