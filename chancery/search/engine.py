@@ -92,22 +92,11 @@ def search(
     only those document ids, `without` drops those (annotation clauses: search/annotated.py);
     with either, an empty query matches every document.
     """
-    return _search(
-        index,
-        query,
-        limit,
-        offset,
-        sort,
-        facets,
-        mode,
-        variants,
-        exact_limit,
-        sample_target,
-        facet_names,
-        within,
-        without,
-        False,
-    )[0]
+    result, snippets = search_deferred(
+        index, query, limit, offset, sort, facets, mode, variants, exact_limit, sample_target,
+        facet_names, within, without,
+    )  # fmt: skip
+    return replace(result, hits=snippets.fill(result.hits))
 
 
 def search_deferred(
@@ -128,42 +117,6 @@ def search_deferred(
     """`search`, but the hits' snippets are left empty and made by the returned `Snippets` for
     the hits that are shown (hybrid fuses bm25's top 100 and shows a page of the fusion; a
     snippet costs ~0.1 ms: the stored text scanned for the first match, then highlighted)."""
-    result, snippets = _search(
-        index,
-        query,
-        limit,
-        offset,
-        sort,
-        facets,
-        mode,
-        variants,
-        exact_limit,
-        sample_target,
-        facet_names,
-        within,
-        without,
-        True,
-    )
-    assert snippets is not None
-    return result, snippets
-
-
-def _search(
-    index: SearchIndex,
-    query: str,
-    limit: int,
-    offset: int,
-    sort: str,
-    facets: bool,
-    mode: str,
-    variants: Variants | None,
-    exact_limit: int,
-    sample_target: int,
-    facet_names: tuple[str, ...],
-    within: list[str] | None,
-    without: list[str] | None,
-    defer: bool,
-) -> tuple[SearchResult, Snippets | None]:
     if mode not in MODES:
         raise QueryError(f"unknown search mode {mode!r}; use auto, bm25, semantic or hybrid")
     check_options(sort, limit, offset)
@@ -200,11 +153,8 @@ def _search(
     snippets = Snippets(searcher, index.schema, compiler)
     stored = [(key, searcher.doc(address)) for key, address in page]
     by_score = SORTS[sort] is None
-    hits = [_hit(doc, key, by_score, "" if defer else snippets.make(doc)) for key, doc in stored]
-    if defer:
-        snippets.texts = {
-            hit.id: doc.get_first(TEXT) or "" for hit, (_, doc) in zip(hits, stored, strict=True)
-        }
+    hits = [_hit(doc, key, by_score, "") for key, doc in stored]
+    snippets.texts = {hit.id: doc.get_first(TEXT) or "" for hit, (_, doc) in zip(hits, stored, strict=True)}
     found = SearchResult(
         query=query,
         mode=mode,
@@ -220,7 +170,7 @@ def _search(
         variant_counts=variant_counts(searcher, compiled, compiler.variant_queries),
         notices=notices,
     )
-    return found, snippets if defer else None
+    return found, snippets
 
 
 def all_words_notice(count: int) -> str:
@@ -384,9 +334,6 @@ class Snippets:
         self.highlighter = _highlighter(searcher, schema, compiler.highlight or compiler.highlight_stop)
         self.window = _Window(content_terms(compiler.highlight_terms))
         self.texts: dict[str, str] = {}  # deferred: doc id -> its text
-
-    def make(self, stored: tantivy.Document) -> str:
-        return self.snippet(stored.get_first(TEXT) or "")
 
     def snippet(self, text: str) -> str:
         return snippet_html(self.window.around(text), self.highlighter)
