@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from test_search import make_doc
 
 from chancery.archive import Archive
 from chancery.search.results import SearchResult
@@ -18,22 +19,8 @@ from chancery.web.app import create_app
 
 
 def doc(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": doc_id,
-        "collection": {"id": "frus1945v07", "title": "China"},
-        "source": {"format": "frus-tei", "path": "f.xml"},
-        "title": f"Document {doc_id}",
-        "doc_type": "telegram",
-        "date": {},
-        "senders": [],
-        "recipients": [],
-        "markings": {"classification": None, "handling": [], "paraphrase": False, "channel": None},
-        "text": text,
-        "mentions": [],
-        "footnotes": [],
-    }
-    base.update(fields)
-    return base
+    """A stored document dict (test_search's), with no footnotes."""
+    return make_doc(doc_id, text, **{"footnotes": [], **fields})
 
 
 DOCS = [
