@@ -5,30 +5,17 @@ and the entity count a search keys on follows this store's writes at once."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_store_contract import PG_URL, with_schema
+from test_change_feed import pg_url  # noqa: F401 (fixture)
+from test_store_contract import PG_URL
 
 from chancery.store.pgpool import StoreBusy
 from chancery.store.postgres import PostgresStore
 
 BOUND = 60  # seconds a thread is given before the test fails (a bound on hanging, not a timing)
-
-
-@pytest.fixture
-def url() -> Iterator[str]:
-    """A PostgreSQL URL on a fresh schema, dropped afterwards (fails, never skips, without a server)."""
-    schema = f"chancery_pool_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is unreachable at {PG_URL} ({exc})", pytrace=False)
-    yield with_schema(PG_URL, schema)
-    admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.close()
 
 
 @pytest.fixture
@@ -55,8 +42,8 @@ def hold_a_connection(store: PostgresStore, release: threading.Event) -> threadi
     return left
 
 
-def test_a_query_runs_while_another_thread_holds_a_transaction(url: str, holding: threading.Event) -> None:
-    store = PostgresStore(url, connections=2)
+def test_a_query_runs_while_another_thread_holds_a_transaction(pg_url: str, holding: threading.Event) -> None:
+    store = PostgresStore(pg_url, connections=2)
     try:
         left = hold_a_connection(store, holding)
         assert store.document_ids() == []  # with one connection under a lock, this waited
@@ -66,8 +53,8 @@ def test_a_query_runs_while_another_thread_holds_a_transaction(url: str, holding
         store.close()
 
 
-def test_a_full_pool_is_a_clear_error_after_its_wait(url: str, holding: threading.Event) -> None:
-    store = PostgresStore(url, connections=1, wait=0.2)
+def test_a_full_pool_is_a_clear_error_after_its_wait(pg_url: str, holding: threading.Event) -> None:
+    store = PostgresStore(pg_url, connections=1, wait=0.2)
     try:
         hold_a_connection(store, holding)
         with pytest.raises(StoreBusy, match="all 1 connections to PostgreSQL .* stayed busy"):
@@ -78,8 +65,8 @@ def test_a_full_pool_is_a_clear_error_after_its_wait(url: str, holding: threadin
         store.close()
 
 
-def test_a_thread_reuses_its_own_connection_inside_a_transaction(url: str) -> None:
-    store = PostgresStore(url, connections=1, wait=0.2)
+def test_a_thread_reuses_its_own_connection_inside_a_transaction(pg_url: str) -> None:
+    store = PostgresStore(pg_url, connections=1, wait=0.2)
     try:
         with store._transaction() as cur:
             cur.execute("CREATE TEMP TABLE seen (x int)")
@@ -88,8 +75,8 @@ def test_a_thread_reuses_its_own_connection_inside_a_transaction(url: str) -> No
         store.close()
 
 
-def test_a_dropped_connection_is_replaced(url: str) -> None:
-    store = PostgresStore(url, connections=1)
+def test_a_dropped_connection_is_replaced(pg_url: str) -> None:
+    store = PostgresStore(pg_url, connections=1)
     try:
         pid = store.conn.execute("SELECT pg_backend_pid()").fetchone()
         assert pid is not None
@@ -103,9 +90,9 @@ def test_a_dropped_connection_is_replaced(url: str) -> None:
         store.close()
 
 
-def test_the_entity_count_follows_this_stores_writes_at_once(url: str) -> None:
-    store = PostgresStore(url)
-    other = PostgresStore(url)
+def test_the_entity_count_follows_this_stores_writes_at_once(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    other = PostgresStore(pg_url)
     try:
         assert store.count_entities() == 0
         store.put_entities([{"id": "person:a", "type": "person", "name": "A"}], [("a", "person:a")])
