@@ -37,7 +37,7 @@ ARCHIVE_NAMES = {
 }
 
 
-def _interval(doc: dict[str, Any]) -> tuple[str, str] | None:
+def date_interval(doc: dict[str, Any]) -> tuple[str, str] | None:
     """(not_before, not_after) of a date known only as an interval (no `when`), else None."""
     date = doc.get("date") or {}
     if not isinstance(date, dict) or date.get("when"):
@@ -54,10 +54,10 @@ def _parts(when: str, precision: str | None = None) -> list[int]:
     return parts[: {"year": 1, "month": 2}.get(precision or "", 3)]
 
 
-def _date_parts(doc: dict[str, Any]) -> list[int]:
+def date_parts(doc: dict[str, Any]) -> list[int]:
     """[year, month, day] as far as the document's date precision allows; of an interval, only what
     both its ends share (April 16 – June 16, 1945 is [1945]: no day is claimed that is not known)."""
-    if span := _interval(doc):
+    if span := date_interval(doc):
         low, high = _parts(span[0]), _parts(span[1])
         shared = []
         for a, b in zip(low, high, strict=False):
@@ -80,14 +80,14 @@ def _day_text(parts: list[int]) -> str:
 
 def display_date(doc: dict[str, Any]) -> str | None:
     """'July 1, 1945', 'July 1945', '1945', an interval 'April 16 – June 16, 1945', or None when undated."""
-    if span := _interval(doc):
+    if span := date_interval(doc):
         low, high = _parts(span[0]), _parts(span[1])
         if low and high:
             first, last = _day_text(low), _day_text(high)
             if low[0] == high[0] and len(low) > 1:
                 first = first.replace(f", {low[0]}", "").replace(f" {low[0]}", "")
             return f"{first} \u2013 {last}"
-    parts = _date_parts(doc)
+    parts = date_parts(doc)
     return _day_text(parts) if parts else None
 
 
@@ -103,7 +103,7 @@ def cited_date(doc: dict[str, Any]) -> str:
     text = display_date(doc)
     if text is None:
         return "n.d."
-    return f"[{text}]" if _interval(doc) and date_inferred(doc) else text
+    return f"[{text}]" if date_interval(doc) and date_inferred(doc) else text
 
 
 def _names(parties: list[dict[str, Any]] | None) -> list[str]:
@@ -192,7 +192,7 @@ def bibtex_key(doc: dict[str, Any]) -> str:
 
 def bibtex(doc: dict[str, Any], permalink: str | None = None) -> str:
     """A BibTeX @misc entry; every value is brace-escaped."""
-    parts = _date_parts(doc)
+    parts = date_parts(doc)
     fields: list[tuple[str, str | None]] = [
         ("title", _title(doc)),
         ("author", " and ".join("{" + _bibtex_escape(n) + "}" for n in _names(doc.get("senders"))) or None),
@@ -229,7 +229,7 @@ def csl_json(doc: dict[str, Any], permalink: str | None = None) -> dict[str, Any
         item["author"] = [{"literal": n} for n in senders]
     if recipients := _names(doc.get("recipients")):
         item["recipient"] = [{"literal": n} for n in recipients]
-    if parts := _date_parts(doc):
+    if parts := date_parts(doc):
         item["issued"] = {"date-parts": [parts]}
     optional = {
         "container-title": _collection_title(doc),
@@ -254,7 +254,7 @@ def _ris_type(doc: dict[str, Any]) -> str:
 
 def ris(doc: dict[str, Any], permalink: str | None = None) -> str:
     """An RIS record (one tag per line, ending in ER)."""
-    parts = _date_parts(doc)
+    parts = date_parts(doc)
     lines = [("TY", _ris_type(doc)), ("ID", doc["id"]), ("TI", _title(doc))]
     lines += [("AU", n) for n in _names(doc.get("senders"))]
     if parts:
@@ -303,7 +303,7 @@ def highwire_tags(doc: dict[str, Any], permalink: str | None = None) -> list[tup
     known), the collection, the archive as publisher, the permalink."""
     tags = [("citation_title", _title(doc))]
     tags += [("citation_author", name) for name in _names(doc.get("senders"))]
-    if parts := _date_parts(doc):
+    if parts := date_parts(doc):
         tags.append(("citation_date", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
     kind = (doc.get("source") or {}).get("format", "").split("-")[0]
     archive = ARCHIVE_NAMES.get(kind)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chancery.archive import Archive
-from chancery.citations import date_inferred, display_date
+from chancery.citations import date_inferred, date_interval, display_date
 from chancery.web.auth import csrf_token, current_viewer
 from chancery.workspace.viewer import Viewer
 
@@ -42,7 +42,7 @@ def when(doc: dict[str, Any]) -> str:
     text = display_date(doc)
     if text is None:
         return "undated"
-    return f"{text} (inferred)" if date_inferred(doc) and "\u2013" in text else text
+    return f"{text} (inferred)" if date_inferred(doc) and date_interval(doc) else text
 
 
 def _environment() -> Environment:

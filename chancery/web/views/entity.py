@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chancery.archive import Archive
+from chancery.citations import date_parts
 from chancery.web.auth import current_viewer
 from chancery.web.render import archive_of, entity_url, page
 from chancery.web.views.search import run_search
@@ -99,17 +100,8 @@ def network_svg_layout(name: str, others: list[dict[str, Any]], size: int = 360)
     return {"size": size, "centre": centre, "name": name, "nodes": nodes}
 
 
-def _year(date: dict[str, Any] | None) -> int | None:
-    """The document's year: of its date, or of an interval that lies within one year."""
-    date = date or {}
-    when = date.get("when") or ""
-    low, high = date.get("not_before") or "", date.get("not_after") or ""
-    year = when[:4] or (low[:4] if low[:4] == high[:4] else "")
-    return int(year) if year.isdigit() else None
-
-
 def by_year(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    years = Counter(y for d in docs if (y := _year(d.get("date"))) is not None)
+    years = Counter(parts[0] for d in docs if (parts := date_parts(d)))  # an interval: its one year
     peak = max(years.values(), default=0)
     return [{"year": y, "count": n, "height": round(100 * n / peak)} for y, n in sorted(years.items())]
 
